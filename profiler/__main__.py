@@ -1,0 +1,5 @@
+"""``python -m profiler`` is ``kitprof``."""
+
+from profiler.cli import main
+
+main()

@@ -1,0 +1,90 @@
+"""Pure functions of a Build: timeline totals, critical path, lower bound, cache, failure.
+
+:func:`analyze` runs them all once and returns a :class:`BuildAnalysis`, which every
+presenter (terminal report, JSON, figures) reads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from profiler.analysis.cache import CacheSummary, cache_summary
+from profiler.analysis.critical_path import (
+    dependency_graph,
+    longest_path,
+    observed_critical_path,
+)
+from profiler.analysis.failure import FailureSummary, failure_summary
+from profiler.analysis.timeline import (
+    concurrency,
+    parallelism,
+    sequential_seconds,
+    wall_seconds,
+)
+from profiler.model import Build, Step
+
+
+@dataclass(frozen=True, slots=True)
+class BuildAnalysis:
+    wall_seconds: float
+    sequential_seconds: float
+    parallelism: float
+    critical_path: tuple[str, ...]
+    """Digests of the observed critical path, in time order."""
+    critical_path_seconds: float
+    """Busy time of the critical path's steps (the rest of the wall time was waiting)."""
+    critical_path_by_stage: dict[str, float]
+    """Seconds of the critical path spent in each stage (``target/stage`` for bake)."""
+    lower_bound_seconds: float
+    """Wall time with unlimited parallelism: the longest duration-weighted path."""
+    lower_bound_path: tuple[str, ...]
+    concurrency: tuple[tuple[float, int], ...]
+    cache: CacheSummary
+    failure: FailureSummary | None
+
+    @property
+    def overhead_seconds(self) -> float:
+        """Wall time above the lower bound: scheduling, contention, idle gaps."""
+        return max(0.0, self.wall_seconds - self.lower_bound_seconds)
+
+
+def stage_label(target: str | None, stage: str) -> str:
+    """A stage's name as reports show it, qualified by its bake target if it has one."""
+    return f"{target}/{stage}" if target else stage
+
+
+def step_stage_label(step: Step) -> str:
+    return stage_label(step.target, step.stage_key)
+
+
+def analyze(build: Build) -> BuildAnalysis:
+    graph = dependency_graph(build)
+    path = observed_critical_path(build, graph)
+    by_stage: dict[str, float] = {}
+    for step in path:
+        label = step_stage_label(step)
+        by_stage[label] = by_stage.get(label, 0.0) + step.duration
+    bound, bound_path = longest_path(build, graph)
+    return BuildAnalysis(
+        wall_seconds=wall_seconds(build),
+        sequential_seconds=sequential_seconds(build),
+        parallelism=parallelism(build),
+        critical_path=tuple(step.digest for step in path),
+        critical_path_seconds=sum(step.duration for step in path),
+        critical_path_by_stage=by_stage,
+        lower_bound_seconds=bound,
+        lower_bound_path=tuple(step.digest for step in bound_path),
+        concurrency=tuple(concurrency(build)),
+        cache=cache_summary(build),
+        failure=failure_summary(build),
+    )
+
+
+__all__ = [
+    "BuildAnalysis",
+    "CacheSummary",
+    "FailureSummary",
+    "analyze",
+    "stage_label",
+    "step_stage_label",
+]

@@ -1,0 +1,121 @@
+"""Which steps determined the finish time, and how fast the graph could go.
+
+BuildKit reports real dependencies as vertex ``inputs`` but leaves some vertices
+unconnected: the definition and ``.dockerignore`` loads, metadata resolution, image
+sources, the exporter. Without a link, a path stops at "exporting to image". So a
+vertex without inputs is linked by time to the vertex that finished last before it
+started, which is what it really waited for (the solve cannot start before the
+definition is loaded; the export cannot start before the last step).
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Mapping
+
+from profiler.model import Build, Step
+
+# Daemon and client clocks differ slightly; a vertex that "finished" a hair after
+# another started still counts as finished before it.
+TIME_LINK_TOLERANCE = 0.001
+
+
+def dependency_graph(build: Build) -> dict[str, tuple[str, ...]]:
+    """Predecessors of every vertex: its known inputs, or its time link if it has none."""
+    finished = sorted(
+        (step for step in build if step.end is not None and step.start is not None),
+        key=lambda step: step.end or 0.0,
+    )
+    ends = [step.end or 0.0 for step in finished]
+    graph: dict[str, tuple[str, ...]] = {}
+    for step in build:
+        inputs = tuple(d for d in step.inputs if build.get(d) is not None and d != step.digest)
+        if inputs or step.start is None:
+            graph[step.digest] = inputs
+            continue
+        link = _finished_last_before(step, finished, ends)
+        graph[step.digest] = (link.digest,) if link is not None else ()
+    return graph
+
+
+def _finished_last_before(step: Step, finished: list[Step], ends: list[float]) -> Step | None:
+    assert step.start is not None
+    for index in range(bisect_right(ends, step.start + TIME_LINK_TOLERANCE) - 1, -1, -1):
+        candidate = finished[index]
+        # A zero-length vertex stamped at this very moment did not hold this one up.
+        if candidate.digest != step.digest and (candidate.start or 0.0) < step.start:
+            return candidate
+    return None
+
+
+def observed_critical_path(
+    build: Build, graph: Mapping[str, tuple[str, ...]] | None = None
+) -> list[Step]:
+    """The chain that set the finish time, in time order.
+
+    Start from the vertex that completed last, then repeatedly step to the
+    predecessor that finished last: the one it was actually waiting for.
+    """
+    graph = dependency_graph(build) if graph is None else graph
+    candidates = [step for step in build if step.end is not None]
+    if not candidates:
+        return []
+    current = max(candidates, key=lambda step: (step.end or 0.0, step.duration))
+    path = [current]
+    visited = {current.digest}
+    while True:
+        predecessors = [build.step(d) for d in graph.get(current.digest, ()) if d not in visited]
+        predecessors = [p for p in predecessors if p.end is not None]
+        if not predecessors:
+            break
+        current = max(predecessors, key=lambda step: (step.end or 0.0, step.duration))
+        visited.add(current.digest)
+        path.append(current)
+    path.reverse()
+    return path
+
+
+def longest_path(
+    build: Build, graph: Mapping[str, tuple[str, ...]] | None = None
+) -> tuple[float, list[Step]]:
+    """The duration-weighted longest path: the wall time with unlimited parallelism.
+
+    Every vertex costs its busy time and may start as soon as its predecessors are
+    done. Cycles cannot occur in BuildKit's graph; should odd timestamps make the time
+    links form one, the edge that closes it is ignored.
+    """
+    graph = dependency_graph(build) if graph is None else graph
+    finish: dict[str, float] = {}
+    best_predecessor: dict[str, str | None] = {}
+    state: dict[str, int] = {}  # 1 = on the stack, 2 = done
+    for root in graph:
+        if state.get(root) == 2:
+            continue
+        stack: list[tuple[str, int]] = [(root, 0)]
+        state[root] = 1
+        while stack:
+            digest, next_index = stack[-1]
+            predecessors = graph.get(digest, ())
+            if next_index < len(predecessors):
+                stack[-1] = (digest, next_index + 1)
+                predecessor = predecessors[next_index]
+                if predecessor in graph and state.get(predecessor) is None:
+                    state[predecessor] = 1
+                    stack.append((predecessor, 0))
+                continue
+            stack.pop()
+            state[digest] = 2
+            done = [(finish[p], p) for p in predecessors if state.get(p) == 2 and p in finish]
+            earliest_start, chosen = max(done, default=(0.0, None))
+            finish[digest] = earliest_start + build.step(digest).duration
+            best_predecessor[digest] = chosen
+    if not finish:
+        return 0.0, []
+    last = max(finish, key=lambda d: finish[d])
+    path: list[Step] = []
+    cursor: str | None = last
+    while cursor is not None:
+        path.append(build.step(cursor))
+        cursor = best_predecessor.get(cursor)
+    path.reverse()
+    return finish[last], path

@@ -1,0 +1,49 @@
+"""Time totals of a build: wall, sequential, parallelism, concurrency over time."""
+
+from __future__ import annotations
+
+from profiler.model import Build, closed_intervals
+
+
+def wall_seconds(build: Build) -> float:
+    """First start to last completion (or the end of the stream, if cut off)."""
+    starts = [step.start for step in build if step.start is not None]
+    ends = [step.end for step in build if step.end is not None]
+    if not starts or not ends:
+        return 0.0
+    return max(0.0, max(ends) - min(starts))
+
+
+def sequential_seconds(build: Build) -> float:
+    """Sum of every vertex's busy time: the cost of the build with no parallelism."""
+    return sum(step.duration for step in build)
+
+
+def parallelism(build: Build) -> float:
+    """Sequential time over wall time: how many steps ran at once, on average."""
+    wall = wall_seconds(build)
+    return sequential_seconds(build) / wall if wall > 0 else 0.0
+
+
+def concurrency(build: Build) -> list[tuple[float, int]]:
+    """How many vertices ran at each moment, as ``(time, count)`` change points.
+
+    The count holds from each point until the next; the last point returns to 0.
+    Zero-length intervals (synthesised cache hits) are not running time and are left out.
+    """
+    changes: dict[float, int] = {}
+    for step in build:
+        for start, end in closed_intervals(step):
+            if end > start:
+                changes[start] = changes.get(start, 0) + 1
+                changes[end] = changes.get(end, 0) - 1
+    points: list[tuple[float, int]] = []
+    running = 0
+    for time in sorted(changes):
+        running += changes[time]
+        points.append((time, running))
+    return points
+
+
+def peak_concurrency(build: Build) -> int:
+    return max((count for _, count in concurrency(build)), default=0)

@@ -1,0 +1,319 @@
+"""The build model: what one BuildKit build did, step by step, in time.
+
+Everything downstream (analysis, reports, figures, the store) reads these frozen
+dataclasses. Times are seconds from the build's start (the earliest ``started`` of
+any vertex); the absolute start is kept once, as :attr:`Build.started_at`.
+"""
+
+from __future__ import annotations
+
+import binascii
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from profiler.names import ParsedName, StepKind
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+class StepStatus(StrEnum):
+    DONE = "done"
+    CACHED = "cached"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    """Stopped because another step failed or the build was interrupted."""
+    UNFINISHED = "unfinished"
+    """Still running when the stream ended (build or capture killed)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Interval:
+    """One period a vertex was running; ``end`` is ``None`` if it never completed."""
+
+    start: float
+    end: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class LogChunk:
+    """A piece of a step's output as BuildKit sent it (not split into lines)."""
+
+    time: float
+    stream: int
+    """1 for stdout, 2 for stderr."""
+    encoded: str
+    """The base64 text from the stream, decoded on demand: most logs are never read."""
+
+    @property
+    def data(self) -> bytes:
+        return binascii.a2b_base64(self.encoded)
+
+
+@dataclass(frozen=True, slots=True)
+class StepWarning:
+    level: int
+    short: str
+    detail: tuple[str, ...]
+    url: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class SubStatus:
+    """Sub-progress of a step, e.g. "transferring context: 2.1MB" or a layer extract."""
+
+    id: str
+    name: str
+    current: int
+    total: int | None
+    start: float | None
+    end: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One BuildKit vertex (one digest), merged from all its snapshots in the stream."""
+
+    digest: str
+    name: str
+    """The first name the stream gave this vertex (the one buildx displays)."""
+    names: tuple[str, ...]
+    """Every name seen, in order: bake gives a vertex shared by targets several."""
+    parsed: ParsedName
+    inputs: tuple[str, ...]
+    """Digests this vertex waited for, as the stream reports them."""
+    intervals: tuple[Interval, ...]
+    start: float | None
+    end: float | None
+    """Last completion; for an unfinished step, the end of the stream."""
+    duration: float
+    """Union of the intervals: time this vertex was actually running."""
+    cached: bool
+    error: str | None
+    status: StepStatus
+    progress_group: str | None = None
+    logs: tuple[LogChunk, ...] = ()
+    warnings: tuple[StepWarning, ...] = ()
+    statuses: tuple[SubStatus, ...] = ()
+
+    @property
+    def kind(self) -> StepKind:
+        return self.parsed.kind
+
+    @property
+    def target(self) -> str | None:
+        return self.parsed.target
+
+    @property
+    def stage(self) -> str | None:
+        return self.parsed.stage
+
+    @property
+    def stage_key(self) -> str:
+        """The stage this vertex counts towards in rollups.
+
+        Steps of an unnamed single-stage Dockerfile count as ``stage-0`` (BuildKit's
+        own name for it); vertices outside any stage as ``(internal)`` or ``(export)``.
+        """
+        if self.parsed.stage is not None:
+            return self.parsed.stage
+        if self.kind is StepKind.STEP:
+            return "stage-0"
+        return "(export)" if self.kind is StepKind.EXPORTER else "(internal)"
+
+    @property
+    def log_bytes(self) -> bytes:
+        return b"".join(chunk.data for chunk in self.logs)
+
+    def log_lines(self, last: int | None = None) -> list[str]:
+        """The step's output as text lines (stdout and stderr interleaved as sent)."""
+        lines = self.log_bytes.decode("utf-8", errors="replace").splitlines()
+        return lines if last is None else lines[-last:]
+
+
+@dataclass(frozen=True, slots=True)
+class Stage:
+    """Rollup of the steps of one stage (per bake target where there is one)."""
+
+    target: str | None
+    name: str
+    start: float | None
+    end: float | None
+    busy: float
+    """Time at least one of the stage's steps was running."""
+    sequential: float
+    """Sum of the stage's step durations."""
+    steps: int
+    cached: int
+    failed: int
+
+    @property
+    def span(self) -> float:
+        if self.start is None or self.end is None:
+            return 0.0
+        return self.end - self.start
+
+
+@dataclass(frozen=True)
+class Build:
+    """A whole build as the stream told it. Immutable; derived views are cached."""
+
+    steps: tuple[Step, ...]
+    """Every vertex, in the order the stream first announced it."""
+    started_at: datetime | None = None
+    """Absolute time of the build's first start (UTC)."""
+    messages: tuple[str, ...] = ()
+    """Lines of the stream that were not JSON, e.g. ``ERROR: failed to solve: …``."""
+    notes: tuple[str, ...] = ()
+    """What the reader had to skip or repair, for the user to know."""
+    truncated: bool = False
+    """The stream ended inside an event: the build or its capture was killed."""
+    stream_end: float = 0.0
+    """The latest time anything in the stream mentions, in seconds from the start."""
+    _by_digest: dict[str, Step] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_digest", {step.digest: step for step in self.steps})
+
+    def __iter__(self) -> Iterator[Step]:
+        return iter(self.steps)
+
+    def __len__(self) -> int:
+        return len(self.steps)
+
+    def step(self, digest: str) -> Step:
+        return self._by_digest[digest]
+
+    def get(self, digest: str) -> Step | None:
+        return self._by_digest.get(digest)
+
+    def inputs_of(self, step: Step) -> list[Step]:
+        """The step's inputs that the stream knows as vertices."""
+        return [self._by_digest[d] for d in step.inputs if d in self._by_digest]
+
+    def timestamp(self, seconds: float) -> datetime | None:
+        """Absolute time of a model time, when the build has started."""
+        if self.started_at is None:
+            return None
+        return datetime.fromtimestamp(self.started_at.timestamp() + seconds, tz=UTC)
+
+    @cached_property
+    def stages(self) -> tuple[Stage, ...]:
+        """Stage rollups, in the order their first step started."""
+        groups: dict[tuple[str | None, str], list[Step]] = {}
+        for step in self.steps:
+            groups.setdefault((step.target, step.stage_key), []).append(step)
+        stages = [_rollup(target, name, members) for (target, name), members in groups.items()]
+        return tuple(sorted(stages, key=lambda s: (s.start is None, s.start or 0.0)))
+
+    def steps_frame(self) -> pd.DataFrame:
+        """One row per vertex: the shape the dashboard, notebooks and exports use.
+
+        Includes ``on_critical_path`` from the analysis, so a frame alone can draw the
+        Gantt with the critical path highlighted.
+        """
+        import pandas as pd
+
+        from profiler.analysis import analyze
+
+        on_path = set(analyze(self).critical_path)
+        rows = [
+            {
+                "digest": s.digest,
+                "name": s.name,
+                "kind": s.kind.value,
+                "target": s.target,
+                "platform": s.parsed.platform,
+                "stage": s.stage_key,
+                "index": s.parsed.index,
+                "count": s.parsed.count,
+                "instruction": s.parsed.instruction,
+                "text": s.parsed.text,
+                "start": s.start,
+                "end": s.end,
+                "duration": s.duration,
+                "cached": s.cached,
+                "status": s.status.value,
+                "error": s.error,
+                "on_critical_path": s.digest in on_path,
+                "log_chunks": len(s.logs),
+                "inputs": list(s.inputs),
+            }
+            for s in self.steps
+        ]
+        return pd.DataFrame(rows, columns=_STEP_COLUMNS)
+
+    def stages_frame(self) -> pd.DataFrame:
+        """One row per stage rollup (per bake target where there is one)."""
+        import pandas as pd
+
+        rows = [
+            {
+                "target": s.target,
+                "stage": s.name,
+                "start": s.start,
+                "end": s.end,
+                "span": s.span,
+                "busy": s.busy,
+                "sequential": s.sequential,
+                "steps": s.steps,
+                "cached": s.cached,
+                "failed": s.failed,
+            }
+            for s in self.stages
+        ]
+        return pd.DataFrame(rows, columns=_STAGE_COLUMNS)
+
+
+_STEP_COLUMNS = [
+    "digest", "name", "kind", "target", "platform", "stage", "index", "count",
+    "instruction", "text", "start", "end", "duration", "cached", "status", "error",
+    "on_critical_path", "log_chunks", "inputs",
+]  # fmt: skip
+_STAGE_COLUMNS = [
+    "target", "stage", "start", "end", "span", "busy", "sequential", "steps", "cached",
+    "failed",
+]  # fmt: skip
+
+
+def union_length(intervals: Iterable[tuple[float, float]]) -> float:
+    """Total length covered by possibly overlapping ``(start, end)`` intervals."""
+    total = 0.0
+    current_start: float | None = None
+    current_end = 0.0
+    for start, end in sorted(intervals):
+        if current_start is None or start > current_end:
+            if current_start is not None:
+                total += current_end - current_start
+            current_start, current_end = start, end
+        elif end > current_end:
+            current_end = end
+    if current_start is not None:
+        total += current_end - current_start
+    return total
+
+
+def closed_intervals(step: Step) -> list[tuple[float, float]]:
+    """The step's intervals with open ends closed at the step's end."""
+    end = step.end if step.end is not None else 0.0
+    return [(i.start, i.end if i.end is not None else max(end, i.start)) for i in step.intervals]
+
+
+def _rollup(target: str | None, name: str, members: Sequence[Step]) -> Stage:
+    starts = [s.start for s in members if s.start is not None]
+    ends = [s.end for s in members if s.end is not None]
+    return Stage(
+        target=target,
+        name=name,
+        start=min(starts) if starts else None,
+        end=max(ends) if ends else None,
+        busy=union_length(i for s in members for i in closed_intervals(s)),
+        sequential=sum(s.duration for s in members),
+        steps=len(members),
+        cached=sum(1 for s in members if s.status is StepStatus.CACHED),
+        failed=sum(1 for s in members if s.status is StepStatus.FAILED),
+    )

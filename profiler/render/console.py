@@ -1,0 +1,155 @@
+"""The terminal report of ``kitprof analyze``: what a person reads first."""
+
+from __future__ import annotations
+
+from rich.console import Console, Group, RenderableType
+from rich.markup import escape
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from profiler.analysis import BuildAnalysis, stage_label, step_stage_label
+from profiler.model import Build, Step, StepStatus
+from profiler.names import StepKind
+
+SLOWEST_STEPS = 10
+STATUS_STYLE = {
+    StepStatus.DONE: "green",
+    StepStatus.CACHED: "cyan",
+    StepStatus.FAILED: "bold red",
+    StepStatus.CANCELLED: "yellow",
+    StepStatus.UNFINISHED: "magenta",
+}
+
+
+def seconds(value: float | None) -> str:
+    if value is None:
+        return "-"
+    if value >= 60:
+        minutes, rest = divmod(value, 60)
+        return f"{int(minutes)}m{rest:04.1f}s"
+    return f"{value:.2f}s" if value < 10 else f"{value:.1f}s"
+
+
+def summary_line(build: Build, analysis: BuildAnalysis) -> str:
+    """One line with the headline numbers (also used by ``kitprof run``)."""
+    cache = analysis.cache
+    status = "failed" if analysis.failure and analysis.failure.step else "done"
+    if build.truncated or any(s.status is StepStatus.UNFINISHED for s in build):
+        status = "incomplete"
+    elif analysis.failure and not analysis.failure.step and analysis.failure.cancelled:
+        status = "cancelled"
+    return (
+        f"{status}: {seconds(analysis.wall_seconds)} wall, "
+        f"{seconds(analysis.sequential_seconds)} sequential "
+        f"(parallelism {analysis.parallelism:.2f}x), "
+        f"critical path {seconds(analysis.critical_path_seconds)}, "
+        f"lower bound {seconds(analysis.lower_bound_seconds)}, "
+        f"cache {cache.cached}/{cache.steps} steps ({cache.hit_ratio:.0%})"
+    )
+
+
+def _status_text(step: Step) -> Text:
+    return Text(step.status.value, style=STATUS_STYLE[step.status])
+
+
+def _critical_path_table(build: Build, analysis: BuildAnalysis) -> Table:
+    table = Table(title="Critical path", title_justify="left", expand=False)
+    table.add_column("start", justify="right")
+    table.add_column("duration", justify="right")
+    table.add_column("stage")
+    table.add_column("step", overflow="fold")
+    table.add_column("status")
+    for digest in analysis.critical_path:
+        step = build.step(digest)
+        table.add_row(
+            seconds(step.start),
+            seconds(step.duration),
+            escape(step_stage_label(step)),
+            escape(step.parsed.text or step.name),
+            _status_text(step),
+        )
+    return table
+
+
+def _slowest_table(build: Build, analysis: BuildAnalysis) -> Table:
+    on_path = set(analysis.critical_path)
+    table = Table(title=f"Slowest steps (top {SLOWEST_STEPS})", title_justify="left")
+    table.add_column("duration", justify="right")
+    table.add_column("stage")
+    table.add_column("step", overflow="fold")
+    table.add_column("critical", justify="center")
+    slowest = sorted(build, key=lambda s: s.duration, reverse=True)[:SLOWEST_STEPS]
+    for step in slowest:
+        table.add_row(
+            seconds(step.duration),
+            escape(step_stage_label(step)),
+            escape(step.parsed.text or step.name),
+            "*" if step.digest in on_path else "",
+        )
+    return table
+
+
+def _stages_table(build: Build, analysis: BuildAnalysis) -> Table:
+    table = Table(title="Stages", title_justify="left")
+    for column in ("stage", "start", "end", "busy", "steps", "cached", "on critical path"):
+        table.add_column(column, justify="left" if column == "stage" else "right")
+    for stage in build.stages:
+        label = stage_label(stage.target, stage.name)
+        share = analysis.critical_path_by_stage.get(label, 0.0)
+        total = analysis.critical_path_seconds
+        table.add_row(
+            escape(label),
+            seconds(stage.start),
+            seconds(stage.end),
+            seconds(stage.busy),
+            str(stage.steps),
+            str(stage.cached),
+            f"{seconds(share)} ({share / total:.0%})" if total and share else "",
+        )
+    return table
+
+
+def _failure_panel(analysis: BuildAnalysis) -> Panel | None:
+    failure = analysis.failure
+    if failure is None:
+        return None
+    lines: list[RenderableType] = []
+    if failure.step is not None:
+        lines.append(Text.assemble(("failed: ", "bold red"), failure.step.name))
+        if failure.error:
+            lines.append(Text(f"error: {failure.error}"))
+        if failure.log_tail:
+            lines.append(Text("last log lines:", style="bold"))
+            lines.extend(Text(f"  {line}", style="dim") for line in failure.log_tail)
+    if failure.cancelled:
+        lines.append(
+            Text(
+                f"cancelled: {len(failure.cancelled)} steps, "
+                f"{seconds(failure.cancelled_seconds)} of work thrown away"
+            )
+        )
+        lines.extend(Text(f"  {step.name}", style="yellow") for step in failure.cancelled[:10])
+    lines.extend(Text(message, style="red") for message in failure.messages)
+    return Panel(Group(*lines), title="Failure", title_align="left", border_style="red")
+
+
+def render_report(build: Build, analysis: BuildAnalysis, console: Console) -> None:
+    console.print(Text(summary_line(build, analysis), style="bold"))
+    internal = sum(1 for step in build if step.kind is not StepKind.STEP)
+    console.print(
+        f"{len(build)} vertices ({internal} internal/export), "
+        f"peak concurrency {max((n for _, n in analysis.concurrency), default=0)}, "
+        f"{seconds(analysis.overhead_seconds)} above the lower bound "
+        "(scheduling, contention, idle)"
+    )
+    if build.truncated:
+        console.print(Text("the stream was cut off: this is a partial build", style="bold magenta"))
+    console.print(_critical_path_table(build, analysis))
+    console.print(_slowest_table(build, analysis))
+    console.print(_stages_table(build, analysis))
+    panel = _failure_panel(analysis)
+    if panel is not None:
+        console.print(panel)
+    for note in build.notes:
+        console.print(Text(f"note: {note}", style="dim"))

@@ -1,0 +1,112 @@
+"""The ``--json`` report: one object with stable keys, documented in the README.
+
+Times are seconds (floats, microsecond precision); ``start``/``end`` of steps and
+stages are seconds from the build's start. Keys are only ever added, never renamed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from profiler.analysis import BuildAnalysis, stage_label, step_stage_label
+from profiler.analysis.timeline import peak_concurrency
+from profiler.model import Build, Stage, Step
+
+SCHEMA_VERSION = 1
+
+
+def _seconds(value: float | None) -> float | None:
+    return None if value is None else round(value, 6)
+
+
+def step_dict(step: Step, on_critical_path: bool) -> dict[str, Any]:
+    parsed = step.parsed
+    return {
+        "name": step.name,
+        "names": list(step.names),
+        "digest": step.digest,
+        "kind": step.kind.value,
+        "target": step.target,
+        "platform": parsed.platform,
+        "stage": step.stage_key,
+        "index": parsed.index,
+        "count": parsed.count,
+        "instruction": parsed.instruction,
+        "start": _seconds(step.start),
+        "end": _seconds(step.end),
+        "duration": _seconds(step.duration),
+        "cached": step.cached,
+        "status": step.status.value,
+        "error": step.error,
+        "on_critical_path": on_critical_path,
+        "inputs": list(step.inputs),
+    }
+
+
+def stage_dict(stage: Stage, critical_seconds: float) -> dict[str, Any]:
+    return {
+        "target": stage.target,
+        "name": stage.name,
+        "start": _seconds(stage.start),
+        "end": _seconds(stage.end),
+        "span": _seconds(stage.span),
+        "busy": _seconds(stage.busy),
+        "sequential": _seconds(stage.sequential),
+        "steps": stage.steps,
+        "cached": stage.cached,
+        "failed": stage.failed,
+        "critical_path_seconds": _seconds(critical_seconds),
+    }
+
+
+def report_dict(build: Build, analysis: BuildAnalysis) -> dict[str, Any]:
+    on_path = set(analysis.critical_path)
+    failure = analysis.failure
+    return {
+        "schema": SCHEMA_VERSION,
+        "started_at": build.started_at.isoformat() if build.started_at else None,
+        "wall_seconds": _seconds(analysis.wall_seconds),
+        "sequential_seconds": _seconds(analysis.sequential_seconds),
+        "parallelism": round(analysis.parallelism, 4),
+        "critical_path": [build.step(d).name for d in analysis.critical_path],
+        "critical_path_digests": list(analysis.critical_path),
+        "critical_path_seconds": _seconds(analysis.critical_path_seconds),
+        "critical_path_by_stage": {
+            label: _seconds(seconds) for label, seconds in analysis.critical_path_by_stage.items()
+        },
+        "lower_bound_seconds": _seconds(analysis.lower_bound_seconds),
+        "lower_bound_path": [build.step(d).name for d in analysis.lower_bound_path],
+        "overhead_seconds": _seconds(analysis.overhead_seconds),
+        "peak_concurrency": peak_concurrency(build),
+        "concurrency": [[_seconds(t), n] for t, n in analysis.concurrency],
+        "steps": [step_dict(step, step.digest in on_path) for step in build],
+        "stages": [
+            stage_dict(
+                stage,
+                analysis.critical_path_by_stage.get(stage_label(stage.target, stage.name), 0.0),
+            )
+            for stage in build.stages
+        ],
+        "cache": {
+            "steps": analysis.cache.steps,
+            "cached": analysis.cache.cached,
+            "executed": analysis.cache.executed,
+            "hit_ratio": round(analysis.cache.hit_ratio, 4),
+        },
+        "failure": None
+        if failure is None
+        else {
+            "step": failure.step.name if failure.step else None,
+            "digest": failure.step.digest if failure.step else None,
+            "stage": step_stage_label(failure.step) if failure.step else None,
+            "error": failure.error,
+            "log_tail": list(failure.log_tail),
+            "other_failures": [step.name for step in failure.other_failures],
+            "cancelled": [step.name for step in failure.cancelled],
+            "cancelled_seconds": _seconds(failure.cancelled_seconds),
+            "messages": list(failure.messages),
+        },
+        "messages": list(build.messages),
+        "notes": list(build.notes),
+        "truncated": build.truncated,
+    }
