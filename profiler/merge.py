@@ -1,0 +1,386 @@
+"""Merge SolveStatus snapshots into a :class:`~profiler.model.Build`.
+
+BuildKit sends every vertex many times, each message a complete snapshot. The rules
+are buildx's own (``util/progress/progressui/display.go``), so kitprof's durations
+match what ``--progress=plain`` prints as ``DONE 1.2s``:
+
+- the newest snapshot wins, except that one without ``started`` never replaces a
+  vertex that has started;
+- each distinct ``started`` time opens an interval, closed by the ``completed`` of a
+  snapshot with the same ``started``;
+- a vertex's duration is the union of its intervals.
+
+:class:`BuildRecorder` accepts events one at a time and can produce a Build at any
+moment, which is what a live capture needs.
+"""
+
+from __future__ import annotations
+
+import binascii
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from profiler.errors import StreamError
+from profiler.events import Event, Malformed, TextLine
+from profiler.model import (
+    Build,
+    Interval,
+    LogChunk,
+    Step,
+    StepStatus,
+    StepWarning,
+    SubStatus,
+    union_length,
+)
+from profiler.names import parse_name
+
+SOLVE_STATUS_KEYS = frozenset({"vertexes", "statuses", "logs", "warnings"})
+MAX_MESSAGES = 10_000
+MAX_MESSAGE_CHARS = 4_000
+CANCELLED_SUFFIX = "context canceled"
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+@dataclass(slots=True)
+class _StatusState:
+    name: str = ""
+    current: int = 0
+    total: int | None = None
+    started: int | None = None
+    completed: int | None = None
+
+
+@dataclass(slots=True)
+class _VertexState:
+    order: int
+    seen: bool = False
+    names: list[str] = field(default_factory=list)
+    inputs: tuple[str, ...] = ()
+    started: int | None = None
+    completed: int | None = None
+    cached: bool = False
+    error: str | None = None
+    progress_group: str | None = None
+    intervals: dict[int, int | None] = field(default_factory=dict)
+    """Microseconds since the epoch: start → completion (None while running)."""
+    logs: list[tuple[int, int, str]] = field(default_factory=list)
+    warnings: list[StepWarning] = field(default_factory=list)
+    statuses: dict[str, _StatusState] = field(default_factory=dict)
+
+
+class BuildRecorder:
+    """Accumulates stream events; :meth:`build` freezes what is known so far."""
+
+    def __init__(self) -> None:
+        self._vertices: dict[str, _VertexState] = {}
+        self._messages: list[str] = []
+        self._dropped_messages = 0
+        self._notes: list[str] = []
+        self._times: dict[str, int] = {}
+        self._latest: int | None = None
+        self.solve_statuses = 0
+        """How many SolveStatus events were merged."""
+        self.other_json = 0
+        """How many JSON values were not SolveStatus events."""
+
+    # -- feeding ------------------------------------------------------------------
+
+    def add_all(self, events: Iterable[Event]) -> None:
+        for event in events:
+            self.add(event)
+
+    def add(self, event: Event) -> None:
+        if isinstance(event, dict):
+            if event.keys() <= SOLVE_STATUS_KEYS:
+                self._add_solve_status(event)
+            else:
+                self.other_json += 1
+                self._note(f"skipped a JSON object that is not a SolveStatus: {_preview(event)}")
+        elif isinstance(event, TextLine):
+            self._add_message(event.text)
+        elif isinstance(event, Malformed):
+            self._note(f"skipped {event.size} bytes of malformed JSON at byte {event.offset}")
+        else:
+            self.other_json += 1
+            self._note(f"skipped a JSON value that is not a SolveStatus: {_preview(event)}")
+
+    def _add_message(self, text: str) -> None:
+        if not text.strip():
+            return
+        if len(self._messages) >= MAX_MESSAGES:
+            self._dropped_messages += 1
+            return
+        self._messages.append(text[:MAX_MESSAGE_CHARS])
+
+    def _note(self, text: str) -> None:
+        if len(self._notes) < MAX_MESSAGES:
+            self._notes.append(text)
+
+    def _add_solve_status(self, status: dict[str, object]) -> None:
+        self.solve_statuses += 1
+        for key, handler in (
+            ("vertexes", self._add_vertex),
+            ("statuses", self._add_status),
+            ("logs", self._add_log),
+            ("warnings", self._add_warning),
+        ):
+            entries = status.get(key)
+            if entries is None:
+                continue
+            if not isinstance(entries, list):
+                self._note(f"skipped a SolveStatus whose {key!r} is not a list")
+                continue
+            for entry in entries:
+                if not isinstance(entry, dict) or not handler(entry):
+                    self._note(f"skipped a malformed entry of {key!r}: {_preview(entry)}")
+
+    def _state(self, digest: str) -> _VertexState:
+        state = self._vertices.get(digest)
+        if state is None:
+            state = self._vertices[digest] = _VertexState(order=len(self._vertices))
+        return state
+
+    def _add_vertex(self, vertex: dict[str, object]) -> bool:
+        digest = vertex.get("digest")
+        name = vertex.get("name", "")
+        inputs = vertex.get("inputs") or []
+        if not isinstance(digest, str) or not isinstance(name, str):
+            return False
+        if not isinstance(inputs, list) or not all(isinstance(i, str) for i in inputs):
+            return False
+        started = self._time(vertex.get("started"))
+        completed = self._time(vertex.get("completed"))
+        state = self._state(digest)
+        if name and name not in state.names:
+            state.names.append(name)
+        if started is None and state.started is not None:
+            # An unstarted snapshot never rolls a started vertex back (buildx's rule).
+            return True
+        state.seen = True
+        state.inputs = tuple(inputs)
+        state.started = started
+        state.completed = completed
+        state.cached = vertex.get("cached") is True
+        error = vertex.get("error")
+        state.error = error if isinstance(error, str) and error else None
+        group = vertex.get("progressGroup")
+        if isinstance(group, dict) and isinstance(group.get("id"), str):
+            state.progress_group = group["id"]
+        if started is not None:
+            if completed is not None or started not in state.intervals:
+                state.intervals[started] = completed
+        elif completed is not None and completed not in state.intervals:
+            # Only the completion was ever sent (a synthesised cache hit): a point in time.
+            state.intervals[completed] = completed
+        return True
+
+    def _add_status(self, status: dict[str, object]) -> bool:
+        digest = status.get("vertex")
+        status_id = status.get("id")
+        if not isinstance(digest, str) or not isinstance(status_id, str):
+            return False
+        entry = self._state(digest).statuses.setdefault(status_id, _StatusState())
+        name = status.get("name")
+        entry.name = name if isinstance(name, str) and name else entry.name or status_id
+        current = status.get("current")
+        entry.current = current if isinstance(current, int) else entry.current
+        total = status.get("total")
+        entry.total = total if isinstance(total, int) and total else entry.total
+        entry.started = self._time(status.get("started")) or entry.started
+        entry.completed = self._time(status.get("completed")) or entry.completed
+        self._time(status.get("timestamp"))
+        return True
+
+    def _add_log(self, log: dict[str, object]) -> bool:
+        digest = log.get("vertex")
+        data = log.get("data", "")
+        stream = log.get("stream", 1)
+        if not isinstance(digest, str) or not isinstance(data, str):
+            return False
+        time = self._time(log.get("timestamp"))
+        self._state(digest).logs.append(
+            (
+                time if time is not None else (self._latest or 0),
+                stream if isinstance(stream, int) else 1,
+                data,
+            )
+        )
+        return True
+
+    def _add_warning(self, warning: dict[str, object]) -> bool:
+        digest = warning.get("vertex")
+        if not isinstance(digest, str):
+            return False
+        detail = warning.get("detail") or []
+        level = warning.get("level", 0)
+        url = warning.get("url")
+        self._state(digest).warnings.append(
+            StepWarning(
+                level=level if isinstance(level, int) else 0,
+                short=_decode_text(warning.get("short")),
+                detail=tuple(_decode_text(d) for d in detail) if isinstance(detail, list) else (),
+                url=url if isinstance(url, str) and url else None,
+            )
+        )
+        return True
+
+    def _time(self, value: object) -> int | None:
+        """Microseconds since the epoch of an RFC 3339 timestamp; ``None`` if absent or bad.
+
+        Integers, not float seconds: a float epoch time is only good to ~0.1 µs and
+        turns 0.6 s into 0.5999999 once the build's origin is subtracted.
+        """
+        if not isinstance(value, str):
+            return None
+        seconds = self._times.get(value)
+        if seconds is None:
+            try:
+                parsed = datetime.fromisoformat(value)
+            except ValueError:
+                self._note(f"skipped a timestamp that is not RFC 3339: {value[:40]!r}")
+                return None
+            if parsed.tzinfo is None:
+                parsed = parsed.replace(tzinfo=UTC)
+            # Go's zero time stands for "not set" in some producers.
+            if parsed.year <= 1:
+                return None
+            seconds = self._times[value] = (parsed - _EPOCH) // _MICROSECOND
+        if self._latest is None or seconds > self._latest:
+            self._latest = seconds
+        return seconds
+
+    # -- freezing -----------------------------------------------------------------
+
+    def build(self, *, truncated: bool = False, require_steps: bool = True) -> Build:
+        """Freeze the events so far into a Build.
+
+        With ``require_steps`` (reading a finished stream), a stream without a single
+        vertex is an error: it was not BuildKit output, or it was cut before anything
+        happened.
+        """
+        seen = [state for state in self._vertices.values() if state.seen]
+        if require_steps and not seen:
+            raise StreamError(
+                _why_no_steps(self.solve_statuses, self.other_json, self._messages, truncated)
+            )
+        starts = [start for state in seen for start in state.intervals]
+        latest = self._latest if self._latest is not None else 0
+        origin = min(starts) if starts else latest
+        stream_end = (max(latest, origin) - origin) / 1e6
+        digests = {digest for digest, state in self._vertices.items() if state.seen}
+        steps = tuple(
+            _freeze(digest, state, origin, stream_end)
+            for digest, state in sorted(self._vertices.items(), key=lambda kv: kv[1].order)
+            if digest in digests
+        )
+        notes = list(self._notes)
+        orphans = len(self._vertices) - len(digests)
+        if orphans:
+            notes.append(f"ignored logs or statuses of {orphans} vertices the stream never described")
+        if self._dropped_messages:
+            notes.append(f"kept the first {MAX_MESSAGES} text lines, dropped {self._dropped_messages}")
+        if truncated:
+            notes.append("the stream ends inside an event: the build or its capture was cut off")
+        return Build(
+            steps=steps,
+            started_at=_EPOCH + origin * _MICROSECOND if starts else None,
+            messages=tuple(self._messages),
+            notes=tuple(notes),
+            truncated=truncated,
+            stream_end=stream_end,
+        )
+
+
+def _freeze(digest: str, state: _VertexState, origin: int, stream_end: float) -> Step:
+    def relative(time: int) -> float:
+        return (time - origin) / 1e6
+
+    intervals = tuple(
+        Interval(relative(start), None if end is None else relative(end))
+        for start, end in sorted(state.intervals.items())
+    )
+    finished = state.completed is not None
+    status = _status(state)
+    ends = [i.end for i in intervals if i.end is not None]
+    if not finished and intervals:
+        end: float | None = stream_end
+    else:
+        end = max(ends) if ends else None
+    closed = [(i.start, i.end if i.end is not None else max(stream_end, i.start)) for i in intervals]
+    name = state.names[0] if state.names else digest
+    return Step(
+        digest=digest,
+        name=name,
+        names=tuple(state.names) or (name,),
+        parsed=parse_name(name),
+        inputs=state.inputs,
+        intervals=intervals,
+        start=intervals[0].start if intervals else None,
+        end=end,
+        duration=union_length(closed),
+        cached=state.cached,
+        error=state.error,
+        status=status,
+        progress_group=state.progress_group,
+        logs=tuple(LogChunk(relative(time), stream, data) for time, stream, data in state.logs),
+        warnings=tuple(state.warnings),
+        statuses=tuple(
+            SubStatus(
+                id=status_id,
+                name=entry.name,
+                current=entry.current,
+                total=entry.total,
+                start=None if entry.started is None else relative(entry.started),
+                end=None if entry.completed is None else relative(entry.completed),
+            )
+            for status_id, entry in state.statuses.items()
+        ),
+    )
+
+
+def _status(state: _VertexState) -> StepStatus:
+    if state.error is not None:
+        if state.error.rstrip().endswith(CANCELLED_SUFFIX) or state.error.strip() == "canceled":
+            return StepStatus.CANCELLED
+        return StepStatus.FAILED
+    if state.completed is None:
+        return StepStatus.UNFINISHED
+    return StepStatus.CACHED if state.cached else StepStatus.DONE
+
+
+def _why_no_steps(
+    solve_statuses: int, other_json: int, messages: list[str], truncated: bool
+) -> str:
+    if truncated and not solve_statuses:
+        return "the stream ends inside its first event: nothing to analyse"
+    if solve_statuses:
+        return "the stream has progress events but no build steps: nothing to analyse"
+    if other_json:
+        return (
+            f"the input holds {other_json} JSON values but no BuildKit SolveStatus "
+            "(expected objects with vertexes/statuses/logs/warnings from --progress=rawjson)"
+        )
+    if not messages:
+        return "empty input: expected the output of a build with --progress=rawjson"
+    errors = [m for m in messages if m.startswith("ERROR")]
+    hint = f" (it says: {errors[0][:200]})" if errors else ""
+    return (
+        "no BuildKit rawjson events found: expected the output of "
+        f"`docker buildx build --progress=rawjson`{hint}"
+    )
+
+
+def _decode_text(value: object) -> str:
+    if not isinstance(value, str):
+        return ""
+    try:
+        return binascii.a2b_base64(value).decode("utf-8", errors="replace")
+    except (binascii.Error, ValueError):
+        return value
+
+
+def _preview(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."

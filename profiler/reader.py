@@ -1,0 +1,90 @@
+"""Read a whole rawjson stream (file, gzip file, or stdin) into a Build."""
+
+from __future__ import annotations
+
+import sys
+import zlib
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+from profiler.errors import InputError, StreamError
+from profiler.events import StreamDecoder
+from profiler.merge import BuildRecorder
+from profiler.model import Build
+
+CHUNK_SIZE = 1024 * 1024
+GZIP_MAGIC = b"\x1f\x8b"
+
+
+def read_build(
+    source: str | Path | BinaryIO,
+    *,
+    on_progress: Callable[[int], None] | None = None,
+) -> Build:
+    """Read a rawjson stream into a Build.
+
+    ``source`` is a path, ``"-"`` for standard input, or a binary file object. Gzip
+    input is recognised by its magic bytes, whatever the file is called.
+    ``on_progress`` is called with the number of bytes read after each chunk.
+    """
+    decoder = StreamDecoder()
+    recorder = BuildRecorder()
+    for chunk in _chunks(source):
+        recorder.add_all(decoder.feed(chunk))
+        if on_progress is not None:
+            on_progress(len(chunk))
+    recorder.add_all(decoder.close())
+    return recorder.build(truncated=decoder.truncated)
+
+
+def _chunks(source: str | Path | BinaryIO) -> Iterator[bytes]:
+    if isinstance(source, str | Path):
+        if str(source) == "-":
+            yield from _decompressed(sys.stdin.buffer, "standard input")
+            return
+        path = Path(source)
+        try:
+            handle = path.open("rb")
+        except OSError as error:
+            raise InputError(f"cannot read {path}: {error.strerror or error}") from None
+        with handle:
+            yield from _decompressed(handle, str(path))
+    else:
+        yield from _decompressed(source, getattr(source, "name", "input"))
+
+
+def _decompressed(handle: BinaryIO, label: str) -> Iterator[bytes]:
+    try:
+        head = handle.read(CHUNK_SIZE)
+        if head.startswith(GZIP_MAGIC):
+            yield from _gunzip(head, handle, label)
+            return
+        while head:
+            yield head
+            head = handle.read(CHUNK_SIZE)
+    except OSError as error:
+        raise InputError(f"cannot read {label}: {error.strerror or error}") from None
+
+
+def _gunzip(head: bytes, handle: BinaryIO, label: str) -> Iterator[bytes]:
+    """Decompress as bytes arrive, so a cut-off file still yields all it holds.
+
+    (``gzip.GzipFile.read`` raises on a cut-off file before returning anything.)
+    Concatenated gzip members, as ``cat a.gz b.gz`` makes, are read one after another.
+    """
+    decompressor = zlib.decompressobj(wbits=31)
+    data = head
+    try:
+        while data:
+            while data:
+                yield decompressor.decompress(data, CHUNK_SIZE)
+                data = decompressor.unconsumed_tail
+                if decompressor.eof:
+                    data = decompressor.unused_data + data
+                    decompressor = zlib.decompressobj(wbits=31)
+                    if not data.startswith(GZIP_MAGIC[:1]):
+                        return  # trailing garbage after the last member, as gzip(1) allows
+            data = handle.read(CHUNK_SIZE)
+    except zlib.error as error:
+        raise StreamError(f"{label} is not a valid gzip file: {error}") from None
