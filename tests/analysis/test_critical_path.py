@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from profiler.analysis import analyze
+from profiler.analysis.critical_path import dependency_graph, longest_path, observed_critical_path
+from profiler.model import Build
+from profiler.reader import read_build
+from tests.streams import Stream, parallel_build
+
+
+def build_of(stream: Stream) -> Build:
+    return read_build(io.BytesIO(stream.one_line()))
+
+
+def names(steps: list) -> list[str]:  # type: ignore[type-arg]
+    return [step.digest for step in steps]
+
+
+def test_critical_path_goes_through_the_slow_branch_and_reaches_the_exporter() -> None:
+    build = build_of(parallel_build())
+    path = observed_critical_path(build)
+    assert names(path) == [
+        "sha256:def",
+        "sha256:meta",
+        "sha256:from",
+        "sha256:base",
+        "sha256:slow",
+        "sha256:copy",
+        "sha256:export",
+    ]
+
+
+def test_unconnected_vertices_are_linked_to_what_finished_last_before_them() -> None:
+    graph = dependency_graph(build_of(parallel_build()))
+    # The exporter has no inputs in the stream; the copy finished last before it.
+    assert graph["sha256:export"] == ("sha256:copy",)
+    assert graph["sha256:from"] == ("sha256:meta",)
+    # Real inputs are kept as they are.
+    assert graph["sha256:copy"] == ("sha256:from", "sha256:slow")
+    # The very first vertex waited for nothing.
+    assert graph["sha256:def"] == ()
+
+
+def test_lower_bound_is_the_longest_weighted_path() -> None:
+    build = build_of(parallel_build())
+    bound, path = longest_path(build)
+    # def 0.1 + meta 0.2 + from 0.1 + base 1.0 + slow 3.0 + copy 0.5 + export 0.5
+    assert bound == pytest.approx(5.4)
+    assert names(path)[-3:] == ["sha256:slow", "sha256:copy", "sha256:export"]
+
+
+def test_lower_bound_removes_idle_gaps_that_wall_time_includes() -> None:
+    # b waits for a but only starts 2 s after a finished (a busy scheduler).
+    stream = (
+        Stream()
+        .step("a", "[s 1/2] RUN a", 0.0, 1.0)
+        .step("b", "[s 2/2] RUN b", 3.0, 4.0, inputs=["a"])
+    )
+    analysis = analyze(build_of(stream))
+    assert analysis.wall_seconds == pytest.approx(4.0)
+    assert analysis.lower_bound_seconds == pytest.approx(2.0)
+    assert analysis.overhead_seconds == pytest.approx(2.0)
+
+
+def test_critical_path_shares_by_stage_add_up() -> None:
+    analysis = analyze(build_of(parallel_build()))
+    shares = analysis.critical_path_by_stage
+    assert shares["slow"] == pytest.approx(3.0)
+    assert shares["base"] == pytest.approx(1.1)
+    assert "fast" not in shares
+    assert sum(shares.values()) == pytest.approx(analysis.critical_path_seconds)
+
+
+def test_a_time_link_cycle_does_not_hang() -> None:
+    # Inputs that contradict the timestamps (a consumer that finished before its input).
+    stream = (
+        Stream()
+        .step("a", "[s 1/2] RUN a", 2.0, 3.0, inputs=["b"])
+        .step("b", "[s 2/2] RUN b", 0.0, 1.0, inputs=["a"])
+    )
+    build = build_of(stream)
+    bound, _ = longest_path(build)
+    assert bound == pytest.approx(2.0)
+    assert len(observed_critical_path(build)) == 2

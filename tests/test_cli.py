@@ -1,0 +1,123 @@
+"""The CLI as users run it: the console script in a subprocess, exit codes, stderr."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.streams import parallel_build
+
+REPORT_KEYS = {
+    "wall_seconds", "sequential_seconds", "parallelism", "critical_path",
+    "critical_path_seconds", "lower_bound_seconds", "steps", "stages", "cache", "failure",
+    "messages", "truncated",
+}  # fmt: skip
+STEP_KEYS = {
+    "name", "names", "digest", "kind", "target", "stage", "start", "end", "duration",
+    "cached", "status", "on_critical_path",
+}  # fmt: skip
+
+
+def kitprof(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [sys.executable, "-m", "profiler", *args],
+        input=stdin,
+        capture_output=True,
+        env={**os.environ, "COLUMNS": "120"},
+        timeout=60,
+        check=False,
+    )
+
+
+@pytest.fixture
+def stream_file(tmp_path: Path) -> Path:
+    path = tmp_path / "build.rawjson"
+    path.write_bytes(parallel_build().text("WARNING: something odd").indented())
+    return path
+
+
+def test_json_report_has_the_documented_keys(stream_file: Path) -> None:
+    result = kitprof("analyze", str(stream_file), "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report.keys() >= REPORT_KEYS
+    assert all(step.keys() >= STEP_KEYS for step in report["steps"])
+    assert report["critical_path"][-3:] == [
+        "[slow 1/1] RUN make slow",
+        "[final 2/2] COPY --from=slow /out /out",
+        "exporting to image",
+    ]
+    assert report["wall_seconds"] == pytest.approx(5.5)
+    assert report["messages"] == ["WARNING: something odd"]
+    assert report["truncated"] is False
+    on_path = {s["name"] for s in report["steps"] if s["on_critical_path"]}
+    assert on_path == set(report["critical_path"])
+
+
+def test_stdin_and_gzip_give_the_same_report(stream_file: Path, tmp_path: Path) -> None:
+    zipped = tmp_path / "build.rawjson.gz"
+    zipped.write_bytes(gzip.compress(stream_file.read_bytes()))
+    from_file = json.loads(kitprof("analyze", str(stream_file), "--json").stdout)
+    from_stdin = json.loads(
+        kitprof("analyze", "-", "--json", stdin=stream_file.read_bytes()).stdout
+    )
+    from_gzip = json.loads(kitprof("analyze", str(zipped), "--json").stdout)
+    assert from_file == from_stdin == from_gzip
+
+
+def test_terminal_report_names_the_critical_path(stream_file: Path) -> None:
+    result = kitprof("analyze", str(stream_file))
+    assert result.returncode == 0
+    out = result.stdout.decode()
+    assert out.splitlines()[0].startswith("done: 5.50s wall, 6.40s sequential")
+    assert "RUN make slow" in out
+    assert "Critical path" in out and "Stages" in out
+
+
+@pytest.mark.parametrize(
+    ("stdin", "message"),
+    [
+        (b"", "empty input"),
+        (b"\x00\x01\x02\xff garbage \x00\n\xfe", "no BuildKit rawjson events"),
+        (b'{"hello": "world"}\n', "no BuildKit SolveStatus"),
+        (b'{\n  "vertexes": [\n    {\n      "digest": "sha', "ends inside its first event"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_1(stdin: bytes, message: str) -> None:
+    result = kitprof("analyze", "-", stdin=stdin)
+    assert result.returncode == 1
+    err = result.stderr.decode()
+    assert err.startswith("Error: ") and message in err
+    assert err.count("\n") == 1
+    assert "Traceback" not in err
+    assert result.stdout == b""
+
+
+def test_missing_file_exit_1(tmp_path: Path) -> None:
+    result = kitprof("analyze", str(tmp_path / "missing.rawjson"))
+    assert result.returncode == 1
+    assert b"cannot read" in result.stderr
+
+
+def test_usage_error_exit_2() -> None:
+    assert kitprof("analyze").returncode == 2
+    assert kitprof("analyze", "--bogus", "x").returncode == 2
+
+
+def test_help_for_every_command() -> None:
+    result = kitprof("--help")
+    assert result.returncode == 0
+    assert b"analyze" in result.stdout
+    analyze_help = kitprof("analyze", "--help")
+    assert b"--json" in analyze_help.stdout and b"rawjson" in analyze_help.stdout
+
+
+def test_version() -> None:
+    result = kitprof("--version")
+    assert result.returncode == 0 and result.stdout.startswith(b"kitprof ")

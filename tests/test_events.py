@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from profiler.errors import StreamError
+from profiler.events import MAX_PENDING_BYTES, Malformed, StreamDecoder, TextLine
+from tests.streams import parallel_build
+
+
+def decode_in_chunks(data: bytes, size: int) -> tuple[list[object], bool]:
+    decoder = StreamDecoder()
+    events: list[object] = []
+    for offset in range(0, len(data), size):
+        events += decoder.feed(data[offset : offset + size])
+    events += decoder.close()
+    return events, decoder.truncated
+
+
+@pytest.mark.parametrize("layout", ["indented", "one_line"])
+@pytest.mark.parametrize("chunk", [1, 7, 64, 1 << 20])
+def test_both_layouts_decode_to_the_same_events_whatever_the_chunking(
+    layout: str, chunk: int
+) -> None:
+    stream = parallel_build().text("ERROR: failed to solve: exit code 1")
+    expected = stream.events
+    events, truncated = decode_in_chunks(getattr(stream, layout)(), chunk)
+    decoded = [e.text if isinstance(e, TextLine) else e for e in events]
+    assert decoded == expected
+    assert not truncated
+
+
+def test_truncated_last_object_is_flagged_and_the_rest_kept() -> None:
+    data = parallel_build().indented()
+    cut = data[: data.rindex(b'"completed"')]
+    events, truncated = decode_in_chunks(cut, 4096)
+    assert truncated
+    assert all(isinstance(e, dict) for e in events)
+    assert len(events) == len(parallel_build().events) - 1
+
+
+def test_truncated_one_line_object_is_flagged() -> None:
+    data = parallel_build().one_line()
+    events, truncated = decode_in_chunks(data[:-20], 4096)
+    assert truncated
+    assert len(events) == len(parallel_build().events) - 1
+
+
+def test_object_cut_off_mid_stream_is_skipped_and_what_follows_is_kept() -> None:
+    first = json.dumps({"vertexes": [{"digest": "a", "name": "x"}]}, indent=2)
+    second = json.dumps({"vertexes": [{"digest": "b", "name": "y"}]}, indent=2)
+    data = (first[:25] + "\nERROR: killed\n" + second + "\n").encode()
+    events, truncated = decode_in_chunks(data, 10)
+    assert not truncated
+    assert isinstance(events[0], Malformed)
+    assert events[1] == TextLine("ERROR: killed")
+    assert events[2] == json.loads(second)
+
+
+def test_text_lines_and_crlf() -> None:
+    data = b'WARNING: something\r\n{"logs":[]}\r\n\r\n'
+    events, _ = decode_in_chunks(data, 3)
+    assert events == [TextLine("WARNING: something"), {"logs": []}]
+
+
+def test_invalid_utf8_text_is_replaced_not_fatal() -> None:
+    events, _ = decode_in_chunks(b"\xff\xfe garbage\n", 5)
+    assert events == [TextLine("\ufffd\ufffd garbage")]
+
+
+def test_a_huge_line_without_end_is_refused() -> None:
+    decoder = StreamDecoder()
+    chunk = b"x" * (16 * 1024 * 1024)
+    with pytest.raises(StreamError, match="not a BuildKit rawjson stream"):
+        for _ in range(MAX_PENDING_BYTES // len(chunk) + 2):
+            decoder.feed(chunk)

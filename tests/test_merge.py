@@ -1,0 +1,147 @@
+"""The snapshot merge rules (buildx's display.go), on exact hand-made streams."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from profiler.errors import StreamError
+from profiler.model import Build, StepStatus
+from profiler.reader import read_build
+from tests.streams import T0, Stream, parallel_build
+
+
+def build_of(stream: Stream) -> Build:
+    return read_build(io.BytesIO(stream.indented()))
+
+
+def test_times_are_seconds_from_the_first_start() -> None:
+    build = build_of(parallel_build())
+    assert build.started_at == T0
+    slow = build.step("sha256:slow")
+    assert (slow.start, slow.end, slow.duration) == pytest.approx((1.4, 4.4, 3.0))
+    assert slow.status is StepStatus.DONE
+
+
+def test_duration_is_the_union_of_intervals_keyed_by_start() -> None:
+    stream = (
+        Stream()
+        .vertex("d", "[a 1/1] RUN x", started=0.0)
+        .vertex("d", "[a 1/1] RUN x", started=0.0, completed=1.0)
+        # Started again (cache key computed, then executed): a second interval.
+        .vertex("d", "[a 1/1] RUN x", started=2.0)
+        .vertex("d", "[a 1/1] RUN x", started=2.0, completed=2.5)
+        # A late snapshot repeating the first interval changes nothing.
+        .vertex("d", "[a 1/1] RUN x", started=0.0, completed=1.0)
+    )
+    step = build_of(stream).step("d")
+    assert [(i.start, i.end) for i in step.intervals] == [(0.0, 1.0), (2.0, 2.5)]
+    assert step.duration == pytest.approx(1.5)
+    assert step.end == 2.5
+
+
+def test_an_unstarted_snapshot_never_rolls_back_a_started_vertex() -> None:
+    stream = (
+        Stream()
+        .vertex("d", "[a 1/1] RUN x", started=0.0, completed=2.0)
+        .vertex("d", "[a 1/1] RUN x")
+    )
+    step = build_of(stream).step("d")
+    assert step.status is StepStatus.DONE
+    assert step.duration == 2.0
+
+
+def test_a_cached_vertex_with_only_a_completion_is_a_point_in_time() -> None:
+    stream = (
+        Stream()
+        .step("a", "[a 1/2] FROM x", 0.0, 1.0)
+        .vertex("b", "[a 2/2] RUN y", inputs=["a"], completed=1.2, cached=True)
+    )
+    step = build_of(stream).step("b")
+    assert step.status is StepStatus.CACHED
+    assert (step.start, step.end, step.duration) == (1.2, 1.2, 0.0)
+
+
+def test_statuses_from_errors() -> None:
+    stream = (
+        Stream()
+        .step("ok", "[a 1/3] FROM x", 0.0, 1.0)
+        .step("bad", "[a 2/3] RUN false", 1.0, 2.0, error='process "/bin/sh -c false" exit 1')
+        .step("sib", "[b 1/1] RUN sleep 9", 1.0, 2.0, error="context canceled")
+        .step("sib2", "[c 1/1] RUN sleep 9", 1.0, 2.0, error="failed: context canceled")
+        .vertex("run", "[d 1/1] RUN sleep 9", started=1.5)
+    )
+    build = build_of(stream)
+    assert build.step("ok").status is StepStatus.DONE
+    assert build.step("bad").status is StepStatus.FAILED
+    assert build.step("sib").status is StepStatus.CANCELLED
+    assert build.step("sib2").status is StepStatus.CANCELLED
+    unfinished = build.step("run")
+    assert unfinished.status is StepStatus.UNFINISHED
+    # An unfinished step runs until the stream's last word.
+    assert unfinished.end == build.stream_end == 2.0
+    assert unfinished.duration == pytest.approx(0.5)
+
+
+def test_one_digest_with_several_names_keeps_them_all() -> None:
+    stream = (
+        Stream()
+        .vertex("d", "[api base 1/2] FROM x", started=0.0, completed=1.0)
+        .vertex("d", "[web base 1/2] FROM x", started=0.0, completed=1.0)
+    )
+    step = build_of(stream).step("d")
+    assert step.name == "[api base 1/2] FROM x"
+    assert step.names == ("[api base 1/2] FROM x", "[web base 1/2] FROM x")
+    assert step.target == "api"
+
+
+def test_logs_are_attached_and_decoded_on_demand() -> None:
+    build = build_of(parallel_build().log("sha256:slow", "warning: x\n", 3.5, stream=2))
+    slow = build.step("sha256:slow")
+    assert slow.log_lines() == ["compiling", "linking", "warning: x"]
+    assert [(c.time, c.stream) for c in slow.logs] == [(3.0, 1), (3.5, 2)]
+
+
+def test_timezone_offsets_are_honoured() -> None:
+    # Client-side vertices carry the local offset; 13:00+01:00 is 12:00Z.
+    stream = Stream().step("d", "[a 1/1] RUN x", 1.0, 2.0)
+    stream.events.append(
+        {
+            "vertexes": [
+                {
+                    "digest": "auth",
+                    "name": "[auth] token",
+                    "started": "2026-03-01T13:00:00.5+01:00",
+                    "completed": "2026-03-01T13:00:00.75+01:00",
+                }
+            ]
+        }
+    )
+    build = build_of(stream)
+    assert build.step("auth").start == 0.0
+    assert build.step("d").start == 0.5
+
+
+def test_text_lines_become_messages() -> None:
+    build = build_of(parallel_build().text("ERROR: failed to solve: boom"))
+    assert build.messages == ("ERROR: failed to solve: boom",)
+
+
+def test_malformed_entries_are_skipped_with_a_note() -> None:
+    stream = parallel_build()
+    stream.events += [
+        {"vertexes": [{"digest": 5}]},
+        {"vertexes": "nope"},
+        {"logs": [{"vertex": "sha256:slow", "data": 3}]},
+        {"vertexes": [{"digest": "x", "name": "[a 1/1] RUN", "started": "yesterday"}]},
+        {"not": "a status"},
+    ]
+    build = build_of(stream)
+    assert len(build.notes) == 5
+    assert build.step("x").start is None
+
+
+def test_no_vertices_is_an_error() -> None:
+    with pytest.raises(StreamError, match="no build steps"):
+        read_build(io.BytesIO(b'{"logs": []}\n'))
