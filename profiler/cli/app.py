@@ -1,6 +1,7 @@
-"""The ``kitprof`` command: parse arguments, call the library, render. Nothing else.
+"""The Typer app, the helpers every command shares, and the console-script entry point.
 
 Exit codes: 0 success, 1 bad input (a one-line ``Error: …`` on stderr), 2 usage.
+Each command lives in its own module of this package and registers itself on ``app``.
 """
 
 from __future__ import annotations
@@ -11,18 +12,14 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Annotated
 
-import orjson
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
 from rich.text import Text
 
-from profiler.analysis import analyze
 from profiler.errors import KitprofError
 from profiler.model import Build
 from profiler.reader import read_build
-from profiler.render.console import render_report
-from profiler.render.json_report import report_dict
 
 app = typer.Typer(
     name="kitprof",
@@ -58,7 +55,7 @@ def _root(
     """Build timing profiler for Docker BuildKit: critical path, parallelism, cache."""
 
 
-def _stderr() -> Console:
+def stderr_console() -> Console:
     return Console(stderr=True)
 
 
@@ -68,7 +65,7 @@ def load(source: str) -> Build:
     if size < PROGRESS_BAR_MIN_BYTES or not sys.stderr.isatty():
         return read_build(source)
     columns = (BarColumn(), DownloadColumn(), TransferSpeedColumn())
-    with Progress(*columns, console=_stderr(), transient=True) as progress:
+    with Progress(*columns, console=stderr_console(), transient=True) as progress:
         task = progress.add_task("reading", total=size)
         return read_build(source, on_progress=lambda n: progress.advance(task, n))
 
@@ -80,35 +77,10 @@ def _size(source: str) -> int:
         return 0  # read_build reports the problem properly
 
 
-def _stdout_console() -> Console:
+def stdout_console() -> Console:
     # Tests and pipes get a stable width; a terminal gets its own.
     width = None if sys.stdout.isatty() else int(os.environ.get("COLUMNS", "120"))
     return Console(width=width, highlight=False, soft_wrap=False)
-
-
-@app.command(name="analyze")
-def analyze_command(
-    file: Annotated[
-        str,
-        typer.Argument(
-            metavar="FILE|-",
-            help="A --progress=rawjson stream (plain or gzip); - reads standard input.",
-        ),
-    ],
-    json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
-) -> None:
-    """Analyse a BuildKit rawjson stream: timeline, critical path, cache, failure.
-
-    Record one with `docker buildx build --progress=rawjson . 2> build.rawjson`.
-    """
-    build = load(file)
-    analysis = analyze(build)
-    if json:
-        sys.stdout.buffer.write(
-            orjson.dumps(report_dict(build, analysis), option=orjson.OPT_INDENT_2) + b"\n"
-        )
-        return
-    render_report(build, analysis, _stdout_console())
 
 
 def main() -> None:
@@ -116,7 +88,7 @@ def main() -> None:
     try:
         app()
     except KitprofError as error:
-        _stderr().print(
+        stderr_console().print(
             Text.assemble(("Error: ", "bold red"), str(error)), highlight=False, soft_wrap=True
         )
         sys.exit(error.exit_code)

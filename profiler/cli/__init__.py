@@ -1,0 +1,8 @@
+"""The ``kitprof`` command line: thin shells over the library, one module a command."""
+
+from __future__ import annotations
+
+from profiler.cli import analyze  # noqa: F401  (registers the command)
+from profiler.cli.app import app, main
+
+__all__ = ["app", "main"]
