@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from profiler.model import Build, union_length
+from profiler.reader import read_build
+from tests.streams import Stream, parallel_build
+
+
+def build_of(stream: Stream) -> Build:
+    return read_build(io.BytesIO(stream.indented()))
+
+
+@pytest.mark.parametrize(
+    ("intervals", "length"),
+    [
+        ([], 0.0),
+        ([(0.0, 1.0)], 1.0),
+        ([(0.0, 1.0), (0.5, 2.0)], 2.0),
+        ([(0.0, 1.0), (2.0, 3.0)], 2.0),
+        ([(2.0, 3.0), (0.0, 5.0), (1.0, 1.5)], 5.0),
+        ([(1.0, 1.0), (1.0, 1.0)], 0.0),
+    ],
+)
+def test_union_length(intervals: list[tuple[float, float]], length: float) -> None:
+    assert union_length(intervals) == pytest.approx(length)
+
+
+def test_stage_rollup() -> None:
+    build = build_of(parallel_build())
+    stages = {stage.name: stage for stage in build.stages}
+    assert set(stages) == {"(internal)", "base", "fast", "slow", "final", "(export)"}
+    base = stages["base"]
+    assert (base.steps, base.start, base.end) == (2, 0.3, 1.4)
+    assert base.busy == pytest.approx(1.1)
+    # The rollup is ordered by start time.
+    assert [s.name for s in build.stages][:2] == ["(internal)", "base"]
+
+
+def test_bake_targets_split_stages_of_the_same_name() -> None:
+    stream = (
+        Stream()
+        .step("a", "[api base 1/1] RUN x", 0.0, 1.0)
+        .step("b", "[web base 1/1] RUN y", 0.0, 2.0)
+    )
+    stages = {(s.target, s.name): s for s in build_of(stream).stages}
+    assert stages[("api", "base")].busy == pytest.approx(1.0)
+    assert stages[("web", "base")].busy == pytest.approx(2.0)
+
+
+def test_single_stage_steps_count_as_stage_0() -> None:
+    build = build_of(Stream().step("a", "[1/2] FROM x", 0.0, 1.0))
+    assert build.steps[0].stage_key == "stage-0"
+
+
+def test_frames_have_one_row_per_vertex_and_stage() -> None:
+    build = build_of(parallel_build())
+    steps = build.steps_frame()
+    assert len(steps) == len(build.steps)
+    assert steps.set_index("digest").loc["sha256:slow", "on_critical_path"]
+    assert not steps.set_index("digest").loc["sha256:fast", "on_critical_path"]
+    assert steps["duration"].sum() == pytest.approx(6.4)
+    stages = build.stages_frame()
+    assert list(stages["stage"]) == [s.name for s in build.stages]
+    assert stages.set_index("stage").loc["slow", "busy"] == pytest.approx(3.0)
+
+
+def test_timestamp_maps_model_time_back_to_absolute() -> None:
+    build = build_of(parallel_build())
+    assert build.started_at is not None
+    moment = build.timestamp(1.5)
+    assert moment is not None
+    assert (moment - build.started_at).total_seconds() == pytest.approx(1.5)
