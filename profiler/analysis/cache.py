@@ -11,7 +11,12 @@ from profiler.names import StepKind
 @dataclass(frozen=True, slots=True)
 class CacheSummary:
     steps: int
-    """Dockerfile steps (internal vertices and exports are not counted)."""
+    """Cacheable Dockerfile steps: not internal vertices, exports, or ``FROM``.
+
+    A ``FROM`` resolves a base image rather than computing a layer, and BuildKit does
+    not mark it cached even in a no-op rebuild; counting it would cap a fully cached
+    build below 100%.
+    """
     cached: int
     executed: int
     """Steps that ran (done, failed or cancelled after starting)."""
@@ -22,7 +27,9 @@ class CacheSummary:
 
 
 def cache_summary(build: Build) -> CacheSummary:
-    steps = [step for step in build if step.kind is StepKind.STEP]
+    steps = [
+        step for step in build if step.kind is StepKind.STEP and step.parsed.instruction != "FROM"
+    ]
     cached = sum(1 for step in steps if step.status is StepStatus.CACHED)
     executed = sum(
         1 for step in steps if step.status is not StepStatus.CACHED and step.duration > 0

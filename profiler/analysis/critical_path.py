@@ -13,7 +13,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Mapping
 
-from profiler.model import Build, Step
+from profiler.model import Build, Step, StepStatus
 
 # Daemon and client clocks differ slightly; a vertex that "finished" a hair after
 # another started still counts as finished before it.
@@ -30,7 +30,7 @@ def dependency_graph(build: Build) -> dict[str, tuple[str, ...]]:
     graph: dict[str, tuple[str, ...]] = {}
     for step in build:
         inputs = tuple(d for d in step.inputs if build.get(d) is not None and d != step.digest)
-        if inputs or step.start is None:
+        if inputs or not step.intervals:
             graph[step.digest] = inputs
             continue
         link = _finished_last_before(step, finished, ends)
@@ -39,11 +39,13 @@ def dependency_graph(build: Build) -> dict[str, tuple[str, ...]]:
 
 
 def _finished_last_before(step: Step, finished: list[Step], ends: list[float]) -> Step | None:
-    assert step.start is not None
-    for index in range(bisect_right(ends, step.start + TIME_LINK_TOLERANCE) - 1, -1, -1):
+    # A vertex that ran more than once (bake targets sharing one exporter digest, a
+    # second export pass) waited, before its final run, for what ended before that run.
+    started = step.intervals[-1].start
+    for index in range(bisect_right(ends, started + TIME_LINK_TOLERANCE) - 1, -1, -1):
         candidate = finished[index]
         # A zero-length vertex stamped at this very moment did not hold this one up.
-        if candidate.digest != step.digest and (candidate.start or 0.0) < step.start:
+        if candidate.digest != step.digest and (candidate.start or 0.0) < started:
             return candidate
     return None
 
@@ -54,13 +56,19 @@ def observed_critical_path(
     """The chain that set the finish time, in time order.
 
     Start from the vertex that completed last, then repeatedly step to the
-    predecessor that finished last: the one it was actually waiting for.
+    predecessor that finished last: the one it was actually waiting for. In a failed
+    build the first failure is what ended it (the steps completing after it are
+    siblings being cancelled), so the chain starts there.
     """
     graph = dependency_graph(build) if graph is None else graph
     candidates = [step for step in build if step.end is not None]
     if not candidates:
         return []
-    current = max(candidates, key=lambda step: (step.end or 0.0, step.duration))
+    failed = [step for step in candidates if step.status is StepStatus.FAILED]
+    if failed:
+        current = min(failed, key=lambda step: step.end or 0.0)
+    else:
+        current = max(candidates, key=lambda step: (step.end or 0.0, step.duration))
     path = [current]
     visited = {current.digest}
     while True:

@@ -19,11 +19,13 @@ def test_cache_counts_only_dockerfile_steps() -> None:
     stream = (
         Stream()
         .step("i", "[internal] load build context", 0.0, 0.1, cached=True)
-        .step("a", "[s 1/3] FROM x", 0.1, 0.1, cached=True)
-        .step("b", "[s 2/3] RUN make", 0.1, 2.0)
-        .step("c", "[s 3/3] RUN test", 2.0, 2.0, cached=True)
+        .step("a", "[s 1/4] FROM x", 0.1, 0.1)
+        .step("b", "[s 2/4] RUN make", 0.1, 2.0)
+        .step("c", "[s 3/4] RUN test", 2.0, 2.0, cached=True)
+        .step("d", "[s 4/4] COPY . .", 2.0, 2.0, cached=True)
     )
     summary = cache_summary(build_of(stream))
+    # FROM is a source, not a cacheable layer; internal vertices do not count.
     assert (summary.steps, summary.cached, summary.executed) == (3, 2, 1)
     assert summary.hit_ratio == pytest.approx(2 / 3)
 

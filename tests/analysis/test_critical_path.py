@@ -85,3 +85,25 @@ def test_a_time_link_cycle_does_not_hang() -> None:
     bound, _ = longest_path(build)
     assert bound == pytest.approx(2.0)
     assert len(observed_critical_path(build)) == 2
+
+
+def test_in_a_failed_build_the_path_ends_at_the_failure_not_a_cancelled_sibling() -> None:
+    stream = (
+        Stream()
+        .step("deps", "[deps 1/1] RUN deps", 0.0, 1.0)
+        .step("test", "[test 1/1] RUN test", 1.0, 2.0, inputs=["deps"], error="exit code: 1")
+        .step("build", "[build 1/1] RUN make", 1.0, 2.2, inputs=["deps"], error="context canceled")
+    )
+    assert names(observed_critical_path(build_of(stream))) == ["deps", "test"]
+
+
+def test_a_vertex_that_ran_twice_links_to_what_preceded_its_last_run() -> None:
+    # bake: two targets share one exporter digest; the web export runs last.
+    stream = (
+        Stream()
+        .step("api", "[api app 1/1] RUN api", 0.0, 2.0)
+        .step("web", "[web app 1/1] RUN web", 0.0, 4.0)
+        .vertex("export", "[api] exporting to image", started=2.1, completed=2.2)
+        .vertex("export", "[web] exporting to image", started=4.1, completed=4.3)
+    )
+    assert names(observed_critical_path(build_of(stream))) == ["web", "export"]
