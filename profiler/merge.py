@@ -270,17 +270,27 @@ class BuildRecorder:
         origin = min(starts) if starts else latest
         stream_end = (max(latest, origin) - origin) / 1e6
         digests = {digest for digest, state in self._vertices.items() if state.seen}
+        # A build that stopped on an error skips the steps it had not started yet: they
+        # were cancelled, not left running. Only a cut-off stream leaves them unknown.
+        stopped = not truncated and (
+            any(state.error for state in seen)
+            or any(message.startswith("ERROR") for message in self._messages)
+        )
         steps = tuple(
-            _freeze(digest, state, origin, stream_end)
+            _freeze(digest, state, origin, stream_end, stopped)
             for digest, state in sorted(self._vertices.items(), key=lambda kv: kv[1].order)
             if digest in digests
         )
         notes = list(self._notes)
         orphans = len(self._vertices) - len(digests)
         if orphans:
-            notes.append(f"ignored logs or statuses of {orphans} vertices the stream never described")
+            notes.append(
+                f"ignored logs or statuses of {orphans} vertices the stream never described"
+            )
         if self._dropped_messages:
-            notes.append(f"kept the first {MAX_MESSAGES} text lines, dropped {self._dropped_messages}")
+            notes.append(
+                f"kept the first {MAX_MESSAGES} text lines, dropped {self._dropped_messages}"
+            )
         if truncated:
             notes.append("the stream ends inside an event: the build or its capture was cut off")
         return Build(
@@ -293,7 +303,9 @@ class BuildRecorder:
         )
 
 
-def _freeze(digest: str, state: _VertexState, origin: int, stream_end: float) -> Step:
+def _freeze(
+    digest: str, state: _VertexState, origin: int, stream_end: float, stopped: bool
+) -> Step:
     def relative(time: int) -> float:
         return (time - origin) / 1e6
 
@@ -302,13 +314,15 @@ def _freeze(digest: str, state: _VertexState, origin: int, stream_end: float) ->
         for start, end in sorted(state.intervals.items())
     )
     finished = state.completed is not None
-    status = _status(state)
+    status = _status(state, stopped)
     ends = [i.end for i in intervals if i.end is not None]
     if not finished and intervals:
         end: float | None = stream_end
     else:
         end = max(ends) if ends else None
-    closed = [(i.start, i.end if i.end is not None else max(stream_end, i.start)) for i in intervals]
+    closed = [
+        (i.start, i.end if i.end is not None else max(stream_end, i.start)) for i in intervals
+    ]
     name = state.names[0] if state.names else digest
     return Step(
         digest=digest,
@@ -340,13 +354,14 @@ def _freeze(digest: str, state: _VertexState, origin: int, stream_end: float) ->
     )
 
 
-def _status(state: _VertexState) -> StepStatus:
+def _status(state: _VertexState, stopped: bool) -> StepStatus:
     if state.error is not None:
         if state.error.rstrip().endswith(CANCELLED_SUFFIX) or state.error.strip() == "canceled":
             return StepStatus.CANCELLED
         return StepStatus.FAILED
     if state.completed is None:
-        return StepStatus.UNFINISHED
+        never_started = not state.intervals
+        return StepStatus.CANCELLED if stopped and never_started else StepStatus.UNFINISHED
     return StepStatus.CACHED if state.cached else StepStatus.DONE
 
 

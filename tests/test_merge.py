@@ -145,3 +145,28 @@ def test_malformed_entries_are_skipped_with_a_note() -> None:
 def test_no_vertices_is_an_error() -> None:
     with pytest.raises(StreamError, match="no build steps"):
         read_build(io.BytesIO(b'{"logs": []}\n'))
+
+
+def test_steps_never_started_in_a_failed_build_are_cancelled() -> None:
+    stream = (
+        Stream()
+        .step("bad", "[a 1/2] RUN false", 0.0, 1.0, error="exit code: 1")
+        .vertex("next", "[a 2/2] RUN never", inputs=["bad"])
+        .vertex("running", "[b 1/1] RUN sleep 9", started=0.5)
+    )
+    build = build_of(stream)
+    assert build.step("next").status is StepStatus.CANCELLED
+    # Started and never completed: the stream does not say how it ended.
+    assert build.step("running").status is StepStatus.UNFINISHED
+
+
+def test_steps_never_started_in_a_cut_off_stream_are_unfinished() -> None:
+    data = (
+        Stream()
+        .step("bad", "[a 1/2] RUN false", 0.0, 1.0, error="exit code: 1")
+        .vertex("next", "[a 2/2] RUN never", inputs=["bad"])
+        .indented()
+    )
+    build = read_build(io.BytesIO(data + b'{\n  "vertexes": [\n'))
+    assert build.truncated
+    assert build.step("next").status is StepStatus.UNFINISHED
