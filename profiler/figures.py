@@ -1,0 +1,213 @@
+"""Plotly figures of a build: pure functions of the model and its analysis.
+
+The dashboard, the HTML export and the notebooks all draw with these, so a chart looks
+the same wherever it appears. Names come from Dockerfiles (user input): every label
+and hover text is HTML-escaped, since plotly renders a subset of HTML in text.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+
+import plotly.graph_objects as go
+
+from profiler.analysis import BuildAnalysis, analyze, stage_label, step_stage_label
+from profiler.model import Build, Step, StepStatus
+from profiler.names import StepKind
+
+STATUS_COLORS = {
+    StepStatus.DONE: "#4c78a8",
+    StepStatus.CACHED: "#9ecae9",
+    StepStatus.FAILED: "#e45756",
+    StepStatus.CANCELLED: "#f2a541",
+    StepStatus.UNFINISHED: "#b279a2",
+}
+CRITICAL_COLOR = "#1b1b1b"
+KIND_ORDER = {StepKind.INTERNAL: 0, StepKind.STEP: 1, StepKind.EXPORTER: 2}
+# A bar must be visible even for a step that took a few milliseconds.
+MIN_BAR_FRACTION = 0.002
+
+
+def step_label(step: Step) -> str:
+    """The y-axis label of a step: stage-qualified, short, escaped."""
+    text = step.parsed.text or step.name
+    if len(text) > 60:
+        text = text[:57] + "..."
+    position = f" {step.parsed.index}/{step.parsed.count}" if step.parsed.index else ""
+    return html.escape(f"[{step_stage_label(step)}{position}] {text}")
+
+
+def _hover(step: Step, on_path: bool) -> str:
+    lines = [
+        f"<b>{html.escape(step.name)}</b>",
+        f"stage: {html.escape(step_stage_label(step))}",
+        f"start: {step.start or 0.0:.2f}s",
+        f"duration: {step.duration:.2f}s",
+        f"status: {step.status.value}",
+    ]
+    if on_path:
+        lines.append("on the critical path")
+    if step.error:
+        lines.append(f"error: {html.escape(step.error[:200])}")
+    return "<br>".join(lines)
+
+
+def ordered_steps(build: Build) -> list[Step]:
+    """Steps grouped by stage (stages in start order), then by start within a stage."""
+    stage_rank = {
+        stage_label(stage.target, stage.name): rank for rank, stage in enumerate(build.stages)
+    }
+    timed = [step for step in build if step.start is not None]
+    return sorted(
+        timed,
+        key=lambda s: (
+            stage_rank.get(step_stage_label(s), len(stage_rank)),
+            KIND_ORDER[s.kind],
+            s.start or 0.0,
+            s.parsed.index or 0,
+        ),
+    )
+
+
+def gantt_figure(build: Build, analysis: BuildAnalysis | None = None) -> go.Figure:
+    """Every vertex as a bar on the build's time axis, grouped by stage.
+
+    Colour says the status; a dark outline marks the critical path. Each bar's
+    ``customdata`` is the vertex digest, so a click can open that step.
+    """
+    analysis = analysis or analyze(build)
+    on_path = set(analysis.critical_path)
+    steps = ordered_steps(build)
+    min_width = max(analysis.wall_seconds, 1e-3) * MIN_BAR_FRACTION
+    figure = go.Figure()
+    for status in StepStatus:
+        members = [step for step in steps if step.status is status]
+        if not members:
+            continue
+        figure.add_trace(
+            go.Bar(
+                name=status.value,
+                orientation="h",
+                base=[step.start for step in members],
+                x=[max(step.duration, min_width) for step in members],
+                y=[step_label(step) for step in members],
+                customdata=[step.digest for step in members],
+                hovertext=[_hover(step, step.digest in on_path) for step in members],
+                hoverinfo="text",
+                marker={
+                    "color": STATUS_COLORS[status],
+                    "line": {
+                        "color": [
+                            CRITICAL_COLOR if step.digest in on_path else STATUS_COLORS[status]
+                            for step in members
+                        ],
+                        "width": [2 if step.digest in on_path else 0 for step in members],
+                    },
+                },
+            )
+        )
+    labels = [step_label(step) for step in steps]
+    figure.update_layout(
+        barmode="overlay",
+        title=f"Build timeline: {analysis.wall_seconds:.1f}s wall, "
+        f"critical path outlined ({analysis.critical_path_seconds:.1f}s)",
+        xaxis={"title": "seconds from build start", "rangemode": "tozero"},
+        yaxis={
+            "categoryorder": "array",
+            "categoryarray": list(reversed(labels)),
+            "automargin": True,
+            "tickfont": {"size": 10},
+        },
+        height=max(300, 18 * len(labels) + 120),
+        legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
+        clickmode="event",
+        margin={"l": 10, "r": 10, "t": 60, "b": 40},
+    )
+    return figure
+
+
+def stage_figure(build: Build, analysis: BuildAnalysis | None = None) -> go.Figure:
+    """One bar per stage from its first start to its last end; critical stages dark."""
+    analysis = analysis or analyze(build)
+    stages = [stage for stage in build.stages if stage.start is not None]
+    labels = [html.escape(stage_label(stage.target, stage.name)) for stage in stages]
+    shares = [
+        analysis.critical_path_by_stage.get(stage_label(stage.target, stage.name), 0.0)
+        for stage in stages
+    ]
+    figure = go.Figure(
+        go.Bar(
+            orientation="h",
+            base=[stage.start for stage in stages],
+            x=[max(stage.span, 1e-3) for stage in stages],
+            y=labels,
+            marker={"color": ["#e45756" if share > 0 else "#4c78a8" for share in shares]},
+            hovertext=[
+                f"<b>{label}</b><br>start {stage.start or 0.0:.2f}s, span {stage.span:.2f}s"
+                f"<br>busy {stage.busy:.2f}s in {stage.steps} steps ({stage.cached} cached)"
+                f"<br>critical path: {share:.2f}s"
+                for label, stage, share in zip(labels, stages, shares, strict=True)
+            ],
+            hoverinfo="text",
+        )
+    )
+    figure.update_layout(
+        title="Stages (red: on the critical path)",
+        xaxis={"title": "seconds from build start", "rangemode": "tozero"},
+        yaxis={"categoryorder": "array", "categoryarray": list(reversed(labels))},
+        height=max(250, 28 * len(labels) + 120),
+        margin={"l": 10, "r": 10, "t": 50, "b": 40},
+    )
+    return figure
+
+
+def concurrency_figure(points: Sequence[tuple[float, int]]) -> go.Figure:
+    """How many steps ran at each moment (a step chart)."""
+    figure = go.Figure(
+        go.Scatter(
+            x=[time for time, _ in points],
+            y=[count for _, count in points],
+            mode="lines",
+            line={"shape": "hv", "color": "#4c78a8"},
+            fill="tozeroy",
+            name="running steps",
+        )
+    )
+    figure.update_layout(
+        title="Concurrency: steps running at once",
+        xaxis={"title": "seconds from build start", "rangemode": "tozero"},
+        yaxis={"title": "steps", "rangemode": "tozero", "dtick": 1},
+        height=260,
+        margin={"l": 10, "r": 10, "t": 50, "b": 40},
+    )
+    return figure
+
+
+def time_budget_figure(analysis: BuildAnalysis) -> go.Figure:
+    """Sequential cost vs observed wall vs critical path vs lower bound."""
+    names = ["sequential", "wall", "critical path", "lower bound"]
+    values = [
+        analysis.sequential_seconds,
+        analysis.wall_seconds,
+        analysis.critical_path_seconds,
+        analysis.lower_bound_seconds,
+    ]
+    figure = go.Figure(
+        go.Bar(
+            x=values,
+            y=names,
+            orientation="h",
+            text=[f"{value:.2f}s" for value in values],
+            textposition="auto",
+            marker={"color": ["#9ecae9", "#4c78a8", "#1b1b1b", "#54a24b"]},
+        )
+    )
+    figure.update_layout(
+        title=f"Time budget: parallelism {analysis.parallelism:.2f}x",
+        xaxis={"title": "seconds", "rangemode": "tozero"},
+        yaxis={"categoryorder": "array", "categoryarray": list(reversed(names))},
+        height=240,
+        margin={"l": 10, "r": 10, "t": 50, "b": 40},
+    )
+    return figure
