@@ -14,6 +14,13 @@ in the indented layout a top-level object starts with a line ``{`` and ends with
 line ``}``: every line inside it is indented, and JSON strings cannot hold a raw
 newline, so ``\\n}`` can only be the closing brace. In the one-line layout an object
 is a line. That keeps the cost of splitting far below the cost of decoding.
+
+The closing brace is searched as the single byte ``}`` (``memchr``, many GB/s) and
+then checked for a newline on either side, not as the pattern ``\\n}``: CPython's
+multi-byte search advances a few bytes at a time, and in a stream made mostly of
+long base64 log lines that cost as much as decoding the JSON. ``}`` is rare (once
+per JSON object: every few hundred bytes or more), so the extra checks are cheap.
+Figures in benchmarks/README.md.
 """
 
 from __future__ import annotations
@@ -87,15 +94,40 @@ class StreamDecoder:
         buffer = self._pending
         size = len(buffer)
         events: list[Event] = []
+        append = events.append
+        loads = orjson.loads
+        find = buffer.find
+        view = memoryview(buffer)  # slices of it are decoded without a copy
         position = 0
         while position < size:
             first = buffer[position]
             if first in b" \t\r\n":
                 position += 1
                 continue
+            # The common cases inline: one complete object that decodes, in either
+            # layout. Anything else (text, broken or cut-off JSON) takes the careful
+            # path below, which starts over from ``position``.
             if first == 0x7B and buffer.startswith((b"{\n", b"{\r\n"), position):
-                next_position = self._indented_object(buffer, position, final, events)
+                end = _closing_brace(buffer, position, final)
+                if end is not None:
+                    try:
+                        append(loads(view[position:end]))
+                        position = end
+                        continue
+                    except orjson.JSONDecodeError:
+                        pass
+                next_position = self._indented_object(buffer, position, end, final, events)
             else:
+                if first == 0x7B:
+                    newline = find(b"\n", position)
+                    if newline != -1:
+                        try:
+                            # A trailing "\r" is JSON whitespace: same value as stripped.
+                            append(loads(view[position:newline]))
+                            position = newline + 1
+                            continue
+                        except orjson.JSONDecodeError:
+                            pass
                 next_position = self._line(buffer, position, final, events)
             if next_position is None:
                 break
@@ -103,9 +135,9 @@ class StreamDecoder:
         return events, position
 
     def _indented_object(
-        self, buffer: bytes, start: int, final: bool, events: list[Event]
+        self, buffer: bytes, start: int, end: int | None, final: bool, events: list[Event]
     ) -> int | None:
-        end = _closing_brace(buffer, start, final)
+        """An indented object that is incomplete or does not decode; ``end`` as found."""
         if end is None:
             if not final:
                 return None
@@ -150,17 +182,22 @@ class StreamDecoder:
 
 
 def _closing_brace(buffer: bytes, start: int, final: bool) -> int | None:
-    """Index just past the ``}`` line closing the object opened at ``start``."""
-    search_from = start
-    while True:
-        found = buffer.find(b"\n}", search_from)
-        if found == -1:
-            return None
-        after = found + 2
-        if after < len(buffer):
+    """Index just past the ``}`` line closing the object opened at ``start``.
+
+    That is the first ``\\n}`` after ``start`` followed by ``\\r`` or ``\\n`` (or by the end
+    of a final buffer). ``buffer[start]`` is ``{``, so a ``}`` preceded by a newline
+    is at ``start + 2`` at the earliest.
+    """
+    find = buffer.find
+    size = len(buffer)
+    brace = find(b"}", start + 2)
+    while brace != -1:
+        if buffer[brace - 1] == 0x0A:
+            after = brace + 1
+            if after == size:
+                return after if final else None
             if buffer[after] in b"\r\n":
                 return after
             # "\n}," or similar: not the top-level close of an indented object.
-            search_from = after
-            continue
-        return after if final else None
+        brace = find(b"}", brace + 1)
+    return None

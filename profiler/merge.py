@@ -17,9 +17,10 @@ moment, which is what a live capture needs.
 from __future__ import annotations
 
 import binascii
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from profiler.errors import StreamError
 from profiler.events import Event, Malformed, TextLine
@@ -119,22 +120,62 @@ class BuildRecorder:
             self._notes.append(text)
 
     def _add_solve_status(self, status: dict[str, object]) -> None:
+        # Spelled out rather than a loop over (key, handler) pairs: this runs for every
+        # event, and logs, most of the entries in a large stream, get their own loop.
         self.solve_statuses += 1
-        for key, handler in (
-            ("vertexes", self._add_vertex),
-            ("statuses", self._add_status),
-            ("logs", self._add_log),
-            ("warnings", self._add_warning),
-        ):
-            entries = status.get(key)
-            if entries is None:
-                continue
-            if not isinstance(entries, list):
-                self._note(f"skipped a SolveStatus whose {key!r} is not a list")
-                continue
-            for entry in entries:
-                if not isinstance(entry, dict) or not handler(entry):
-                    self._note(f"skipped a malformed entry of {key!r}: {_preview(entry)}")
+        vertexes = status.get("vertexes")
+        if vertexes is not None:
+            self._add_entries("vertexes", vertexes, self._add_vertex)
+        statuses = status.get("statuses")
+        if statuses is not None:
+            self._add_entries("statuses", statuses, self._add_status)
+        logs = status.get("logs")
+        if logs is not None:
+            self._add_logs(logs)
+        warnings = status.get("warnings")
+        if warnings is not None:
+            self._add_entries("warnings", warnings, self._add_warning)
+
+    def _add_entries(
+        self, key: str, entries: object, handler: Callable[[dict[str, object]], bool]
+    ) -> None:
+        if not isinstance(entries, list):
+            self._note(f"skipped a SolveStatus whose {key!r} is not a list")
+            return
+        for entry in entries:
+            if not isinstance(entry, dict) or not handler(entry):
+                self._note(f"skipped a malformed entry of {key!r}: {_preview(entry)}")
+
+    def _add_logs(self, entries: object) -> None:
+        """Record ``VertexLog`` entries, most of a large stream: one tight loop."""
+        if not isinstance(entries, list):
+            self._note("skipped a SolveStatus whose 'logs' is not a list")
+            return
+        vertices = self._vertices
+        for entry in entries:
+            if isinstance(entry, dict):
+                digest = entry.get("vertex")
+                data = entry.get("data", "")
+                if isinstance(digest, str) and isinstance(data, str):
+                    # Log timestamps are nearly all distinct: parsed, not cached (_time).
+                    stamp = entry.get("timestamp")
+                    time = None
+                    if isinstance(stamp, str):
+                        try:
+                            time = _microseconds(stamp)
+                        except ValueError:
+                            self._note(_bad_time(stamp))
+                        if time is not None and (self._latest is None or time > self._latest):
+                            self._latest = time
+                    if time is None:
+                        time = self._latest or 0
+                    stream = entry.get("stream", 1)
+                    state = vertices.get(digest)
+                    if state is None:
+                        state = self._state(digest)
+                    state.logs.append((time, stream if isinstance(stream, int) else 1, data))
+                    continue
+            self._note(f"skipped a malformed entry of 'logs': {_preview(entry)}")
 
     def _state(self, digest: str) -> _VertexState:
         state = self._vertices.get(digest)
@@ -193,22 +234,6 @@ class BuildRecorder:
         self._time(status.get("timestamp"))
         return True
 
-    def _add_log(self, log: dict[str, object]) -> bool:
-        digest = log.get("vertex")
-        data = log.get("data", "")
-        stream = log.get("stream", 1)
-        if not isinstance(digest, str) or not isinstance(data, str):
-            return False
-        time = self._time(log.get("timestamp"))
-        self._state(digest).logs.append(
-            (
-                time if time is not None else (self._latest or 0),
-                stream if isinstance(stream, int) else 1,
-                data,
-            )
-        )
-        return True
-
     def _add_warning(self, warning: dict[str, object]) -> bool:
         digest = warning.get("vertex")
         if not isinstance(digest, str):
@@ -229,24 +254,20 @@ class BuildRecorder:
     def _time(self, value: object) -> int | None:
         """Microseconds since the epoch of an RFC 3339 timestamp; ``None`` if absent or bad.
 
-        Integers, not float seconds: a float epoch time is only good to ~0.1 µs and
-        turns 0.6 s into 0.5999999 once the build's origin is subtracted.
+        Vertex and status times recur in every snapshot: they are cached.
         """
         if not isinstance(value, str):
             return None
         seconds = self._times.get(value)
         if seconds is None:
             try:
-                parsed = datetime.fromisoformat(value)
+                seconds = _microseconds(value)
             except ValueError:
-                self._note(f"skipped a timestamp that is not RFC 3339: {value[:40]!r}")
+                self._note(_bad_time(value))
                 return None
-            if parsed.tzinfo is None:
-                parsed = parsed.replace(tzinfo=UTC)
-            # Go's zero time stands for "not set" in some producers.
-            if parsed.year <= 1:
+            if seconds is None:
                 return None
-            seconds = self._times[value] = (parsed - _EPOCH) // _MICROSECOND
+            self._times[value] = seconds
         if self._latest is None or seconds > self._latest:
             self._latest = seconds
         return seconds
@@ -338,7 +359,7 @@ def _freeze(
         error=state.error,
         status=status,
         progress_group=state.progress_group,
-        logs=tuple(LogChunk(relative(time), stream, data) for time, stream, data in state.logs),
+        logs=_log_chunks(state.logs, origin),
         warnings=tuple(state.warnings),
         statuses=tuple(
             SubStatus(
@@ -352,6 +373,56 @@ def _freeze(
             for status_id, entry in state.statuses.items()
         ),
     )
+
+
+def _log_chunks(logs: list[tuple[int, int, str]], origin: int) -> tuple[LogChunk, ...]:
+    if _SLOT_SETTERS is None:
+        return tuple([LogChunk((time - origin) / 1e6, stream, data) for time, stream, data in logs])
+    # LogChunk is a frozen dataclass: its __init__ sets each field through
+    # object.__setattr__, which makes building the chunks the largest single cost of
+    # freezing a log-heavy build (one per log entry: 70,000 in the 110 MB benchmark).
+    # Filling the three slots directly makes the same objects in half the time.
+    set_time, set_stream, set_encoded = _SLOT_SETTERS
+    new = object.__new__
+    chunks = []
+    for time, stream, data in logs:
+        chunk = new(LogChunk)
+        set_time(chunk, (time - origin) / 1e6)
+        set_stream(chunk, stream)
+        set_encoded(chunk, data)
+        chunks.append(chunk)
+    return tuple(chunks)
+
+
+_SlotSetter = Callable[[LogChunk, Any], None]
+
+
+def _slot_setters() -> tuple[_SlotSetter, _SlotSetter, _SlotSetter] | None:
+    """Setters of LogChunk's slots, if it is still the plain three-field dataclass.
+
+    Checked once, against the real constructor, so that a change to LogChunk (a new
+    field, a __post_init__) falls back to calling it rather than making broken chunks.
+    """
+    names = ("time", "stream", "encoded")
+    if (
+        tuple(f.name for f in fields(LogChunk)) != names
+        or tuple(getattr(LogChunk, "__slots__", ())) != names
+        or hasattr(LogChunk, "__post_init__")
+        or LogChunk.__new__ is not object.__new__
+    ):
+        return None
+    set_time, set_stream, set_encoded = (vars(LogChunk)[name].__set__ for name in names)
+    probe = object.__new__(LogChunk)
+    set_time(probe, 1.5)
+    set_stream(probe, 2)
+    set_encoded(probe, "aGk=")
+    expected = LogChunk(1.5, 2, "aGk=")
+    if probe != expected or repr(probe) != repr(expected):
+        return None
+    return set_time, set_stream, set_encoded
+
+
+_SLOT_SETTERS = _slot_setters()
 
 
 def _status(state: _VertexState, stopped: bool) -> StepStatus:
@@ -385,6 +456,26 @@ def _why_no_steps(
         "no BuildKit rawjson events found: expected the output of "
         f"`docker buildx build --progress=rawjson`{hint}"
     )
+
+
+def _microseconds(value: str) -> int | None:
+    """Microseconds since the epoch of an RFC 3339 timestamp; ``None`` for Go's zero time.
+
+    Integers, not float seconds: a float epoch time is only good to ~0.1 µs and turns
+    0.6 s into 0.5999999 once the build's origin is subtracted. Raises ValueError if
+    ``value`` is not a timestamp.
+    """
+    parsed = datetime.fromisoformat(value)
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    # Go's zero time stands for "not set" in some producers.
+    if parsed.year <= 1:
+        return None
+    return (parsed - _EPOCH) // _MICROSECOND
+
+
+def _bad_time(value: str) -> str:
+    return f"skipped a timestamp that is not RFC 3339: {value[:40]!r}"
 
 
 def _decode_text(value: object) -> str:
