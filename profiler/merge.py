@@ -341,8 +341,12 @@ def _freeze(
         end: float | None = stream_end
     else:
         end = max(ends) if ends else None
+    # An interval left open closes when the step completed, if it did: a finished
+    # step did not run on until the stream ended (a killed build's FROM would
+    # otherwise last the whole build).
+    close_at = relative(state.completed) if state.completed is not None else stream_end
     closed = [
-        (i.start, i.end if i.end is not None else max(stream_end, i.start)) for i in intervals
+        (i.start, i.end if i.end is not None else max(close_at, i.start)) for i in intervals
     ]
     name = state.names[0] if state.names else digest
     return Step(

@@ -51,7 +51,11 @@ class LogChunk:
 
     @property
     def data(self) -> bytes:
-        return binascii.a2b_base64(self.encoded)
+        """The decoded bytes; text that is not base64 is kept as it came, not dropped."""
+        try:
+            return binascii.a2b_base64(self.encoded)
+        except (binascii.Error, ValueError):
+            return self.encoded.encode("utf-8", errors="replace")
 
 
 @dataclass(frozen=True, slots=True)

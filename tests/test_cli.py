@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.streams import parallel_build
+from tests.streams import Stream, parallel_build
 
 REPORT_KEYS = {
     "wall_seconds", "sequential_seconds", "parallelism", "critical_path",
@@ -103,6 +103,16 @@ def test_missing_file_exit_1(tmp_path: Path) -> None:
     result = kitprof("analyze", str(tmp_path / "missing.rawjson"))
     assert result.returncode == 1
     assert b"cannot read" in result.stderr
+
+
+def test_a_failed_step_whose_log_is_not_base64_still_reports(tmp_path: Path) -> None:
+    stream = Stream().step("a", "[s 1/1] RUN make", 0.0, 1.0, error="exit code: 2")
+    stream.events.append({"logs": [{"vertex": "a", "stream": 2, "data": "not base64!"}]})
+    path = tmp_path / "build.rawjson"
+    path.write_bytes(stream.indented())
+    result = kitprof("analyze", "--json", str(path))
+    assert result.returncode == 0, result.stderr
+    assert "not base64!" in json.loads(result.stdout)["failure"]["log_tail"][-1]
 
 
 def test_usage_error_exit_2() -> None:

@@ -41,6 +41,19 @@ def test_duration_is_the_union_of_intervals_keyed_by_start() -> None:
     assert step.end == 2.5
 
 
+def test_an_interval_left_open_in_a_finished_step_ends_at_its_completion() -> None:
+    # Seen in a killed build: a FROM sent "started" twice, completed only the second.
+    stream = (
+        Stream()
+        .vertex("d", "[a 1/1] FROM base", started=0.0)
+        .vertex("d", "[a 1/1] FROM base", started=0.1, completed=0.5)
+        .step("e", "[a 2/2] RUN x", 0.5, 9.0, inputs=["d"])
+    )
+    step = build_of(stream).step("d")
+    assert step.status is StepStatus.DONE
+    assert step.duration == pytest.approx(0.5)
+
+
 def test_an_unstarted_snapshot_never_rolls_back_a_started_vertex() -> None:
     stream = (
         Stream()
