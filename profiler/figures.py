@@ -29,19 +29,28 @@ KIND_ORDER = {StepKind.INTERNAL: 0, StepKind.STEP: 1, StepKind.EXPORTER: 2}
 MIN_BAR_FRACTION = 0.002
 
 
+def plotly_text(text: str) -> str:
+    """``text`` safe to show in a plotly label or hover: no tag can form.
+
+    Plotly renders a subset of HTML and decodes numeric entities but not ``&quot;``,
+    so quotes stay as they are (with ``<`` and ``>`` escaped they cannot open a tag).
+    """
+    return html.escape(text, quote=False)
+
+
 def step_label(step: Step) -> str:
     """The y-axis label of a step: stage-qualified, short, escaped."""
     text = step.parsed.text or step.name
     if len(text) > 60:
         text = text[:57] + "..."
     position = f" {step.parsed.index}/{step.parsed.count}" if step.parsed.index else ""
-    return html.escape(f"[{step_stage_label(step)}{position}] {text}")
+    return plotly_text(f"[{step_stage_label(step)}{position}] {text}")
 
 
 def _hover(step: Step, on_path: bool) -> str:
     lines = [
-        f"<b>{html.escape(step.name)}</b>",
-        f"stage: {html.escape(step_stage_label(step))}",
+        f"<b>{plotly_text(step.name)}</b>",
+        f"stage: {plotly_text(step_stage_label(step))}",
         f"start: {step.start or 0.0:.2f}s",
         f"duration: {step.duration:.2f}s",
         f"status: {step.status.value}",
@@ -49,7 +58,7 @@ def _hover(step: Step, on_path: bool) -> str:
     if on_path:
         lines.append("on the critical path")
     if step.error:
-        lines.append(f"error: {html.escape(step.error[:200])}")
+        lines.append(f"error: {plotly_text(step.error[:200])}")
     return "<br>".join(lines)
 
 
@@ -131,7 +140,7 @@ def stage_figure(build: Build, analysis: BuildAnalysis | None = None) -> go.Figu
     """One bar per stage from its first start to its last end; critical stages dark."""
     analysis = analysis or analyze(build)
     stages = [stage for stage in build.stages if stage.start is not None]
-    labels = [html.escape(stage_label(stage.target, stage.name)) for stage in stages]
+    labels = [plotly_text(stage_label(stage.target, stage.name)) for stage in stages]
     shares = [
         analysis.critical_path_by_stage.get(stage_label(stage.target, stage.name), 0.0)
         for stage in stages

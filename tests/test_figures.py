@@ -82,6 +82,13 @@ def test_names_are_escaped_so_no_markup_reaches_the_page() -> None:
     assert "<img" not in trace.hovertext[0]
 
 
+def test_quotes_in_names_show_as_quotes() -> None:
+    # Plotly does not decode &quot;: an escaped quote would reach the page as "&quot;".
+    stream = Stream().step("x", '[s 1/1] RUN echo "hello"', 0.0, 1.0)
+    trace = gantt_figure(build_of(stream)).data[0]
+    assert 'echo "hello"' in trace.y[0] and "&quot;" not in trace.hovertext[0]
+
+
 def test_stage_figure_marks_critical_stages() -> None:
     build = build_of(parallel_build())
     figure = stage_figure(build)
