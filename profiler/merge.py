@@ -345,9 +345,7 @@ def _freeze(
     # step did not run on until the stream ended (a killed build's FROM would
     # otherwise last the whole build).
     close_at = relative(state.completed) if state.completed is not None else stream_end
-    closed = [
-        (i.start, i.end if i.end is not None else max(close_at, i.start)) for i in intervals
-    ]
+    closed = [(i.start, i.end if i.end is not None else max(close_at, i.start)) for i in intervals]
     name = state.names[0] if state.names else digest
     return Step(
         digest=digest,

@@ -1,0 +1,292 @@
+"""Profile a build end to end: run it, keep the stream and its metadata, analyse it."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import os
+import resource
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from profiler.analysis import BuildAnalysis, analyze
+from profiler.capture.command import BuildCommand, prepare_command
+from profiler.capture.display import Display, QuietDisplay
+from profiler.capture.paths import default_stream_path, new_run_id, run_info_path
+from profiler.capture.runner import CommandNotFoundError, capture
+from profiler.environment import EnvironmentProbe, RunInfo, collect_host, local_context
+from profiler.errors import KitprofError, StreamError
+from profiler.model import Build
+
+if TYPE_CHECKING:
+    from python_on_whales import DockerClient
+
+
+INTERRUPTED_EXIT_CODE = 130
+
+
+class OutputExistsError(KitprofError):
+    """``--out`` names a file that exists; kitprof never overwrites without ``--force``."""
+
+    exit_code = 2
+
+
+class OutputError(KitprofError):
+    """The stream file cannot be created."""
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """A profiled run: its metadata, the saved stream, and the analysed build."""
+
+    run: RunInfo
+    stream_path: Path
+    run_info_path: Path
+    build: Build | None
+    """``None`` when the stream held no build step (the command printed no rawjson)."""
+    analysis: BuildAnalysis | None
+    problem: str | None = None
+    """Why there is no build, when there is none."""
+
+    @property
+    def exit_code(self) -> int:
+        """What ``kitprof run`` exits with: the build's exit code, except 130 (as for
+        any program stopped by Ctrl-C) when an interrupt made the build fail. The
+        build's own code stays in ``run.exit_code``."""
+        code = self.run.exit_code if self.run.exit_code is not None else 1
+        return INTERRUPTED_EXIT_CODE if self.run.interrupted and code != 0 else code
+
+    @property
+    def ok(self) -> bool:
+        return self.exit_code == 0
+
+    @property
+    def interrupted(self) -> bool:
+        return self.run.interrupted
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _open_stream(path: Path, force: bool) -> Any:
+    info_path = run_info_path(path)
+    if not force:
+        for existing in (path, info_path):
+            if existing.exists():
+                raise OutputExistsError(
+                    f"{existing} exists: kitprof does not overwrite it without --force"
+                )
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Unbuffered: each chunk is in the file as soon as it is written.
+        return path.open("wb" if force else "xb", buffering=0)
+    except FileExistsError:
+        raise OutputExistsError(
+            f"{path} exists: kitprof does not overwrite it without --force"
+        ) from None
+    except OSError as error:
+        raise OutputError(f"cannot write {path}: {error.strerror or error}") from None
+
+
+def write_run_info(info: RunInfo, path: Path) -> None:
+    """Write ``<stem>.run.json`` atomically (a reader never sees half a file)."""
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.write_bytes(orjson.dumps(info.to_dict(), option=orjson.OPT_INDENT_2) + b"\n")
+    temporary.replace(path)
+
+
+def read_run_info(path: str | Path) -> RunInfo:
+    return RunInfo.from_dict(orjson.loads(Path(path).read_bytes()))
+
+
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return round(usage.ru_utime + usage.ru_stime, 3)
+
+
+def run_build(
+    command: Sequence[str] | BuildCommand,
+    *,
+    out: str | Path | None = None,
+    force: bool = False,
+    display: Display | None = None,
+    stdout: int | None = None,
+    cwd: str | Path | None = None,
+    collect_docker: bool = True,
+) -> Profile:
+    """Run a build command under kitprof and return the analysed build.
+
+    The library behind ``kitprof run``. ``command`` is the command line as the user
+    types it (``["docker", "buildx", "build", "."]``); it is made to print the rawjson
+    stream (see :func:`~profiler.capture.command.prepare_command`). The stream is saved
+    to ``out`` (default: a new file in the kitprof data directory) and the metadata
+    next to it as ``<stem>.run.json``. The build's exit code is ``Profile.exit_code``:
+    a failed build is a result, not an exception.
+
+    Raises :class:`~profiler.capture.command.ProgressModeError` (another progress
+    mode asked for), :class:`OutputExistsError`, :class:`OutputError`,
+    :class:`~profiler.capture.runner.CommandNotFoundError`.
+    """
+    prepared = command if isinstance(command, BuildCommand) else prepare_command(command)
+    display = display if display is not None else QuietDisplay()
+    started_at = _now()
+    run_id = new_run_id(started_at)
+    stream_path = Path(out) if out is not None else default_stream_path(run_id)
+    info_path = run_info_path(stream_path)
+    workdir = Path(cwd) if cwd is not None else Path.cwd()
+    context_dir = local_context(prepared.context, workdir)
+    sink = _open_stream(stream_path, force)
+    info = RunInfo(
+        id=run_id,
+        command=list(prepared.redacted),
+        tool=prepared.tool.value,
+        cwd=str(workdir.resolve()),
+        context=str(context_dir) if context_dir is not None else prepared.context,
+        stream=str(stream_path),
+        started_at=started_at.isoformat(),
+        host=collect_host(),
+    )
+    probe = EnvironmentProbe(
+        context_dir, prepared.docker_options, prepared.builder, docker=collect_docker
+    )
+    try:
+        # Written first, so a kitprof killed mid-build still leaves the metadata.
+        write_run_info(info, info_path)
+        with sink:
+            outcome = capture(
+                prepared,
+                sink,
+                display=display,
+                stdout=stdout,
+                cwd=cwd,
+                beside=probe.start_once,
+                stream_label=str(stream_path),
+            )
+    except KitprofError:
+        # The command did not start (not found, not executable): nothing was recorded.
+        _remove(stream_path, info_path)
+        raise
+
+    build = outcome.recorder.build(truncated=outcome.truncated, require_steps=False)
+    problem: str | None = None
+    if not build.steps:
+        try:
+            outcome.recorder.build(truncated=outcome.truncated, require_steps=True)
+        except StreamError as error:
+            problem = str(error)
+    if outcome.notes:
+        build = dataclasses.replace(build, notes=(*build.notes, *outcome.notes))
+    analysis = analyze(build) if build.steps else None
+
+    probe.start_once()  # if the build ended before the probe's time came
+    probe.wait()
+    info.git = probe.git
+    info.docker = probe.docker_info
+    info.ended_at = _now().isoformat()
+    info.wall_seconds = round(outcome.wall_seconds, 6)
+    info.exit_code = outcome.exit_code
+    info.interrupted = outcome.interrupted
+    info.capture = dataclasses.replace(outcome.stats, cpu_seconds=_cpu_seconds())
+    write_run_info(info, info_path)
+    return Profile(
+        run=info,
+        stream_path=stream_path,
+        run_info_path=info_path,
+        build=build if build.steps else None,
+        analysis=analysis,
+        problem=problem,
+    )
+
+
+def _remove(*paths: Path) -> None:
+    for path in paths:
+        with contextlib.suppress(OSError):
+            path.unlink()
+
+
+def profile_build(
+    context_path: str | os.PathLike[str] = ".",
+    *,
+    file: str | os.PathLike[str] | None = None,
+    target: str | None = None,
+    build_args: Mapping[str, str] | None = None,
+    secrets: str | Sequence[str] = (),
+    tags: str | Sequence[str] = (),
+    network: str | None = None,
+    platforms: Sequence[str] | None = None,
+    builder: str | None = None,
+    cache: bool = True,
+    load: bool = False,
+    pull: bool = False,
+    extra_args: Sequence[str] = (),
+    out: str | Path | None = None,
+    force: bool = False,
+    display: Display | None = None,
+    docker: DockerClient | None = None,
+) -> Profile:
+    """Run ``docker buildx build`` with the usual arguments and return the analysed build.
+
+    The arguments mirror python-on-whales' ``docker.buildx.build`` (``secrets`` are
+    ``"id=x,src=path"`` strings, ``tags`` one or many). ``docker`` is a
+    python-on-whales ``DockerClient``: its docker binary and client options
+    (context, host, config) are used, so a client configured for a remote daemon
+    profiles a build there.
+
+    Why kitprof runs the CLI itself rather than calling ``docker.buildx.build``:
+    python-on-whales offers the progress modes auto/plain/tty only, and its
+    ``stream_logs`` yields decoded stderr lines after the fact. kitprof needs the raw
+    ``--progress=rawjson`` bytes, saved to disk before any parsing, and control of
+    the process to forward Ctrl-C. So it runs exactly the command python-on-whales
+    would run, with ``--progress=rawjson``, through the same engine as ``kitprof run``.
+    A failed build is returned (see ``Profile.exit_code``), not raised.
+    """
+    if docker is None:
+        from python_on_whales import docker as default_client
+
+        docker = default_client
+    try:
+        base = [str(part) for part in docker.client_config.docker_cmd]
+    except Exception as error:
+        raise CommandNotFoundError(f"docker client not found: {error}") from None
+    argv = [*base, "buildx", "build", "--progress=rawjson"]
+    if builder:
+        argv += ["--builder", builder]
+    if file is not None:
+        argv += ["--file", os.fspath(file)]
+    if target:
+        argv += ["--target", target]
+    for key, value in (build_args or {}).items():
+        argv += ["--build-arg", f"{key}={value}"]
+    for secret in [secrets] if isinstance(secrets, str) else secrets:
+        argv += ["--secret", secret]
+    for tag in [tags] if isinstance(tags, str) else tags:
+        argv += ["--tag", tag]
+    if network:
+        argv += ["--network", network]
+    if platforms:
+        argv += ["--platform", ",".join(platforms)]
+    if not cache:
+        argv.append("--no-cache")
+    if load:
+        argv.append("--load")
+    if pull:
+        argv.append("--pull")
+    argv += [*extra_args, os.fspath(context_path)]
+    return run_build(argv, out=out, force=force, display=display)
+
+
+__all__ = [
+    "OutputError",
+    "OutputExistsError",
+    "Profile",
+    "profile_build",
+    "read_run_info",
+    "run_build",
+    "write_run_info",
+]

@@ -1,0 +1,124 @@
+"""``kitprof run -- COMMAND``: profile a build while it runs."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import orjson
+import typer
+from rich.text import Text
+
+from profiler.capture import DisplayMode, Profile, make_display, run_build
+from profiler.cli.app import app, stderr_console, stdout_console
+from profiler.render.console import render_report
+from profiler.render.json_report import report_dict
+
+
+@app.command(
+    name="run",
+    context_settings={
+        # Everything from the first word of the build command on is the command's:
+        # `kitprof run docker build --json .` passes --json to docker, not to kitprof.
+        "allow_interspersed_args": False,
+        "ignore_unknown_options": True,
+    },
+)
+def run_command(
+    command: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="COMMAND",
+            help="The build command: docker build, docker buildx build|bake, buildctl build, "
+            "or a script that runs one.",
+            show_default=False,
+        ),
+    ],
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            help="Where to save the raw stream (default: a new file in the kitprof data "
+            "directory; KITPROF_DATA_DIR overrides). Metadata goes next to it as .run.json.",
+            dir_okay=False,
+        ),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite --out if it exists.")] = False,
+    json: Annotated[
+        bool,
+        typer.Option(
+            "--json",
+            help="Print the JSON report (with 'run' and 'stream' keys) on stdout; the "
+            "build's own output goes to stderr.",
+        ),
+    ] = False,
+    display: Annotated[
+        DisplayMode,
+        typer.Option(
+            "--display",
+            help="Progress while the build runs: live (terminal view), plain (a line per "
+            "step, for logs), quiet, or auto (live on a terminal, plain otherwise).",
+            case_sensitive=False,
+        ),
+    ] = DisplayMode.AUTO,
+) -> None:
+    """Run a build command and profile it: live progress, saved stream, analysis.
+
+    kitprof selects the rawjson progress stream (BUILDKIT_PROGRESS=rawjson; buildctl
+    gets --progress=rawjson), shows its own progress while the build runs, saves the
+    stream as it arrives, prints the analysis when the build ends and exits with
+    the build's exit code (127: command not found, 2: usage). Ctrl-C is forwarded to
+    the build (twice: kills it); the partial stream is still saved and analysed, and
+    kitprof exits 130. Put -- before the command, or at least no kitprof option after
+    its first word.
+
+    Recorded with the run: the command line with secrets redacted (values of
+    --build-arg whose name looks secret, such as *TOKEN*, *PASSWORD*, *_KEY, and
+    passwords in URLs; every field of --secret but id, type and env), the context
+    and its git commit, the host, and the docker, buildx and daemon versions.
+
+    Example: kitprof run -- docker buildx build -t app .
+    """
+    console = stderr_console()
+    profile = run_build(
+        command,
+        out=out,
+        force=force,
+        display=make_display(display, console),
+        # With --json, stdout carries the report alone.
+        stdout=sys.stderr.fileno() if json else None,
+    )
+    if json:
+        _print_json(profile)
+    else:
+        _print_report(profile)
+    raise typer.Exit(profile.exit_code)
+
+
+def _print_report(profile: Profile) -> None:
+    console = stdout_console()
+    if profile.build is not None and profile.analysis is not None:
+        render_report(profile.build, profile.analysis, console)
+    else:
+        stderr_console().print(
+            Text.assemble(("kitprof: ", "bold yellow"), f"nothing to analyse: {profile.problem}"),
+            soft_wrap=True,
+            highlight=False,
+        )
+    console.print(
+        Text(f"stream: {profile.stream_path}  run info: {profile.run_info_path}", style="dim"),
+        soft_wrap=True,
+    )
+
+
+def _print_json(profile: Profile) -> None:
+    if profile.build is not None and profile.analysis is not None:
+        report = report_dict(profile.build, profile.analysis)
+    else:
+        report = {"error": f"nothing to analyse: {profile.problem}"}
+    report["stream"] = str(profile.stream_path)
+    report["run"] = profile.run.to_dict()
+    sys.stdout.buffer.write(orjson.dumps(report, option=orjson.OPT_INDENT_2) + b"\n")
+    sys.stdout.flush()
