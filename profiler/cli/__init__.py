@@ -5,6 +5,7 @@ from __future__ import annotations
 from profiler.cli import (
     analyze,  # noqa: F401  (registers the command)
     run,  # noqa: F401  (registers the command)
+    suggest,  # noqa: F401  (registers the command)
 )
 from profiler.cli.app import app, main
 

@@ -1,0 +1,660 @@
+"""What-if simulator: the wall time of a build whose step graph or durations changed.
+
+A build is replayed as BuildKit schedules it: a vertex starts as soon as every vertex
+it waits for has finished (after a small, per-build scheduling latency), and runs for
+its busy time. The graph is :func:`~profiler.analysis.critical_path.dependency_graph`:
+real inputs, plus time links for the vertices the stream leaves unconnected.
+
+Changes are made on a :class:`TaskGraph`, an immutable copy of that graph, with
+methods that each return a new graph: an edge removed, a step cached or made faster,
+a step moved elsewhere in its stage's chain, steps split off into new stages joined
+back by ``COPY --from``. :func:`simulate` then gives the new wall time.
+
+Two limits can be modelled:
+
+- ``max_parallelism``: at most N vertices run at once (BuildKit's ``max-parallelism``);
+  the others wait in the order they became ready.
+- ``cores``: CPU-bound vertices (``RUN`` steps) share N cores. When k of them run
+  at once each progresses at ``min(1, N / k)``. Durations recorded while steps
+  already contended are first converted back to work at full speed, so replaying
+  the recorded graph still reproduces the recorded build.
+
+Calibration: replaying the unmodified graph of a build must give its observed wall
+time; :func:`calibrate` reports how close it comes.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from statistics import median
+
+from profiler.analysis.critical_path import dependency_graph
+from profiler.model import Build, Step, closed_intervals, union_length
+from profiler.names import StepKind
+
+# Below this, remaining work counts as done (float noise from rate changes).
+_EPSILON = 1e-9
+# A vertex that started this much later than everything it waits for waited for
+# something the stream does not show (an identical vertex of another bake target
+# being computed, a lock): it gets a "wait" link to what finished last before it.
+HIDDEN_WAIT_SECONDS = 0.1
+# Scheduling latency is estimated from the build but kept within reason: a gap
+# longer than this between a vertex and its inputs is waiting, not latency.
+MAX_LATENCY_SECONDS = 0.05
+# A cache hit shared with a vertex computed at the same time is stamped a little
+# before that vertex's own completion (the two are reported separately).
+_STAMP_SKEW_SECONDS = 0.05
+
+
+@dataclass(frozen=True, slots=True)
+class Task:
+    """One vertex of the simulated graph."""
+
+    id: str
+    duration: float
+    """Work in seconds at full speed (the vertex's busy time, unless changed)."""
+    predecessors: tuple[str, ...] = ()
+    release: float = 0.0
+    """Earliest start: the observed start offset of a vertex that waits for nothing."""
+    cpu: bool = False
+    """Contends for cores when the simulation is given ``cores``."""
+    delay: float | None = None
+    """Seconds between its predecessors finishing and its start, if it has its own.
+
+    ``None``: the simulation's ``latency``. Bookkeeping vertices the stream leaves
+    unconnected (definition and metadata loads, the exporter) keep the gap observed
+    before them: it is client or frontend work the graph does not show.
+    """
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class TaskGraph:
+    """An immutable task graph; every change returns a new graph."""
+
+    tasks: Mapping[str, Task]
+
+    def __contains__(self, task_id: object) -> bool:
+        return task_id in self.tasks
+
+    def __getitem__(self, task_id: str) -> Task:
+        return self.tasks[task_id]
+
+    def __iter__(self) -> Iterator[Task]:
+        return iter(self.tasks.values())
+
+    def __len__(self) -> int:
+        return len(self.tasks)
+
+    def _with(self, *changed: Task, drop: Iterable[str] = ()) -> TaskGraph:
+        tasks = dict(self.tasks)
+        for task_id in drop:
+            tasks.pop(task_id, None)
+        for task in changed:
+            tasks[task.id] = task
+        return TaskGraph(tasks)
+
+    def successors(self, task_id: str) -> list[str]:
+        return [t.id for t in self.tasks.values() if task_id in t.predecessors]
+
+    def with_duration(self, task_id: str, seconds: float) -> TaskGraph:
+        """The task made faster (or slower): it now takes ``seconds``."""
+        return self._with(replace(self.tasks[task_id], duration=max(0.0, seconds)))
+
+    def cached(self, task_ids: Iterable[str], cost: float = 0.0) -> TaskGraph:
+        """The tasks come from the cache: each takes ``cost`` seconds."""
+        return self._with(*(replace(self.tasks[t], duration=cost) for t in task_ids))
+
+    def without_edge(self, task_id: str, predecessor: str) -> TaskGraph:
+        """The task no longer waits for ``predecessor``."""
+        task = self.tasks[task_id]
+        kept = tuple(p for p in task.predecessors if p != predecessor)
+        return self._with(replace(task, predecessors=kept))
+
+    def with_predecessors(self, task_id: str, predecessors: Sequence[str]) -> TaskGraph:
+        return self._with(replace(self.tasks[task_id], predecessors=tuple(predecessors)))
+
+    def replace_predecessor(self, task_id: str, old: str, new: str | None) -> TaskGraph:
+        """The task waits for ``new`` where it waited for ``old`` (``None``: for nothing)."""
+        task = self.tasks[task_id]
+        predecessors: list[str] = []
+        for p in task.predecessors:
+            candidate = new if p == old else p
+            if candidate is not None and candidate not in predecessors and candidate != task_id:
+                predecessors.append(candidate)
+        return self._with(replace(task, predecessors=tuple(predecessors)))
+
+    def with_task(self, task: Task) -> TaskGraph:
+        return self._with(task)
+
+    def without_tasks(self, task_ids: Iterable[str]) -> TaskGraph:
+        """The tasks are not run at all; whatever waited for them waits for their inputs."""
+        removed = set(task_ids)
+        inherited: dict[str, tuple[str, ...]] = {}
+
+        def resolve(task_id: str, seen: frozenset[str] = frozenset()) -> tuple[str, ...]:
+            if task_id not in removed:
+                return (task_id,)
+            if task_id in inherited:
+                return inherited[task_id]
+            result: list[str] = []
+            for p in self.tasks[task_id].predecessors:
+                if p in seen:
+                    continue
+                for q in resolve(p, seen | {task_id}):
+                    if q not in result:
+                        result.append(q)
+            inherited[task_id] = tuple(result)
+            return inherited[task_id]
+
+        changed = []
+        for task in self.tasks.values():
+            if task.id in removed or not removed.intersection(task.predecessors):
+                continue
+            predecessors: list[str] = []
+            for p in task.predecessors:
+                for q in resolve(p):
+                    if q not in predecessors:
+                        predecessors.append(q)
+            changed.append(replace(task, predecessors=tuple(predecessors)))
+        return self._with(*changed, drop=removed)
+
+    def move_before(self, task_id: str, anchor: str, chain_predecessor: str) -> TaskGraph:
+        """Move a task up its stage's chain, to just before ``anchor``.
+
+        ``chain_predecessor`` is the task ``task_id`` follows in the chain today (its
+        first input in BuildKit's graph). Afterwards the task waits for what
+        ``anchor`` waited for in the chain, ``anchor`` waits for the task, and
+        whatever followed the task now follows ``chain_predecessor``. The task keeps
+        its other inputs (the build context, a ``COPY --from`` source).
+        """
+        task = self.tasks[task_id]
+        anchored = self.tasks[anchor]
+        anchor_chain = anchored.predecessors[0] if anchored.predecessors else None
+        graph = self
+        for successor in self.successors(task_id):
+            graph = graph.replace_predecessor(successor, task_id, chain_predecessor)
+        others = [p for p in task.predecessors if p != chain_predecessor]
+        new_predecessors = ([anchor_chain] if anchor_chain else []) + others
+        graph = graph.with_predecessors(task_id, [p for p in new_predecessors if p != task_id])
+        anchored_now = graph.tasks[anchor]
+        rest = [p for p in anchored_now.predecessors if p != anchor_chain]
+        return graph.with_predecessors(anchor, [task_id, *rest])
+
+    def split_chain(
+        self,
+        branches: Sequence[Sequence[str]],
+        base: str | None,
+        join_cost: float,
+        join_prefix: str = "join",
+        joins_per_branch: Sequence[int] | None = None,
+    ) -> TaskGraph:
+        """Run consecutive chain segments as parallel stages joined by ``COPY --from``.
+
+        ``branches`` are the segments in chain order (each a list of task ids in chain
+        order, the whole forming one consecutive run of a stage's chain); ``base`` is
+        the task the first segment follows today (the new stages start from it). The
+        last segment stays in the stage; every other one becomes its own stage, and
+        its result is copied in after the last segment (``joins_per_branch[i]``
+        ``COPY --from`` steps of ``join_cost`` seconds each). Whatever followed the
+        run now follows the last join.
+        """
+        if len(branches) < 2:
+            return self
+        first_ids = [branch[0] for branch in branches]
+        last_of_run = branches[-1][-1]
+        chain_links = {branch[0]: self._chain_before(branch[0]) for branch in branches}
+        graph: TaskGraph = self
+        for first in first_ids:
+            old = chain_links[first]
+            if old is None:
+                continue
+            graph = graph.replace_predecessor(first, old, base)
+        joins: list[str] = []
+        counts = list(joins_per_branch) if joins_per_branch is not None else [1] * len(branches)
+        previous = last_of_run
+        for index, branch in enumerate(branches[:-1]):
+            for copy in range(max(1, counts[index])):
+                join_id = f"{join_prefix}:{index + 1}.{copy + 1}"
+                graph = graph.with_task(
+                    Task(
+                        id=join_id,
+                        duration=join_cost,
+                        predecessors=(previous, branch[-1]),
+                        label=f"COPY --from=<new stage {index + 1}>",
+                    )
+                )
+                joins.append(join_id)
+                previous = join_id
+        if not joins:
+            return graph
+        for successor in self.successors(last_of_run):
+            if successor in joins:
+                continue
+            graph = graph.replace_predecessor(successor, last_of_run, previous)
+        return graph
+
+    def _chain_before(self, task_id: str) -> str | None:
+        predecessors = self.tasks[task_id].predecessors
+        return predecessors[0] if predecessors else None
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    start: Mapping[str, float]
+    finish: Mapping[str, float]
+
+    @property
+    def wall_seconds(self) -> float:
+        if not self.finish:
+            return 0.0
+        return max(self.finish.values()) - min(self.start.values(), default=0.0)
+
+    def critical_path(self, graph: TaskGraph) -> list[str]:
+        """The chain that set the simulated finish time, in time order."""
+        if not self.finish:
+            return []
+        current = max(self.finish, key=lambda t: self.finish[t])
+        path = [current]
+        seen = {current}
+        while True:
+            predecessors = [
+                p for p in graph[current].predecessors if p in self.finish and p not in seen
+            ]
+            if not predecessors:
+                break
+            current = max(predecessors, key=lambda p: self.finish[p])
+            seen.add(current)
+            path.append(current)
+        path.reverse()
+        return path
+
+
+@dataclass(frozen=True, slots=True)
+class SimulationOptions:
+    max_parallelism: int | None = None
+    """At most this many vertices run at once (BuildKit ``max-parallelism``)."""
+    cores: int | None = None
+    """CPU-bound vertices share this many cores; ``None``: they never contend."""
+    latency: float = 0.0
+    """Seconds between a vertex's inputs finishing and the vertex starting."""
+
+
+def simulate(graph: TaskGraph, options: SimulationOptions | None = None) -> Schedule:
+    """Event-driven list scheduling of the graph; returns every task's start and finish.
+
+    A task is ready ``latency`` seconds after its last predecessor finished (a task
+    without predecessors at its ``release`` time) and starts when a slot is free,
+    first ready first served. Predecessors that are not in the graph are ignored; a
+    cycle (impossible in BuildKit's graph, conceivable in hand-made ones) is broken by
+    starting the blocked tasks once nothing else can run.
+    """
+    options = options or SimulationOptions()
+    tasks = graph.tasks
+    order = {task_id: index for index, task_id in enumerate(tasks)}
+    waiting: dict[str, int] = {}
+    successors: dict[str, list[str]] = {task_id: [] for task_id in tasks}
+    for task in tasks.values():
+        predecessors = {p for p in task.predecessors if p in tasks and p != task.id}
+        waiting[task.id] = len(predecessors)
+        for p in predecessors:
+            successors[p].append(task.id)
+    ready_at: dict[str, float] = {}
+    pending: list[tuple[float, int, str]] = []
+    for task in tasks.values():
+        if waiting[task.id] == 0:
+            ready_at[task.id] = task.release
+            heapq.heappush(pending, (task.release, order[task.id], task.id))
+
+    start: dict[str, float] = {}
+    finish: dict[str, float] = {}
+    running: dict[str, float] = {}  # task -> remaining work
+    now = 0.0
+
+    def complete(task_id: str, at: float) -> None:
+        finish[task_id] = at
+        for successor in successors[task_id]:
+            waiting[successor] -= 1
+            own = tasks[successor].delay
+            ready = max(
+                ready_at.get(successor, 0.0), at + (options.latency if own is None else own)
+            )
+            ready_at[successor] = ready
+            if waiting[successor] == 0:
+                ready = max(ready, tasks[successor].release)
+                ready_at[successor] = ready
+                heapq.heappush(pending, (ready, order[successor], successor))
+
+    while len(finish) < len(tasks):
+        # Start what is ready, while there is room.
+        started_any = True
+        while started_any:
+            started_any = False
+            while pending and pending[0][0] <= now + _EPSILON:
+                if options.max_parallelism is not None and len(running) >= max(
+                    1, options.max_parallelism
+                ):
+                    break
+                _, _, task_id = heapq.heappop(pending)
+                start[task_id] = now
+                if tasks[task_id].duration <= _EPSILON:
+                    complete(task_id, now)
+                    started_any = True
+                else:
+                    running[task_id] = tasks[task_id].duration
+        if not running and not pending:
+            # Only tasks in a cycle are left: start the earliest announced one.
+            blocked = [t for t in tasks if t not in finish and t not in start]
+            if not blocked:
+                break
+            task_id = min(blocked, key=lambda t: order[t])
+            waiting[task_id] = 0
+            heapq.heappush(pending, (now, order[task_id], task_id))
+            continue
+        rates = _rates(running, tasks, options.cores)
+        next_finish = min(
+            (remaining / rates[t] for t, remaining in running.items()), default=float("inf")
+        )
+        room = options.max_parallelism is None or len(running) < max(1, options.max_parallelism)
+        next_ready = pending[0][0] - now if pending and room else float("inf")
+        step = max(0.0, min(next_finish, next_ready))
+        now += step
+        done = []
+        for task_id in running:
+            running[task_id] -= rates[task_id] * step
+            if running[task_id] <= _EPSILON * max(1.0, tasks[task_id].duration):
+                done.append(task_id)
+        for task_id in sorted(done, key=lambda t: order[t]):
+            del running[task_id]
+            complete(task_id, now)
+    return Schedule(start=start, finish=finish)
+
+
+def _rates(
+    running: Mapping[str, float], tasks: Mapping[str, Task], cores: int | None
+) -> dict[str, float]:
+    if cores is None:
+        return dict.fromkeys(running, 1.0)
+    contending = sum(1 for t in running if tasks[t].cpu)
+    share = min(1.0, cores / contending) if contending else 1.0
+    return {t: share if tasks[t].cpu else 1.0 for t in running}
+
+
+def is_cpu_bound(step: Step) -> bool:
+    """The steps that compete for cores when ``cores`` is given: ``RUN`` steps."""
+    return step.kind is StepKind.STEP and step.parsed.instruction == "RUN"
+
+
+def graph_from_build(build: Build, cores: int | None = None) -> TaskGraph:
+    """The build's vertices that ran, as a task graph ready to replay.
+
+    Each vertex costs its busy time; with ``cores``, a ``RUN`` step's time while k
+    ``RUN`` steps ran at once counts as ``min(1, cores / k)`` of work. Vertices that
+    never started are left out, and so are edges to them. A vertex that started much
+    later than everything it waits for also waits for what finished last before it
+    started (a hidden dependency, see :data:`HIDDEN_WAIT_SECONDS`).
+    """
+    edges = dependency_graph(build)
+    ran = [step for step in build if step.intervals and step.start is not None]
+    ids = {step.digest for step in ran}
+    origin = build_origin(build)
+    work = _work_at_full_speed(ran, cores)
+    finished = sorted(
+        (s for s in ran if s.end is not None),
+        key=lambda s: s.end if s.end is not None else 0.0,
+    )
+    tasks: dict[str, Task] = {}
+    for step in ran:
+        predecessors = tuple(p for p in edges.get(step.digest, ()) if p in ids)
+        delay = None
+        duration = work[step.digest]
+        if not any(d in ids for d in step.inputs):
+            anchor = step.intervals[-1].start
+            if len(step.intervals) > 1 and _stamps_only(step):
+                predecessors = _first_stamp_link(step, finished)
+                anchor = step.intervals[0].start
+            elif len(step.intervals) > 1:
+                # Linked by its last run (an exporter shared by bake targets runs once
+                # per target): the earlier runs overlapped other work, only the last
+                # one follows the link.
+                busy = busy_seconds(step)
+                if busy > 0:
+                    duration *= _busy_since(step, anchor) / busy
+            if predecessors:
+                linked = max(build.step(p).end or 0.0 for p in predecessors)
+                delay = max(0.0, max(0.0, anchor - origin) - max(0.0, linked - origin))
+        # A vertex with its own delay already waits as long as it did.
+        wait = _hidden_wait(step, predecessors, build, finished) if delay is None else None
+        if wait is not None:
+            predecessors = (*predecessors, wait)
+        tasks[step.digest] = Task(
+            id=step.digest,
+            duration=duration,
+            predecessors=predecessors,
+            release=max(0.0, (step.start or 0.0) - origin) if not predecessors else 0.0,
+            cpu=cores is not None and is_cpu_bound(step),
+            label=step.name,
+            delay=delay,
+        )
+    return TaskGraph(tasks)
+
+
+def build_origin(build: Build) -> float:
+    """When this build really started: the first start of a vertex it did not get cached.
+
+    A vertex shared with another build running on the same daemon (same digest) comes
+    with that build's name and times: a cache hit that "ran" before this build even
+    began. Cache hits therefore do not mark the start, unless everything was cached.
+    """
+    starts = [s.start for s in build if s.start is not None and not s.cached]
+    if not starts:
+        starts = [s.start for s in build if s.start is not None]
+    return min(starts, default=0.0)
+
+
+def observed_wall_seconds(build: Build) -> float:
+    """First real start (:func:`build_origin`) to last completion."""
+    ends = [s.end for s in build if s.end is not None]
+    if not ends:
+        return 0.0
+    return max(0.0, max(ends) - build_origin(build))
+
+
+def _stamps_only(step: Step) -> bool:
+    return all(i.end is not None and i.end - i.start < 0.001 for i in step.intervals)
+
+
+def _first_stamp_link(step: Step, finished: list[Step]) -> tuple[str, ...]:
+    # A vertex known only from cache stamps, stamped again later (another build on
+    # the daemon reused it): what it waited for is what finished before its first
+    # stamp. Linking by the last stamp could even make a cycle with its consumers.
+    first = step.intervals[0].start
+    candidates = [
+        s
+        for s in finished
+        if s.digest != step.digest and (s.end or 0.0) <= first + 0.001 and (s.start or 0.0) < first
+    ]
+    if not candidates:
+        return ()
+    return (max(candidates, key=lambda s: s.end or 0.0).digest,)
+
+
+def _hidden_wait(
+    step: Step, predecessors: tuple[str, ...], build: Build, finished: list[Step]
+) -> str | None:
+    if not predecessors or step.start is None:
+        return None
+    started = step.intervals[-1].start
+    ready = max((build.step(p).end or 0.0) for p in predecessors)
+    if started - ready <= HIDDEN_WAIT_SECONDS:
+        return None
+    candidates = [
+        s
+        for s in finished
+        if s.digest != step.digest
+        and s.digest not in predecessors
+        and (s.end or 0.0) <= started + _STAMP_SKEW_SECONDS
+        and (s.start or 0.0) < started
+        and (s.end or 0.0) > ready
+    ]
+    if not candidates:
+        return None
+    return max(candidates, key=lambda s: s.end or 0.0).digest
+
+
+def _busy_since(step: Step, moment: float) -> float:
+    return union_length(
+        (max(begin, moment), end) for begin, end in closed_intervals(step) if end > moment
+    )
+
+
+def busy_seconds(step: Step) -> float:
+    """The step's running time, with an interval that never completed closed at its end.
+
+    (A start snapshot superseded by a later start leaves an open interval on a step
+    that did complete; closing it at the end of the stream would count time the step
+    was not running.)
+    """
+    return union_length(closed_intervals(step))
+
+
+def _work_at_full_speed(steps: Sequence[Step], cores: int | None) -> dict[str, float]:
+    if cores is None:
+        return {step.digest: busy_seconds(step) for step in steps}
+    # Sweep the change points of the number of RUN steps running at once.
+    changes: dict[float, int] = {}
+    for step in steps:
+        if is_cpu_bound(step):
+            for begin, end in closed_intervals(step):
+                if end > begin:
+                    changes[begin] = changes.get(begin, 0) + 1
+                    changes[end] = changes.get(end, 0) - 1
+    points = sorted(changes)
+    level: list[tuple[float, float, int]] = []
+    running = 0
+    for here, there in itertools.pairwise(points):
+        running += changes[here]
+        level.append((here, there, running))
+    work: dict[str, float] = {}
+    for step in steps:
+        if not is_cpu_bound(step):
+            work[step.digest] = busy_seconds(step)
+            continue
+        total = 0.0
+        for begin, end in _merged(closed_intervals(step)):
+            for here, there, count in level:
+                overlap = min(end, there) - max(begin, here)
+                if overlap > 0:
+                    total += overlap * min(1.0, cores / max(1, count))
+        work[step.digest] = total
+    return work
+
+
+def _merged(intervals: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    merged: list[tuple[float, float]] = []
+    for begin, end in sorted(intervals):
+        if merged and begin <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((begin, end))
+    return merged
+
+
+def estimate_latency(build: Build, graph: TaskGraph | None = None) -> float:
+    """The typical delay between a vertex's inputs finishing and the vertex starting.
+
+    The median over the vertices that waited for their inputs (bookkeeping vertices
+    keep their own delay), capped at :data:`MAX_LATENCY_SECONDS` (a longer typical
+    gap is waiting, not latency).
+    """
+    graph = graph if graph is not None else graph_from_build(build)
+    gaps = []
+    for task in graph:
+        step = build.get(task.id)
+        if step is None or not task.predecessors or not step.intervals or task.delay is not None:
+            continue
+        ends = [build.step(p).end for p in task.predecessors if build.get(p) is not None]
+        if not ends or any(e is None for e in ends):
+            continue
+        gap = step.intervals[-1].start - max(e for e in ends if e is not None)
+        if gap >= 0:
+            gaps.append(gap)
+    if not gaps:
+        return 0.0
+    return min(MAX_LATENCY_SECONDS, median(gaps))
+
+
+@dataclass(frozen=True, slots=True)
+class Calibration:
+    """How well replaying the recorded graph reproduces the recorded build."""
+
+    observed_wall_seconds: float
+    replayed_wall_seconds: float
+    latency_seconds: float
+    """Scheduling latency used for the replay (estimated from the build)."""
+
+    @property
+    def error_seconds(self) -> float:
+        return abs(self.replayed_wall_seconds - self.observed_wall_seconds)
+
+    @property
+    def error_ratio(self) -> float:
+        if self.observed_wall_seconds <= 0:
+            return 0.0
+        return self.error_seconds / self.observed_wall_seconds
+
+    @property
+    def bias_seconds(self) -> float:
+        """Observed minus replayed: add to a simulated wall to estimate a real one."""
+        return self.observed_wall_seconds - self.replayed_wall_seconds
+
+
+@dataclass(frozen=True)
+class Simulator:
+    """A build's task graph with the options to replay it, calibrated on the build."""
+
+    build: Build
+    graph: TaskGraph
+    options: SimulationOptions
+    calibration: Calibration
+    _cache: dict[int, Schedule] = field(default_factory=dict, repr=False, compare=False)
+
+    def run(self, graph: TaskGraph | None = None) -> Schedule:
+        return simulate(self.graph if graph is None else graph, self.options)
+
+    def wall(self, graph: TaskGraph | None = None) -> float:
+        return self.run(graph).wall_seconds
+
+
+def simulator_for(
+    build: Build,
+    *,
+    max_parallelism: int | None = None,
+    cores: int | None = None,
+    latency: float | None = None,
+) -> Simulator:
+    """Build the task graph, estimate the latency, and calibrate by replaying the build."""
+    graph = graph_from_build(build, cores=cores)
+    if latency is None:
+        latency = estimate_latency(build, graph)
+    options = SimulationOptions(max_parallelism=max_parallelism, cores=cores, latency=latency)
+    replayed = simulate(graph, options).wall_seconds
+    calibration = Calibration(
+        observed_wall_seconds=observed_wall_seconds(build),
+        replayed_wall_seconds=replayed,
+        latency_seconds=latency,
+    )
+    return Simulator(build=build, graph=graph, options=options, calibration=calibration)
+
+
+def calibrate(
+    build: Build,
+    *,
+    max_parallelism: int | None = None,
+    cores: int | None = None,
+) -> Calibration:
+    """Replay the recorded graph and compare its wall time with the observed one."""
+    return simulator_for(build, max_parallelism=max_parallelism, cores=cores).calibration
