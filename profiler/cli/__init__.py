@@ -4,8 +4,14 @@ from __future__ import annotations
 
 from profiler.cli import (
     analyze,  # noqa: F401  (registers the command)
+    check,  # noqa: F401  (registers the command)
+    compare,  # noqa: F401  (registers the command)
+    ingest,  # noqa: F401  (registers the command)
+    reanalyze,  # noqa: F401  (registers the command)
     run,  # noqa: F401  (registers the command)
+    runs,  # noqa: F401  (registers the command)
     suggest,  # noqa: F401  (registers the command)
+    trends,  # noqa: F401  (registers the command)
 )
 from profiler.cli.app import app, main
 

@@ -1,0 +1,473 @@
+"""How builds evolve over many runs, and whether one run is a regression.
+
+Pure functions of :class:`RunMetrics`, the few numbers per run (and per stage) that a
+history keeps; the store makes them from its rows, :func:`run_metrics` from a Build.
+
+Build times are noisy (shared CI machines, cold caches), so the regression gate is
+robust: the baseline is the **median** of the last N comparable runs, and the noise
+is their **MAD** (median absolute deviation, scaled by 1.4826 to estimate a standard
+deviation). A run is a regression when it exceeds the median by more than the
+allowed fraction *and* by more than ``noise_sigmas`` robust deviations, so one slow
+outlier in the baseline neither hides a regression nor raises a false alarm.
+"""
+
+from __future__ import annotations
+
+import operator
+import statistics
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import NamedTuple
+
+from profiler.analysis import BuildAnalysis, stage_label
+from profiler.model import Build
+
+MAD_TO_SIGMA = 1.4826
+DEFAULT_MAX_REGRESSION = 0.20
+DEFAULT_BASELINE_RUNS = 10
+DEFAULT_NOISE_SIGMAS = 3.0
+MIN_BASELINE_RUNS = 3
+STAGE_MIN_SECONDS = 0.5
+"""A stage must add at least this much (and more than its own noise) to be named."""
+
+RUN_METRICS = ("wall_seconds", "critical_path_seconds", "sequential_seconds", "cache_hit_ratio")
+STAGE_METRICS = ("busy_seconds", "sequential_seconds", "critical_path_seconds", "cache_hit_ratio")
+
+
+class StageMetrics(NamedTuple):
+    # A NamedTuple, not a dataclass: a long history holds 100,000s of these and a
+    # tuple is built three times faster.
+    busy_seconds: float
+    """Time at least one of the stage's steps was running."""
+    sequential_seconds: float
+    critical_path_seconds: float
+    steps: int
+    cached: int
+
+    @property
+    def cache_hit_ratio(self) -> float:
+        return self.cached / self.steps if self.steps else 0.0
+
+    def metric(self, name: str) -> float:
+        return float(getattr(self, name))
+
+
+@dataclass(frozen=True, slots=True)
+class RunMetrics:
+    run_id: int | None
+    """The stored run's id; ``None`` for a build not (yet) in the store."""
+    started_at: datetime | None
+    status: str
+    wall_seconds: float
+    critical_path_seconds: float
+    sequential_seconds: float
+    lower_bound_seconds: float
+    cache_hit_ratio: float
+    git_branch: str | None = None
+    git_commit: str | None = None
+    stages: Mapping[str, StageMetrics] = field(default_factory=dict)
+    """By stage label (``target/stage`` for bake)."""
+
+    def metric(self, name: str) -> float:
+        return float(getattr(self, name))
+
+
+def run_metrics(
+    build: Build,
+    analysis: BuildAnalysis,
+    *,
+    run_id: int | None = None,
+    status: str = "success",
+    git_branch: str | None = None,
+    git_commit: str | None = None,
+) -> RunMetrics:
+    """The metrics of one analysed build, as the store would keep them."""
+    return RunMetrics(
+        run_id=run_id,
+        started_at=build.started_at,
+        status=status,
+        wall_seconds=analysis.wall_seconds,
+        critical_path_seconds=analysis.critical_path_seconds,
+        sequential_seconds=analysis.sequential_seconds,
+        lower_bound_seconds=analysis.lower_bound_seconds,
+        cache_hit_ratio=analysis.cache.hit_ratio,
+        git_branch=git_branch,
+        git_commit=git_commit,
+        stages={
+            stage_label(stage.target, stage.name): StageMetrics(
+                busy_seconds=stage.busy,
+                sequential_seconds=stage.sequential,
+                critical_path_seconds=analysis.critical_path_by_stage.get(
+                    stage_label(stage.target, stage.name), 0.0
+                ),
+                steps=stage.steps,
+                cached=stage.cached,
+            )
+            for stage in build.stages
+        },
+    )
+
+
+# -- robust statistics -----------------------------------------------------------------
+
+
+def median(values: Sequence[float]) -> float:
+    return float(statistics.median(values)) if values else 0.0
+
+
+def mad(values: Sequence[float]) -> float:
+    """Median absolute deviation from the median (unscaled)."""
+    if not values:
+        return 0.0
+    center = median(values)
+    return median([abs(value - center) for value in values])
+
+
+# -- the regression gate ---------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class StageVerdict:
+    stage: str
+    value: float
+    """The stage's busy seconds in the checked run (0 if it has no such stage)."""
+    baseline_median: float
+    """Median over the baseline runs, counting runs without the stage as 0."""
+    limit: float
+
+    @property
+    def delta(self) -> float:
+        return self.value - self.baseline_median
+
+    @property
+    def ratio(self) -> float | None:
+        """Relative change; ``None`` for a stage new in this run."""
+        return self.delta / self.baseline_median if self.baseline_median > 0 else None
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    run: RunMetrics
+    baseline: tuple[RunMetrics, ...]
+    metric: str
+    max_regression: float
+    noise_sigmas: float
+    value: float
+    baseline_median: float
+    baseline_mad: float
+    limit: float
+    """The run is a regression above this value."""
+    stages: tuple[StageVerdict, ...]
+    """Stages responsible, largest increase first (those over their own limit; if none
+    is but the run regressed, the stages that grew most)."""
+    min_baseline_runs: int = MIN_BASELINE_RUNS
+
+    @property
+    def enough_history(self) -> bool:
+        return len(self.baseline) >= self.min_baseline_runs
+
+    @property
+    def regression(self) -> bool:
+        return self.enough_history and self.value > self.limit
+
+    @property
+    def verdict(self) -> str:
+        """``regression``, ``ok``, or ``insufficient-history``."""
+        if not self.enough_history:
+            return "insufficient-history"
+        return "regression" if self.regression else "ok"
+
+    @property
+    def ratio(self) -> float | None:
+        """How much slower than the baseline median (0.25 = 25 % slower)."""
+        if not self.baseline or self.baseline_median <= 0:
+            return None
+        return (self.value - self.baseline_median) / self.baseline_median
+
+    @property
+    def baseline_cache_hit_ratio(self) -> float | None:
+        if not self.baseline:
+            return None
+        return median([run.cache_hit_ratio for run in self.baseline])
+
+
+def regression_limit(
+    values: Sequence[float], max_regression: float, noise_sigmas: float
+) -> tuple[float, float, float]:
+    """``(median, mad, limit)``: the limit is the median plus the larger of the allowed
+    fraction and ``noise_sigmas`` robust standard deviations."""
+    center = median(values)
+    spread = mad(values)
+    return (
+        center,
+        spread,
+        center + max(max_regression * center, noise_sigmas * MAD_TO_SIGMA * spread),
+    )
+
+
+def check_regression(
+    run: RunMetrics,
+    history: Sequence[RunMetrics],
+    *,
+    max_regression: float = DEFAULT_MAX_REGRESSION,
+    baseline_runs: int = DEFAULT_BASELINE_RUNS,
+    noise_sigmas: float = DEFAULT_NOISE_SIGMAS,
+    metric: str = "wall_seconds",
+    min_baseline_runs: int = MIN_BASELINE_RUNS,
+) -> CheckResult:
+    """Judge ``run`` against the last ``baseline_runs`` of ``history`` (oldest first).
+
+    ``history`` must already hold only comparable runs (same branch, successful…):
+    which runs compare is the caller's policy, the statistics are this function's.
+    """
+    baseline = tuple(history[-baseline_runs:]) if baseline_runs > 0 else ()
+    values = [past.metric(metric) for past in baseline]
+    center, spread, limit = regression_limit(values, max_regression, noise_sigmas)
+    value = run.metric(metric)
+    stages = _stage_verdicts(run, baseline, max_regression, noise_sigmas)
+    responsible = tuple(verdict for verdict in stages if verdict.value > verdict.limit)
+    regressed = len(baseline) >= min_baseline_runs and value > limit
+    if regressed and not responsible:
+        responsible = tuple(verdict for verdict in stages if verdict.delta > 0)[:3]
+    return CheckResult(
+        run=run,
+        baseline=baseline,
+        metric=metric,
+        max_regression=max_regression,
+        noise_sigmas=noise_sigmas,
+        value=value,
+        baseline_median=center,
+        baseline_mad=spread,
+        limit=limit,
+        stages=responsible,
+        min_baseline_runs=min_baseline_runs,
+    )
+
+
+def _stage_verdicts(
+    run: RunMetrics,
+    baseline: Sequence[RunMetrics],
+    max_regression: float,
+    noise_sigmas: float,
+) -> list[StageVerdict]:
+    if not baseline:
+        return []
+    labels = list(run.stages)
+    verdicts = []
+    for label in labels:
+        values = [
+            past.stages[label].busy_seconds if label in past.stages else 0.0 for past in baseline
+        ]
+        center, _, limit = regression_limit(values, max_regression, noise_sigmas)
+        verdicts.append(
+            StageVerdict(
+                stage=label,
+                value=run.stages[label].busy_seconds,
+                baseline_median=center,
+                limit=max(limit, center + STAGE_MIN_SECONDS),
+            )
+        )
+    verdicts.sort(key=lambda verdict: (-verdict.delta, verdict.stage))
+    return verdicts
+
+
+# -- trends ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """A series in a few numbers. ``change`` compares the median of the last ``window``
+    values with the median of the first ``window`` (robust to single outliers)."""
+
+    count: int
+    first: float | None
+    last: float | None
+    minimum: float | None
+    maximum: float | None
+    median: float | None
+    mad: float | None
+    change: float | None
+    slope_per_run: float | None
+    """Least-squares slope over the run index: the average change from run to run."""
+
+
+@dataclass(frozen=True, slots=True)
+class Series:
+    metric: str
+    values: tuple[float | None, ...]
+    """One value per run of the trend, ``None`` where the run lacks it (a stage)."""
+    summary: Summary
+
+
+@dataclass(frozen=True, slots=True)
+class Trend:
+    runs: tuple[RunMetrics, ...]
+    """Oldest first."""
+    series: Mapping[str, Series]
+    """By run metric (:data:`RUN_METRICS`)."""
+    stages: Mapping[str, Mapping[str, Series]]
+    """By stage label, then stage metric (:data:`STAGE_METRICS`); stages ordered by
+    their median busy time, longest first."""
+    regressions: tuple[CheckResult, ...]
+    """Runs that the gate would have failed against the runs before them."""
+    window: int
+
+
+def summarize(values: Sequence[float | None], window: int) -> Summary:
+    present = [value for value in values if value is not None]
+    if not present:
+        return Summary(0, None, None, None, None, None, None, None, None)
+    span = max(1, min(window, len(present) // 2 or 1))
+    ordered = sorted(present)
+    center = _sorted_median(ordered)
+    return Summary(
+        count=len(present),
+        first=present[0],
+        last=present[-1],
+        minimum=ordered[0],
+        maximum=ordered[-1],
+        median=center,
+        mad=median([abs(value - center) for value in present]),
+        change=median(present[-span:]) - median(present[:span]) if len(present) > 1 else 0.0,
+        slope_per_run=_slope(values),
+    )
+
+
+def _sorted_median(ordered: Sequence[float]) -> float:
+    middle = len(ordered) // 2
+    if len(ordered) % 2:
+        return float(ordered[middle])
+    return (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def _slope(values: Sequence[float | None]) -> float | None:
+    """Least-squares slope of the values against their index (gaps skipped)."""
+    ys = [value for value in values if value is not None]
+    xs: Sequence[float] = (
+        range(len(ys))
+        if len(ys) == len(values)
+        else [float(index) for index, value in enumerate(values) if value is not None]
+    )
+    n = len(ys)
+    if n < 2:
+        return None
+    sum_x, sum_y = sum(xs), sum(ys)
+    var_x = n * float(sum(map(operator.mul, xs, xs))) - sum_x * sum_x
+    if var_x == 0:
+        return 0.0
+    return (n * float(sum(map(operator.mul, xs, ys))) - sum_x * sum_y) / var_x
+
+
+def trends(
+    runs: Sequence[RunMetrics],
+    *,
+    stage: str | None = None,
+    window: int = DEFAULT_BASELINE_RUNS,
+    max_regression: float = DEFAULT_MAX_REGRESSION,
+    noise_sigmas: float = DEFAULT_NOISE_SIGMAS,
+) -> Trend:
+    """Series and summaries of ``runs`` (oldest first), and the regressions among them.
+
+    With ``stage``, only that stage's series are kept (and regressions are judged on
+    that stage's busy time).
+    """
+    ordered = tuple(runs)
+    series = {
+        name: _series(name, [getattr(run, name) for run in ordered], window) for name in RUN_METRICS
+    }
+    # One pass over every run's stages: a long history has ~10 stages per run.
+    columns: dict[str, list[list[float | None]]] = {}
+    for index, run in enumerate(ordered):
+        for label, metrics in run.stages.items():
+            if stage is not None and label != stage:
+                continue
+            column = columns.get(label)
+            if column is None:
+                column = columns[label] = [[None] * len(ordered) for _ in STAGE_METRICS]
+            column[0][index] = metrics.busy_seconds
+            column[1][index] = metrics.sequential_seconds
+            column[2][index] = metrics.critical_path_seconds
+            column[3][index] = metrics.cache_hit_ratio
+    stage_series = {
+        label: {
+            name: _series(name, values, window)
+            for name, values in zip(STAGE_METRICS, columns[label], strict=True)
+        }
+        for label in sorted(
+            columns,
+            key=lambda label: (-median([v for v in columns[label][0] if v is not None]), label),
+        )
+    }
+    if stage is None:
+        judged = [run.wall_seconds for run in ordered]
+    else:
+        busy = columns[stage][0] if stage in columns else [None] * len(ordered)
+        judged = [value or 0.0 for value in busy]
+    regressions = tuple(
+        result
+        for index in _jumps(judged, window, max_regression, noise_sigmas)
+        if (result := _rolling_check(ordered, index, stage, window, max_regression, noise_sigmas))
+        is not None
+    )
+    return Trend(
+        runs=ordered,
+        series=series,
+        stages=stage_series,
+        regressions=regressions,
+        window=window,
+    )
+
+
+def _series(name: str, values: Sequence[float | None], window: int) -> Series:
+    return Series(metric=name, values=tuple(values), summary=summarize(values, window))
+
+
+def _jumps(
+    values: Sequence[float], window: int, max_regression: float, noise_sigmas: float
+) -> Iterator[int]:
+    """Indexes of values above the regression limit of the ``window`` values before."""
+    for index in range(MIN_BASELINE_RUNS, len(values)):
+        _, _, limit = regression_limit(
+            values[max(0, index - window) : index], max_regression, noise_sigmas
+        )
+        if values[index] > limit:
+            yield index
+
+
+def _rolling_check(
+    runs: Sequence[RunMetrics],
+    index: int,
+    stage: str | None,
+    window: int,
+    max_regression: float,
+    noise_sigmas: float,
+) -> CheckResult | None:
+    run = runs[index]
+    history = runs[max(0, index - window) : index]
+    if stage is not None:
+        run = _as_stage_run(run, stage)
+        history = [_as_stage_run(past, stage) for past in history]
+    result = check_regression(
+        run, history, max_regression=max_regression, baseline_runs=window, noise_sigmas=noise_sigmas
+    )
+    return result if result.regression else None
+
+
+def _as_stage_run(run: RunMetrics, stage: str) -> RunMetrics:
+    """The run seen through one stage: its wall time is the stage's busy time."""
+    metrics = run.stages.get(stage)
+    busy = metrics.busy_seconds if metrics is not None else 0.0
+    return RunMetrics(
+        run_id=run.run_id,
+        started_at=run.started_at,
+        status=run.status,
+        wall_seconds=busy,
+        critical_path_seconds=metrics.critical_path_seconds if metrics else 0.0,
+        sequential_seconds=metrics.sequential_seconds if metrics else 0.0,
+        lower_bound_seconds=0.0,
+        cache_hit_ratio=metrics.cache_hit_ratio if metrics else 0.0,
+        git_branch=run.git_branch,
+        git_commit=run.git_commit,
+        stages={stage: metrics} if metrics is not None else {},
+    )

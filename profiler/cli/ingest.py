@@ -1,0 +1,124 @@
+"""``kitprof ingest``: store recorded streams in the build history (for CI)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+from profiler.ci import detect_ci
+from profiler.cli.app import app, stderr_console
+from profiler.cli.history import (
+    JSON_SCHEMA,
+    DbOption,
+    JsonOption,
+    LabelOption,
+    open_store,
+    parse_labels,
+    print_json,
+)
+from profiler.errors import KitprofError
+
+
+@app.command(name="ingest")
+def ingest_command(
+    files: Annotated[
+        list[Path],
+        typer.Argument(
+            metavar="FILE...",
+            help="rawjson streams (plain or gzip), e.g. written by --progress=rawjson.",
+        ),
+    ],
+    label: LabelOption = None,
+    db: DbOption = None,
+    allow_truncated: Annotated[
+        bool,
+        typer.Option("--allow-truncated", help="Keep a cut-off stream as an incomplete run."),
+    ] = False,
+    no_ci: Annotated[
+        bool, typer.Option("--no-ci", help="Do not read the CI system's environment.")
+    ] = False,
+    json: JsonOption = False,
+) -> None:
+    """Store build streams in the history, with their CI run, git branch and commit.
+
+    The CI system (GitHub Actions, GitLab CI, CircleCI, Jenkins, Buildkite, Azure
+    Pipelines) is detected from the environment. A FILE.run.json next to a stream
+    (written by `kitprof run`) adds the command, context, git and versions. The same
+    stream ingested twice is stored once. A file that is not a usable stream is
+    reported and stores nothing; the exit code is then 1.
+    """
+    from profiler.store import installed_version, read_run_info, run_context, run_info_path
+
+    labels = parse_labels(label)
+    ci = None if no_ci else detect_ci()
+    version = installed_version()
+    results: list[dict[str, Any]] = []
+    errors: list[dict[str, str]] = []
+    console = stderr_console()
+    show_progress = len(files) > 1 and sys.stderr.isatty()
+    with open_store(db) as store, _progress(show_progress, len(files)) as advance:
+        for path in files:
+            try:
+                info_path = run_info_path(path)
+                run_info = read_run_info(info_path) if info_path.is_file() else None
+                context = run_context(run_info, ci=ci, labels=labels, kitprof_version=version)
+                result = store.ingest(
+                    path, context=context, source_name=str(path), allow_truncated=allow_truncated
+                )
+            except KitprofError as error:
+                errors.append({"file": str(path), "error": str(error)})
+                console.print(f"[bold red]Error:[/] {escape(str(error))}", highlight=False)
+            else:
+                results.append(
+                    {
+                        "file": str(path),
+                        "run_id": result.run_id,
+                        "created": result.created,
+                        "sha256": result.sha256,
+                    }
+                )
+                if not json:
+                    what = "stored as" if result.created else "already stored as"
+                    typer.echo(f"{path}: {what} run {result.run_id}")
+            advance()
+        url = store.url
+    if json:
+        print_json({"schema": JSON_SCHEMA, "database": url, "ingested": results, "errors": errors})
+    if errors:
+        raise typer.Exit(1)
+
+
+class _progress:
+    """A progress bar on stderr for many files on a terminal; nothing otherwise."""
+
+    def __init__(self, enabled: bool, total: int) -> None:
+        self._progress = (
+            Progress(
+                TextColumn("ingesting"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                console=stderr_console(),
+                transient=True,
+            )
+            if enabled
+            else None
+        )
+        self._total = total
+
+    def __enter__(self) -> Callable[[], None]:
+        if self._progress is None:
+            return lambda: None
+        self._progress.start()
+        task = self._progress.add_task("ingest", total=self._total)
+        progress = self._progress
+        return lambda: progress.advance(task)
+
+    def __exit__(self, *_: object) -> None:
+        if self._progress is not None:
+            self._progress.stop()

@@ -1,0 +1,83 @@
+"""Build history: runs, their raw streams and derived rows, in SQLite or PostgreSQL.
+
+The store knows the model and the analysis, never the CLI::
+
+    from profiler.store import Store, run_context
+
+    with Store("postgresql://ci@db.internal/kitprof") as store:   # or None: the default
+        result = store.ingest("build.rawjson", context=run_context(labels={"arch": "amd64"}))
+        latest = store.runs(branch="main", limit=10)
+
+:func:`store_run` is the one-call form ``kitprof run`` uses after a capture.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from profiler.ci import detect_ci
+from profiler.store.context import (
+    RunContext,
+    installed_version,
+    read_run_info,
+    run_context,
+    run_info_path,
+)
+from profiler.store.derive import DERIVED_VERSION, run_status
+from profiler.store.engine import ENV_VAR, database_url, default_sqlite_path
+from profiler.store.errors import RunNotFound, StoreError
+from profiler.store.migrations import LATEST as SCHEMA_VERSION
+from profiler.store.store import IngestResult, ReanalyzeResult, RunRecord, Store
+
+
+def store_run(
+    stream_path: str | Path,
+    run_info: Mapping[str, Any] | None = None,
+    labels: Mapping[str, str] | None = None,
+    db_url: str | None = None,
+    *,
+    allow_truncated: bool = True,
+) -> IngestResult:
+    """Store a captured stream and its run metadata in the history.
+
+    ``run_info`` is the ``RunInfo.to_dict()`` of the capture (``None`` reads
+    ``<stream>.run.json`` if it exists); the CI system is detected from the
+    environment; ``db_url`` ``None`` means ``$KITPROF_DB`` or the default SQLite file.
+    A cut-off stream (the capture was interrupted) is kept as an ``incomplete`` run
+    unless ``allow_truncated`` is False. Raises :class:`~profiler.errors.KitprofError`
+    subclasses only; the same stream twice is stored once (``created`` False).
+    """
+    path = Path(stream_path)
+    if run_info is None and run_info_path(path).is_file():
+        run_info = read_run_info(run_info_path(path))
+    from profiler.environment import kitprof_version
+
+    context = run_context(
+        run_info, ci=detect_ci(), labels=labels, kitprof_version=kitprof_version()
+    )
+    with Store(db_url) as store:
+        return store.ingest(path, context=context, allow_truncated=allow_truncated)
+
+
+__all__ = [
+    "DERIVED_VERSION",
+    "ENV_VAR",
+    "SCHEMA_VERSION",
+    "IngestResult",
+    "ReanalyzeResult",
+    "RunContext",
+    "RunNotFound",
+    "RunRecord",
+    "Store",
+    "StoreError",
+    "database_url",
+    "default_sqlite_path",
+    "installed_version",
+    "read_run_info",
+    "run_context",
+    "run_info_path",
+    "run_status",
+    "store_run",
+]

@@ -1,0 +1,221 @@
+"""Schema versions: an explicit version table and ordered, frozen migration steps.
+
+A database records the version it is at in ``kitprof_schema``. Opening a store
+brings it up to :data:`LATEST` by running the missing steps in one transaction, so a
+database is never left half-migrated. Steps are frozen: each one spells out the
+tables as they were at its version instead of importing :mod:`profiler.store.schema`,
+because a database made years ago must upgrade through exactly the same DDL as one
+made today. Add a step; never edit one that has shipped.
+
+Several processes may open a new (or old) database at once: PostgreSQL serialises
+them with a transaction-level advisory lock, SQLite with ``BEGIN IMMEDIATE``; each
+re-reads the version once it holds the lock, so only the first one migrates.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    Engine,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    inspect,
+    select,
+    text,
+)
+from sqlalchemy.engine import Connection
+
+from profiler.store.engine import write_transaction
+from profiler.store.errors import StoreError
+from profiler.store.schema import schema_version
+
+# pg_advisory_xact_lock key: an arbitrary constant, "kitprof" in ASCII.
+_ADVISORY_LOCK_KEY = 0x6B697470726F66
+
+
+def _v1(connection: Connection) -> None:
+    """Runs, their raw streams, stages and steps; labels as a JSON text column."""
+    meta = MetaData()
+    Table("kitprof_schema", meta, Column("version", Integer, nullable=False))
+    Table(
+        "runs",
+        meta,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("stream_sha256", String(64), nullable=False, unique=True),
+        Column("stream_bytes", Integer, nullable=False),
+        Column("source", Text),
+        Column("started_at", DateTime, nullable=False),
+        Column("ingested_at", DateTime, nullable=False),
+        Column("analyzed_at", DateTime, nullable=False),
+        Column("derived_version", Integer, nullable=False),
+        Column("status", String(16), nullable=False),
+        Column("failed_step", Text),
+        Column("truncated", Boolean, nullable=False),
+        Column("wall_seconds", Float, nullable=False),
+        Column("sequential_seconds", Float, nullable=False),
+        Column("critical_path_seconds", Float, nullable=False),
+        Column("lower_bound_seconds", Float, nullable=False),
+        Column("parallelism", Float, nullable=False),
+        Column("vertex_count", Integer, nullable=False),
+        Column("cache_steps", Integer, nullable=False),
+        Column("cached_steps", Integer, nullable=False),
+        Column("executed_steps", Integer, nullable=False),
+        Column("cache_hit_ratio", Float, nullable=False),
+        Column("command", Text),
+        Column("context", Text),
+        Column("git_commit", String(64)),
+        Column("git_branch", String(255)),
+        Column("ci_provider", String(32)),
+        Column("ci_job", Text),
+        Column("ci_run_id", String(255)),
+        Column("ci_run_url", Text),
+        Column("host", Text),
+        Column("cores", Integer),
+        Column("kitprof_version", String(64)),
+        Column("docker_version", String(64)),
+        Column("buildx_version", String(64)),
+        Column("buildkit_version", String(64)),
+        Column("driver", String(64)),
+        Column("run_info", Text),
+        Column("labels", Text),
+        Index("ix_runs_started", "started_at", "id"),
+        Index("ix_runs_branch_started", "git_branch", "started_at"),
+    )
+    Table(
+        "run_streams",
+        meta,
+        Column("run_id", Integer, ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
+        Column("compression", String(16), nullable=False),
+        Column("data", LargeBinary, nullable=False),
+    )
+    Table(
+        "stages",
+        meta,
+        Column("run_id", Integer, ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
+        Column("position", Integer, primary_key=True),
+        Column("label", Text, nullable=False),
+        Column("target", Text),
+        Column("name", Text, nullable=False),
+        Column("start_seconds", Float),
+        Column("end_seconds", Float),
+        Column("span_seconds", Float, nullable=False),
+        Column("busy_seconds", Float, nullable=False),
+        Column("sequential_seconds", Float, nullable=False),
+        Column("critical_path_seconds", Float, nullable=False),
+        Column("steps", Integer, nullable=False),
+        Column("cached", Integer, nullable=False),
+        Column("failed", Integer, nullable=False),
+        Index("ix_stages_label", "label", "run_id"),
+    )
+    Table(
+        "steps",
+        meta,
+        Column("run_id", Integer, ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
+        Column("position", Integer, primary_key=True),
+        Column("digest", String(128), nullable=False),
+        Column("name", Text, nullable=False),
+        Column("match_key", Text, nullable=False),
+        Column("kind", String(16), nullable=False),
+        Column("target", Text),
+        Column("platform", String(64)),
+        Column("stage", Text, nullable=False),
+        Column("step_index", Integer),
+        Column("step_count", Integer),
+        Column("instruction", String(32)),
+        Column("start_seconds", Float),
+        Column("end_seconds", Float),
+        Column("duration_seconds", Float, nullable=False),
+        Column("cached", Boolean, nullable=False),
+        Column("status", String(16), nullable=False),
+        Column("error", Text),
+        Column("on_critical_path", Boolean, nullable=False),
+    )
+    meta.create_all(connection)
+
+
+def _v2(connection: Connection) -> None:
+    """Labels move to their own table, indexed, so ``--label k=v`` filters in SQL."""
+    meta = MetaData()
+    Table("runs", meta, Column("id", Integer, primary_key=True))
+    labels = Table(
+        "run_labels",
+        meta,
+        Column("run_id", Integer, ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
+        Column("key", String(255), primary_key=True),
+        Column("value", Text, nullable=False),
+        Index("ix_run_labels_key_value", "key", "value"),
+    )
+    labels.create(connection)
+    rows = connection.execute(text("SELECT id, labels FROM runs WHERE labels IS NOT NULL"))
+    moved = [
+        {"run_id": run_id, "key": str(key), "value": str(value)}
+        for run_id, encoded in rows
+        for key, value in (json.loads(encoded) or {}).items()
+    ]
+    if moved:
+        connection.execute(labels.insert(), moved)
+    connection.execute(text("ALTER TABLE runs DROP COLUMN labels"))
+
+
+MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_v1, _v2)
+"""Step ``i`` (0-based) takes a database from version ``i`` to ``i + 1``."""
+
+LATEST = len(MIGRATIONS)
+
+
+def current_version(connection: Connection) -> int:
+    """The schema version of the database; 0 for an empty one."""
+    if not inspect(connection).has_table("kitprof_schema"):
+        return 0
+    version = connection.execute(select(schema_version.c.version)).scalar()
+    return int(version or 0)
+
+
+def upgrade(engine: Engine, target: int = LATEST) -> int:
+    """Bring the database to version ``target``; return the version it was at."""
+    with engine.connect() as connection:
+        found = current_version(connection)
+    if found == target:
+        return found
+    _check_known(found)
+
+    def migrate(connection: Connection) -> int:
+        if connection.dialect.name == "postgresql":
+            connection.execute(
+                text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ADVISORY_LOCK_KEY}
+            )
+        version = current_version(connection)
+        _check_known(version)
+        if version == 0 and inspect(connection).has_table("runs"):
+            raise StoreError("the database has a 'runs' table that kitprof did not make")
+        if version > target:
+            raise StoreError(f"cannot downgrade the history database from {version} to {target}")
+        for step in range(version, target):
+            MIGRATIONS[step](connection)
+        if version == 0:
+            connection.execute(schema_version.insert().values(version=target))
+        elif version != target:
+            connection.execute(schema_version.update().values(version=target))
+        return version
+
+    return write_transaction(engine, migrate)
+
+
+def _check_known(version: int) -> None:
+    if version > LATEST:
+        raise StoreError(
+            f"the history database has schema version {version}, newer than this "
+            f"kitprof knows ({LATEST}): upgrade kitprof"
+        )

@@ -1,0 +1,657 @@
+"""The history store: ingest runs, list them, and feed comparisons, trends and checks.
+
+One :class:`Store` wraps one database. Every write is one transaction, so a run is
+either fully there (run, stream, labels, stages, steps) or not at all, even if the
+process dies mid-way. Database failures surface as :class:`StoreError` with a
+one-line reason, never as a driver traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, fields
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, ParamSpec, TypeVar
+
+import orjson
+from sqlalchemy import (
+    ColumnElement,
+    Executable,
+    Row,
+    and_,
+    delete,
+    exists,
+    func,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import SQLAlchemyError
+
+from profiler.analysis.trends import RunMetrics, StageMetrics
+from profiler.errors import KitprofError, StreamError
+from profiler.model import Build
+from profiler.store import migrations
+from profiler.store.context import RunContext
+from profiler.store.derive import (
+    COMPRESSION,
+    Derived,
+    aware_utc,
+    compress,
+    decompress,
+    derive,
+    naive_utc,
+    parse_stream,
+    read_stream_file,
+    stream_sha256,
+    uncompressed,
+)
+from profiler.store.engine import (
+    database_url,
+    describe_error,
+    make_engine,
+    redact,
+    write_transaction,
+)
+from profiler.store.errors import RunNotFound, StoreError
+from profiler.store.schema import (
+    DERIVED_RUN_COLUMNS,
+    run_labels,
+    run_streams,
+    runs,
+    stages,
+    steps,
+)
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+DEFAULT_LIMIT = 20
+
+
+@dataclass(frozen=True, slots=True)
+class IngestResult:
+    run_id: int
+    created: bool
+    """False when the same stream (by SHA-256) was already stored: nothing changed."""
+    sha256: str
+
+
+@dataclass(frozen=True, slots=True)
+class RunRecord:
+    """A stored run as the history lists it (the derived columns and the context)."""
+
+    id: int
+    stream_sha256: str
+    stream_bytes: int
+    source: str | None
+    started_at: datetime
+    ingested_at: datetime
+    analyzed_at: datetime
+    derived_version: int
+    status: str
+    failed_step: str | None
+    truncated: bool
+    wall_seconds: float
+    sequential_seconds: float
+    critical_path_seconds: float
+    lower_bound_seconds: float
+    parallelism: float
+    vertex_count: int
+    cache_steps: int
+    cached_steps: int
+    executed_steps: int
+    cache_hit_ratio: float
+    command: str | None
+    context: str | None
+    git_commit: str | None
+    git_branch: str | None
+    ci_provider: str | None
+    ci_job: str | None
+    ci_run_id: str | None
+    ci_run_url: str | None
+    host: str | None
+    cores: int | None
+    kitprof_version: str | None
+    docker_version: str | None
+    buildx_version: str | None
+    buildkit_version: str | None
+    driver: str | None
+    labels: Mapping[str, str]
+
+    def metrics(self, stages: Mapping[str, StageMetrics] | None = None) -> RunMetrics:
+        """The numbers a history chart or a regression check reads (stages if given)."""
+        return RunMetrics(
+            run_id=self.id,
+            started_at=self.started_at,
+            status=self.status,
+            wall_seconds=self.wall_seconds,
+            critical_path_seconds=self.critical_path_seconds,
+            sequential_seconds=self.sequential_seconds,
+            lower_bound_seconds=self.lower_bound_seconds,
+            cache_hit_ratio=self.cache_hit_ratio,
+            git_branch=self.git_branch,
+            git_commit=self.git_commit,
+            stages=stages or {},
+        )
+
+
+_RECORD_COLUMNS = tuple(f.name for f in fields(RunRecord) if f.name != "labels")
+_TIME_COLUMNS = ("started_at", "ingested_at", "analyzed_at")
+
+
+@dataclass(frozen=True, slots=True)
+class ReanalyzeResult:
+    reanalyzed: int
+    failures: tuple[tuple[int, str], ...]
+    """``(run id, reason)`` of runs whose stream could not be analysed (left as they were)."""
+
+
+def _translated(method: Callable[P, T]) -> Callable[P, T]:
+    """Turn database errors raised inside a Store method into one-line StoreErrors."""
+
+    @functools.wraps(method)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
+        try:
+            return method(*args, **kwargs)
+        except SQLAlchemyError as error:
+            store = args[0]
+            assert isinstance(store, Store)
+            raise StoreError(
+                f"history database error at {describe_error(store.sa_url, error)}"
+            ) from None
+
+    return wrapper
+
+
+class Store:
+    """A history database. ``db`` is a URL, a SQLite path, or ``None`` for
+    ``$KITPROF_DB`` or else the SQLite file in the user's data directory.
+
+    Opening creates the schema, or upgrades an older one, as needed.
+    """
+
+    def __init__(self, db: str | None = None) -> None:
+        self.sa_url = database_url(db)
+        self.url = redact(self.sa_url)
+        self.backend = self.sa_url.get_backend_name()
+        self._engine = make_engine(self.sa_url)
+        try:
+            migrations.upgrade(self._engine)
+        except SQLAlchemyError as error:
+            self._engine.dispose()
+            raise StoreError(
+                f"cannot open the history database {describe_error(self.sa_url, error)}"
+            ) from None
+        except KitprofError:
+            self._engine.dispose()
+            raise
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    # -- writing -------------------------------------------------------------------
+
+    def ingest(
+        self,
+        source: str | Path | bytes,
+        *,
+        context: RunContext | None = None,
+        source_name: str | None = None,
+        allow_truncated: bool = False,
+    ) -> IngestResult:
+        """Store one stream (a file, plain or gzip, or its bytes) with its context.
+
+        Idempotent: a stream already stored (same SHA-256 of its uncompressed bytes)
+        is not stored again, whoever else is ingesting it at the same moment. A
+        stream that is not a BuildKit stream, or (unless ``allow_truncated``) is cut
+        off, raises :class:`StreamError` and stores nothing.
+        """
+        if isinstance(source, bytes):
+            label = source_name or "stream"
+            raw = uncompressed(source, label)
+        else:
+            label = source_name or str(source)
+            raw = read_stream_file(Path(source), label)
+        prepared = _prepare(raw, label, allow_truncated)
+        return self._insert(raw, prepared, context or RunContext(), source_name or label)
+
+    @_translated
+    def _insert(
+        self, raw: bytes, derived: Derived, context: RunContext, source: str
+    ) -> IngestResult:
+        sha256 = stream_sha256(raw)
+        blob = compress(raw)
+        now = datetime.now(UTC).replace(tzinfo=None)
+        values: dict[str, Any] = {
+            **derived.run,
+            "started_at": derived.run["started_at"] or naive_utc(context.started_at) or now,
+            "stream_sha256": sha256,
+            "stream_bytes": len(raw),
+            "source": source,
+            "ingested_at": now,
+            "analyzed_at": now,
+            **_context_columns(context),
+        }
+        labels = [{"key": key, "value": value} for key, value in context.labels.items()]
+
+        def work(connection: Connection) -> IngestResult:
+            run_id = connection.execute(_insert_run(connection, values)).scalar()
+            if run_id is None:
+                existing = connection.execute(
+                    select(runs.c.id).where(runs.c.stream_sha256 == sha256)
+                ).scalar_one()
+                return IngestResult(run_id=existing, created=False, sha256=sha256)
+            connection.execute(
+                run_streams.insert().values(run_id=run_id, compression=COMPRESSION, data=blob)
+            )
+            _insert_rows(connection, run_id, derived, labels)
+            return IngestResult(run_id=run_id, created=True, sha256=sha256)
+
+        return write_transaction(self._engine, work)
+
+    @_translated
+    def reanalyze(
+        self,
+        run_ids: Sequence[int] | None = None,
+        *,
+        on_progress: Callable[[int], None] | None = None,
+    ) -> ReanalyzeResult:
+        """Rebuild every derived row of the given runs (all runs by default) from their
+        stored streams, one transaction per run. Labels and context are kept."""
+        if run_ids is None:
+            with self._engine.connect() as connection:
+                ids = list(connection.execute(select(runs.c.id).order_by(runs.c.id)).scalars())
+        else:
+            ids = list(run_ids)
+            self._check_exist(ids)
+        done = 0
+        failures: list[tuple[int, str]] = []
+        for run_id in ids:
+            try:
+                derived = derive(parse_stream(self.stream(run_id)))
+            except StreamError as error:
+                failures.append((run_id, str(error)))
+            else:
+                self._replace_derived(run_id, derived)
+                done += 1
+            if on_progress is not None:
+                on_progress(1)
+        return ReanalyzeResult(reanalyzed=done, failures=tuple(failures))
+
+    def _replace_derived(self, run_id: int, derived: Derived) -> None:
+        values = {key: derived.run[key] for key in DERIVED_RUN_COLUMNS if key in derived.run}
+        if values.get("started_at") is None:
+            values.pop("started_at", None)  # keep the time the run was given at ingest
+        values["analyzed_at"] = datetime.now(UTC).replace(tzinfo=None)
+
+        def work(connection: Connection) -> None:
+            connection.execute(update(runs).where(runs.c.id == run_id).values(values))
+            connection.execute(delete(stages).where(stages.c.run_id == run_id))
+            connection.execute(delete(steps).where(steps.c.run_id == run_id))
+            _insert_rows(connection, run_id, derived, [])
+
+        write_transaction(self._engine, work)
+
+    # -- reading -------------------------------------------------------------------
+
+    @_translated
+    def runs(
+        self,
+        *,
+        branch: str | None = None,
+        labels: Mapping[str, str] | None = None,
+        status: str | None = None,
+        limit: int | None = DEFAULT_LIMIT,
+        offset: int = 0,
+    ) -> list[RunRecord]:
+        """Stored runs, newest first."""
+        query = (
+            select(*(runs.c[name] for name in _RECORD_COLUMNS))
+            .where(*_filters(branch, labels, status))
+            .order_by(runs.c.started_at.desc(), runs.c.id.desc())
+            .offset(offset)
+        )
+        if limit is not None:
+            query = query.limit(limit)
+        with self._engine.connect() as connection:
+            rows = connection.execute(query).all()
+            by_run = self._labels_of(connection, [row.id for row in rows])
+        return [_record(row, by_run.get(row.id, {})) for row in rows]
+
+    @_translated
+    def count(
+        self,
+        *,
+        branch: str | None = None,
+        labels: Mapping[str, str] | None = None,
+        status: str | None = None,
+    ) -> int:
+        query = select(func.count()).select_from(runs).where(*_filters(branch, labels, status))
+        with self._engine.connect() as connection:
+            return int(connection.execute(query).scalar_one())
+
+    @_translated
+    def run(self, run_id: int) -> RunRecord:
+        with self._engine.connect() as connection:
+            row = connection.execute(
+                select(*(runs.c[name] for name in _RECORD_COLUMNS)).where(runs.c.id == run_id)
+            ).first()
+            if row is None:
+                raise RunNotFound(f"no run {run_id} in {self.url}")
+            return _record(row, self._labels_of(connection, [run_id]).get(run_id, {}))
+
+    @_translated
+    def find(self, sha256: str) -> RunRecord | None:
+        """The run of the stream with this SHA-256, if it is stored."""
+        with self._engine.connect() as connection:
+            run_id = connection.execute(
+                select(runs.c.id).where(runs.c.stream_sha256 == sha256)
+            ).scalar()
+        return None if run_id is None else self.run(run_id)
+
+    def resolve(
+        self,
+        reference: str,
+        *,
+        branch: str | None = None,
+        labels: Mapping[str, str] | None = None,
+    ) -> RunRecord:
+        """A run by id (``42``), or ``latest`` / ``latest~N`` (the Nth before the
+        newest, among runs matching ``branch`` and ``labels``)."""
+        text = reference.strip().lstrip("#")
+        if text.isdigit():
+            return self.run(int(text))
+        if text == "latest" or text.startswith("latest~"):
+            back = text.removeprefix("latest").removeprefix("~") or "0"
+            if not back.isdigit():
+                raise RunNotFound(f"not a run reference: {reference!r}")
+            found = self.runs(branch=branch, labels=labels, limit=1, offset=int(back))
+            if not found:
+                where = f" on branch {branch}" if branch else ""
+                raise RunNotFound(f"no run {reference}{where} in {self.url}")
+            return found[0]
+        raise RunNotFound(f"not a run reference: {reference!r} (use an id, latest or latest~N)")
+
+    @_translated
+    def stream(self, run_id: int) -> bytes:
+        """The run's raw stream, uncompressed, exactly as it was ingested."""
+        with self._engine.connect() as connection:
+            row = connection.execute(
+                select(run_streams.c.compression, run_streams.c.data).where(
+                    run_streams.c.run_id == run_id
+                )
+            ).first()
+        if row is None:
+            raise RunNotFound(f"no run {run_id} in {self.url}")
+        return decompress(bytes(row.data), row.compression)
+
+    def build(self, run_id: int) -> Build:
+        """The run's Build, read again from its stored stream by today's reader."""
+        return parse_stream(self.stream(run_id))
+
+    @_translated
+    def history(
+        self,
+        *,
+        branch: str | None = None,
+        labels: Mapping[str, str] | None = None,
+        statuses: Sequence[str] | None = ("success",),
+        before: RunRecord | None = None,
+        limit: int | None = None,
+        stage: str | None = None,
+    ) -> list[RunMetrics]:
+        """Metrics of the matching runs, oldest first: the last ``limit`` of them
+        (all if ``None``), only those older than ``before`` if given.
+
+        With ``stage``, only that stage's rows are loaded (the others are left out of
+        each run's ``stages``).
+        """
+        conditions = _filters(branch, labels, None)
+        if statuses is not None:
+            conditions.append(runs.c.status.in_(list(statuses)))
+        if before is not None:
+            moment = naive_utc(before.started_at)
+            conditions.append(
+                or_(
+                    runs.c.started_at < moment,
+                    and_(runs.c.started_at == moment, runs.c.id < before.id),
+                )
+            )
+        columns = (
+            runs.c.id,
+            runs.c.started_at,
+            runs.c.status,
+            runs.c.wall_seconds,
+            runs.c.critical_path_seconds,
+            runs.c.sequential_seconds,
+            runs.c.lower_bound_seconds,
+            runs.c.cache_hit_ratio,
+            runs.c.git_branch,
+            runs.c.git_commit,
+        )
+        stage_columns = (
+            stages.c.run_id,
+            stages.c.label,
+            stages.c.busy_seconds,
+            stages.c.sequential_seconds,
+            stages.c.critical_path_seconds,
+            stages.c.steps,
+            stages.c.cached,
+        )
+        if limit is None:
+            run_query = select(*columns).where(*conditions)
+            stage_query = select(*stage_columns)
+            if conditions:
+                stage_query = stage_query.join(runs, runs.c.id == stages.c.run_id).where(
+                    *conditions
+                )
+        else:
+            chosen = (
+                select(runs.c.id)
+                .where(*conditions)
+                .order_by(runs.c.started_at.desc(), runs.c.id.desc())
+                .limit(limit)
+            )
+            run_query = select(*columns).where(runs.c.id.in_(chosen))
+            stage_query = select(*stage_columns).where(stages.c.run_id.in_(chosen))
+        if stage is not None:
+            stage_query = stage_query.where(stages.c.label == stage)
+        with self._engine.connect() as connection:
+            run_rows = connection.execute(run_query.order_by(runs.c.started_at, runs.c.id)).all()
+            stage_rows = connection.execute(stage_query).all()
+        by_run: dict[int, dict[str, StageMetrics]] = {}
+        for run_id, label, busy, sequential, critical, count, cached in stage_rows:
+            metrics = by_run.get(run_id)
+            if metrics is None:
+                metrics = by_run[run_id] = {}
+            metrics[label] = StageMetrics(busy, sequential, critical, count, cached)
+        return [
+            RunMetrics(
+                run_id=row[0],
+                started_at=row[1].replace(tzinfo=UTC),
+                status=row[2],
+                wall_seconds=row[3],
+                critical_path_seconds=row[4],
+                sequential_seconds=row[5],
+                lower_bound_seconds=row[6],
+                cache_hit_ratio=row[7],
+                git_branch=row[8],
+                git_commit=row[9],
+                stages=by_run.get(row[0], {}),
+            )
+            for row in run_rows
+        ]
+
+    @_translated
+    def metrics(self, run_id: int) -> RunMetrics:
+        """The metrics of one stored run (whatever its status)."""
+        with self._engine.connect() as connection:
+            stage_rows = connection.execute(
+                select(
+                    stages.c.label,
+                    stages.c.busy_seconds,
+                    stages.c.sequential_seconds,
+                    stages.c.critical_path_seconds,
+                    stages.c.steps,
+                    stages.c.cached,
+                ).where(stages.c.run_id == run_id)
+            ).all()
+        return self.run(run_id).metrics(
+            stages={
+                row.label: StageMetrics(
+                    busy_seconds=row.busy_seconds,
+                    sequential_seconds=row.sequential_seconds,
+                    critical_path_seconds=row.critical_path_seconds,
+                    steps=row.steps,
+                    cached=row.cached,
+                )
+                for row in stage_rows
+            },
+        )
+
+    # -- helpers -------------------------------------------------------------------
+
+    def _labels_of(
+        self, connection: Connection, run_ids: Sequence[int]
+    ) -> dict[int, dict[str, str]]:
+        if not run_ids:
+            return {}
+        labelled: dict[int, dict[str, str]] = {}
+        rows = connection.execute(
+            select(run_labels.c.run_id, run_labels.c.key, run_labels.c.value)
+            .where(run_labels.c.run_id.in_(list(run_ids)))
+            .order_by(run_labels.c.run_id, run_labels.c.key)
+        )
+        for run_id, key, value in rows:
+            labelled.setdefault(run_id, {})[key] = value
+        return labelled
+
+    def _check_exist(self, run_ids: Sequence[int]) -> None:
+        with self._engine.connect() as connection:
+            found = set(
+                connection.execute(select(runs.c.id).where(runs.c.id.in_(list(run_ids)))).scalars()
+            )
+        missing = [run_id for run_id in run_ids if run_id not in found]
+        if missing:
+            raise RunNotFound(f"no run {', '.join(map(str, missing))} in {self.url}")
+
+    @contextmanager
+    def connection(self) -> Iterator[Connection]:
+        """A read connection, for tests and tools that query the tables directly."""
+        with self._engine.connect() as connection:
+            yield connection
+
+
+def _prepare(raw: bytes, label: str, allow_truncated: bool) -> Derived:
+    if not raw.strip():
+        raise StreamError(f"{label} is empty: nothing stored")
+    try:
+        build = parse_stream(raw)
+    except StreamError as error:
+        raise StreamError(f"{label}: {error}; nothing stored") from None
+    if build.truncated and not allow_truncated:
+        raise StreamError(
+            f"{label} is cut off inside an event (the build or its capture was killed); "
+            "nothing stored. Ingest it with --allow-truncated to keep it as an "
+            "incomplete run"
+        )
+    return derive(build)
+
+
+def _insert_run(connection: Connection, values: dict[str, Any]) -> Executable:
+    """INSERT the run unless its stream is already stored; RETURNING the new id.
+
+    ``ON CONFLICT DO NOTHING`` makes a concurrent ingest of the same stream wait for the
+    first one and then insert nothing, where a plain INSERT would fail. The dialects
+    are imported here: importing PostgreSQL's costs a SQLite user 50 ms at every start.
+    """
+    if connection.dialect.name == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
+        return (
+            postgresql.insert(runs)
+            .values(values)
+            .on_conflict_do_nothing(index_elements=["stream_sha256"])
+            .returning(runs.c.id)
+        )
+    from sqlalchemy.dialects import sqlite
+
+    return (
+        sqlite.insert(runs)
+        .values(values)
+        .on_conflict_do_nothing(index_elements=["stream_sha256"])
+        .returning(runs.c.id)
+    )
+
+
+def _context_columns(context: RunContext) -> dict[str, Any]:
+    ci = context.ci
+    return {
+        "command": context.command,
+        "context": context.context,
+        "git_commit": context.git_commit,
+        "git_branch": context.git_branch,
+        "ci_provider": ci.provider if ci else None,
+        "ci_job": ci.job if ci else None,
+        "ci_run_id": ci.run_id if ci else None,
+        "ci_run_url": ci.run_url if ci else None,
+        "host": context.host,
+        "cores": context.cores,
+        "kitprof_version": context.kitprof_version,
+        "docker_version": context.docker_version,
+        "buildx_version": context.buildx_version,
+        "buildkit_version": context.buildkit_version,
+        "driver": context.driver,
+        "run_info": orjson.dumps(context.run_info).decode()
+        if context.run_info is not None
+        else None,
+    }
+
+
+def _insert_rows(
+    connection: Connection, run_id: int, derived: Derived, labels: list[dict[str, str]]
+) -> None:
+    if labels:
+        connection.execute(run_labels.insert(), [{"run_id": run_id, **label} for label in labels])
+    if derived.stages:
+        connection.execute(stages.insert(), [{"run_id": run_id, **row} for row in derived.stages])
+    if derived.steps:
+        connection.execute(steps.insert(), [{"run_id": run_id, **row} for row in derived.steps])
+
+
+def _filters(
+    branch: str | None, labels: Mapping[str, str] | None, status: str | None
+) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if branch is not None:
+        conditions.append(runs.c.git_branch == branch)
+    if status is not None:
+        conditions.append(runs.c.status == status)
+    for key, value in (labels or {}).items():
+        conditions.append(
+            exists().where(
+                run_labels.c.run_id == runs.c.id,
+                run_labels.c.key == key,
+                run_labels.c.value == value,
+            )
+        )
+    return conditions
+
+
+def _record(row: Row[Any], labels: Mapping[str, str]) -> RunRecord:
+    values = dict(row._mapping)
+    for name in _TIME_COLUMNS:
+        values[name] = aware_utc(values[name])
+    values["truncated"] = bool(values["truncated"])
+    return RunRecord(**values, labels=dict(labels))
