@@ -7,6 +7,7 @@ import sys
 import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from itertools import chain
 from pathlib import Path
 from typing import BinaryIO
 
@@ -14,6 +15,7 @@ from profiler.errors import InputError, StreamError
 from profiler.events import StreamDecoder
 from profiler.merge import BuildRecorder
 from profiler.model import Build
+from profiler.plain import looks_like_plain, read_plain_chunks
 
 CHUNK_SIZE = 1024 * 1024
 GZIP_MAGIC = b"\x1f\x8b"
@@ -32,7 +34,11 @@ def read_build(
     """
     decoder = StreamDecoder()
     recorder = BuildRecorder()
-    for chunk in _chunks(source):
+    chunks = _chunks(source)
+    head = next(chunks, b"")
+    if looks_like_plain(head):  # --progress=plain output (a CI log): approximate
+        return read_plain_chunks(chain((head,), chunks), on_progress=on_progress)
+    for chunk in chain((head,), chunks):
         with _cycle_collection_paused():
             recorder.add_all(decoder.feed(chunk))
         if on_progress is not None:

@@ -1,0 +1,160 @@
+"""``kitprof export``: a build as a Perfetto trace, HTML report, job summary, CSV or Parquet."""
+
+from __future__ import annotations
+
+import io
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from profiler.analysis import analyze
+from profiler.cli.app import app, load, stderr_console
+from profiler.cli.history import BranchOption, DbOption, open_store
+from profiler.errors import InputError
+from profiler.export import ExportFormat, export, suggestions_for
+from profiler.model import Build
+from profiler.plain import is_approximate, read_plain, read_plain_chunks
+from profiler.reader import read_build
+
+if TYPE_CHECKING:
+    from profiler.dockerfile import Dockerfile
+
+_BY_SUFFIX = {
+    ".json": ExportFormat.CHROME_TRACE,
+    ".html": ExportFormat.HTML,
+    ".htm": ExportFormat.HTML,
+    ".md": ExportFormat.MARKDOWN,
+    ".markdown": ExportFormat.MARKDOWN,
+    ".csv": ExportFormat.CSV,
+    ".parquet": ExportFormat.PARQUET,
+}
+
+
+@app.command(name="export")
+def export_command(
+    source: Annotated[
+        str,
+        typer.Argument(
+            metavar="FILE|RUN",
+            help=(
+                "A build stream (rawjson or --progress=plain, plain or gzip; - reads "
+                "standard input) or a stored run: an id, latest or latest~N."
+            ),
+        ),
+    ],
+    fmt: Annotated[
+        ExportFormat | None,
+        typer.Option(
+            "--format",
+            "-F",
+            case_sensitive=False,
+            help="chrome-trace, html, markdown, csv or parquet (default: from -o's suffix).",
+            show_default=False,
+        ),
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output", "-o", metavar="OUT", help="Write here instead of standard output."
+        ),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite OUT if it exists.")] = False,
+    dockerfile: Annotated[
+        Path | None,
+        typer.Option(
+            "--dockerfile",
+            "-f",
+            help=(
+                "The build's Dockerfile: stage dependencies of a plain log, and "
+                "Dockerfile lines and diffs in the suggestions."
+            ),
+        ),
+    ] = None,
+    title: Annotated[
+        str | None, typer.Option("--title", help="Heading of the html and markdown reports.")
+    ] = None,
+    suggestions: Annotated[
+        bool,
+        typer.Option(
+            "--suggestions/--no-suggestions", help="Include suggestions (html, markdown)."
+        ),
+    ] = True,
+    db: DbOption = None,
+    branch: BranchOption = None,
+) -> None:
+    """Export a build for the tools people already use.
+
+    chrome-trace opens in Perfetto (ui.perfetto.dev) and chrome://tracing: one track
+    per stage, the critical path as its own track and as arrows. html is one
+    self-contained file (opens offline). markdown is a CI job summary: append it to
+    $GITHUB_STEP_SUMMARY. csv and parquet hold one row per step.
+    """
+    chosen = fmt or _format_from(output)
+    if output is not None and str(output) != "-" and output.exists() and not force:
+        raise InputError(f"{output} exists: use --force to overwrite it")
+    if chosen.binary and (output is None or str(output) == "-") and sys.stdout.isatty():
+        raise InputError(f"{chosen.value} is binary: write it to a file with -o OUT")
+    parsed = _dockerfile(dockerfile)
+    build = _load(source, parsed, db, branch)
+    analysis = analyze(build)
+    report = None
+    if suggestions and chosen in (ExportFormat.HTML, ExportFormat.MARKDOWN):
+        report = suggestions_for(build, parsed)
+    data = export(build, chosen, analysis=analysis, suggestions=report, title=title)
+    if output is None or str(output) == "-":
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return
+    try:
+        output.write_bytes(data)
+    except OSError as error:
+        raise InputError(f"cannot write {output}: {error.strerror or error}") from None
+    if sys.stderr.isatty():
+        stderr_console().print(f"wrote {output} ({len(data):,} bytes, {chosen.value})")
+
+
+def _format_from(output: Path | None) -> ExportFormat:
+    if output is not None:
+        name = output.name.lower()
+        for suffix, found in _BY_SUFFIX.items():
+            if name.endswith(suffix):
+                return found
+    raise typer.BadParameter(
+        "give --format (chrome-trace, html, markdown, csv, parquet) or an -o OUT whose "
+        "suffix names one (.json, .html, .md, .csv, .parquet)",
+        param_hint="'--format'",
+    )
+
+
+def _dockerfile(path: Path | None) -> Dockerfile | None:
+    if path is None:
+        return None
+    from profiler.dockerfile import read_dockerfile
+
+    return read_dockerfile(path)
+
+
+def _load(source: str, dockerfile: Dockerfile | None, db: str | None, branch: str | None) -> Build:
+    """A file (re-read with the Dockerfile if it is a plain log) or a stored run."""
+    if source == "-":
+        raw = sys.stdin.buffer.read()
+        build = read_build(io.BytesIO(raw))
+        if dockerfile is not None and is_approximate(build):
+            build = read_plain_chunks([raw], dockerfile=dockerfile)
+        return build
+    if Path(source).is_file():
+        build = load(source)
+        if dockerfile is not None and is_approximate(build):
+            build = read_plain(source, dockerfile=dockerfile)
+        return build
+    with open_store(db) as store:
+        record = store.resolve(source, branch=branch)
+        if dockerfile is None:
+            return store.build(record.id)
+        raw = store.stream(record.id)
+    build = read_build(io.BytesIO(raw))
+    if is_approximate(build):
+        build = read_plain_chunks([raw], dockerfile=dockerfile)
+    return build
