@@ -6,6 +6,7 @@ from profiler.cli import (
     analyze,  # noqa: F401  (registers the command)
     check,  # noqa: F401  (registers the command)
     compare,  # noqa: F401  (registers the command)
+    dashboard,  # noqa: F401  (registers the command)
     export,  # noqa: F401  (registers the command)
     ingest,  # noqa: F401  (registers the command)
     reanalyze,  # noqa: F401  (registers the command)

@@ -1,0 +1,60 @@
+"""Runs page: filters go into the URL (the router redraws), two ticks make a
+comparison link, a click on the trend opens that run."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from dash import ALL, Dash, Input, Output, no_update
+
+from dashboard import ids
+from dashboard.data import clicked_ref, picked_compare
+from dashboard.sources import Catalog, RunFilters
+from dashboard.urls import build_href, compare_href, runs_href
+
+
+def filters_search(branch: str | None, labels: Sequence[str] | None, status: str | None) -> str:
+    """The query string of the Runs page for these filters (back to page 1)."""
+    pairs = (item.partition("=") for item in labels or ())
+    chosen = {key: value for key, sep, value in pairs if sep and key}
+    href = runs_href(RunFilters(branch=branch or None, labels=chosen, status=status or None))
+    return href[1:]  # without the path "/": "?branch=…" or ""
+
+
+def compare_link(picks: Sequence[Sequence[str] | None]) -> tuple[str, str]:
+    """``(href, class)`` of the "Compare selected" button for the ticked rows."""
+    refs = [ref for values in picks for ref in values or ()]
+    pair = picked_compare(refs)
+    if pair is None:
+        return "/compare", "button disabled"
+    return compare_href(*pair), "button"
+
+
+def register(app: Dash, catalog: Catalog) -> None:
+    @app.callback(
+        Output(ids.URL, "search", allow_duplicate=True),
+        Input(ids.RUNS_BRANCH, "value"),
+        Input(ids.RUNS_LABELS, "value"),
+        Input(ids.RUNS_STATUS, "value"),
+        prevent_initial_call=True,
+    )
+    def filter_runs(branch: str | None, labels: list[str] | None, status: str | None) -> str:
+        return filters_search(branch, labels, status)
+
+    @app.callback(
+        Output(ids.RUNS_COMPARE, "href"),
+        Output(ids.RUNS_COMPARE, "className"),
+        Input({"type": ids.RUNS_PICK, "ref": ALL}, "value"),
+    )
+    def pick(picks: list[list[str] | None]) -> tuple[str, str]:
+        return compare_link(picks)
+
+    @app.callback(
+        Output(ids.URL, "pathname", allow_duplicate=True),
+        Output(ids.URL, "search", allow_duplicate=True),
+        Input(ids.RUNS_TREND, "clickData"),
+        prevent_initial_call=True,
+    )
+    def open_run(click: object) -> tuple[object, object]:
+        ref = clicked_ref(click)
+        return (build_href(ref), "") if ref else (no_update, no_update)

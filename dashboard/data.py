@@ -1,0 +1,349 @@
+"""What each page shows, as plain data: the functions the callbacks delegate to.
+
+Each function takes the :class:`~dashboard.sources.Catalog` and what the URL or a
+control says, and returns a frozen view object that the layout builders turn into
+components. No Dash here: these are tested as ordinary functions.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from dashboard.sources import Catalog, CatalogRun, RunFilters, RunRef, UnknownRun
+from profiler.analysis import BuildAnalysis, step_stage_label
+from profiler.analysis.compare import Comparison, compare_builds
+from profiler.analysis.trends import RunMetrics, Trend, trends
+from profiler.model import Build, Step
+from profiler.plain import is_approximate
+
+PAGE_SIZE = 50
+SPARK_RUNS = 20
+"""A run's sparkline: its wall time and that of the runs listed before it."""
+TREND_RUNS = 200
+"""Runs on the Runs page's trend chart."""
+OPTION_RUNS = 200
+"""Runs offered by the compare page's pickers."""
+TRENDS_DEFAULT_LAST = 100
+LOG_TAIL_LINES = 400
+LOG_MAX_CHARS = 200_000
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
+
+
+# -- runs ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RunRow:
+    run: CatalogRun
+    spark: tuple[float, ...]
+    """Wall times, oldest first, ending with this run's."""
+
+    @property
+    def ref(self) -> RunRef:
+        return self.run.ref
+
+
+@dataclass(frozen=True, slots=True)
+class RunsView:
+    filters: RunFilters
+    page: int
+    pages: int
+    total: int
+    rows: tuple[RunRow, ...]
+    trend: tuple[CatalogRun, ...]
+    """The newest matching runs, oldest first, for the trend chart."""
+    branches: tuple[str, ...]
+    labels: tuple[tuple[str, str], ...]
+    sources: tuple[str, ...]
+    page_size: int
+
+
+def runs_view(
+    catalog: Catalog, filters: RunFilters, page: int = 1, *, page_size: int = PAGE_SIZE
+) -> RunsView:
+    total = catalog.count(filters)
+    pages = max(1, math.ceil(total / page_size))
+    page = min(max(1, page), pages)
+    offset = (page - 1) * page_size
+    # One query for the page and the runs before its last row, for the sparklines.
+    listed = catalog.runs(filters, limit=page_size + SPARK_RUNS - 1, offset=offset)
+    rows = tuple(
+        RunRow(run, sparkline_values(listed, index)) for index, run in enumerate(listed[:page_size])
+    )
+    newest = catalog.runs(filters, limit=TREND_RUNS)
+    return RunsView(
+        filters=filters,
+        page=page,
+        pages=pages,
+        total=total,
+        rows=rows,
+        trend=tuple(reversed(newest)),
+        branches=tuple(catalog.branches()),
+        labels=tuple(catalog.labels()),
+        sources=catalog.source_names,
+        page_size=page_size,
+    )
+
+
+def sparkline_values(newest_first: Sequence[CatalogRun], index: int) -> tuple[float, ...]:
+    """Wall times of run ``index`` and the (up to) ``SPARK_RUNS - 1`` listed after it
+    (older), oldest first."""
+    window = newest_first[index : index + SPARK_RUNS]
+    return tuple(run.record.wall_seconds for run in reversed(window))
+
+
+def record_metrics(run: CatalogRun) -> RunMetrics:
+    """The few numbers of a listed run that a history chart draws (no stages)."""
+    return run.record.metrics()
+
+
+def picked_compare(refs: Sequence[RunRef]) -> tuple[RunRef, RunRef] | None:
+    """The two runs ticked on the Runs page, older (listed lower) as A; else None."""
+    if len(refs) != 2:
+        return None
+    return refs[1], refs[0]
+
+
+# -- one build -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class BuildView:
+    run: CatalogRun
+    build: Build
+    analysis: BuildAnalysis
+    approximate: bool
+    has_dockerfile: bool
+
+
+def build_view(catalog: Catalog, ref: RunRef) -> BuildView:
+    run = catalog.run(ref)
+    build, analysis = catalog.build(run.ref)
+    return BuildView(
+        run=run,
+        build=build,
+        analysis=analysis,
+        approximate=is_approximate(build),
+        has_dockerfile=catalog.dockerfile(run.ref) is not None,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class StepView:
+    digest: str
+    name: str
+    stage: str
+    status: str
+    cached: bool
+    start: float | None
+    end: float | None
+    duration: float
+    on_critical_path: bool
+    error: str | None
+    inputs: tuple[str, ...]
+    """Names of the steps it waited for."""
+    log: str
+    """The output's last lines, as text (terminal colour codes removed)."""
+    log_lines: int
+    """Lines in the whole output."""
+    log_shown: int
+
+
+def step_view(build: Build, analysis: BuildAnalysis, digest: str) -> StepView | None:
+    """One step's facts and the tail of its logs; None for a digest not in the build."""
+    step = build.get(digest)
+    if step is None:
+        return None
+    lines = [_ANSI.sub("", line) for line in step.log_lines()]
+    tail = lines[-LOG_TAIL_LINES:]
+    text = "\n".join(tail)
+    if len(text) > LOG_MAX_CHARS:
+        text = text[-LOG_MAX_CHARS:]
+        tail = text.splitlines()
+    return StepView(
+        digest=step.digest,
+        name=step.name,
+        stage=step_stage_label(step),
+        status=step.status.value,
+        cached=step.cached,
+        start=step.start,
+        end=step.end,
+        duration=step.duration,
+        on_critical_path=step.digest in set(analysis.critical_path),
+        error=step.error,
+        inputs=tuple(step.name for step in build.inputs_of(step)),
+        log=text,
+        log_lines=len(lines),
+        log_shown=len(tail),
+    )
+
+
+def clicked_digest(click_data: object) -> str | None:
+    """The vertex digest of a click on a Gantt bar (its ``customdata``), if any."""
+    if not isinstance(click_data, dict):
+        return None
+    points = click_data.get("points")
+    if not isinstance(points, list) or not points or not isinstance(points[0], dict):
+        return None
+    digest = points[0].get("customdata")
+    return digest if isinstance(digest, str) else None
+
+
+def clicked_ref(click_data: object) -> RunRef | None:
+    """The run ref of a click on a trend chart's point (its ``customdata``)."""
+    return clicked_digest(click_data)
+
+
+def slowest_steps(build: Build, count: int = 10) -> list[Step]:
+    return sorted(build, key=lambda step: step.duration, reverse=True)[:count]
+
+
+# -- compare ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RunOption:
+    ref: RunRef
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class CompareView:
+    a: BuildView
+    b: BuildView
+    comparison: Comparison
+
+
+def run_options(catalog: Catalog, include: Sequence[RunRef | None] = ()) -> list[RunOption]:
+    """The newest runs, for a picker, plus any ``include`` refs not among them."""
+    runs = catalog.runs(RunFilters(), limit=OPTION_RUNS)
+    known = {run.ref for run in runs}
+    for ref in include:
+        if ref and ref not in known:
+            try:
+                runs.append(catalog.run(ref))
+            except UnknownRun:
+                continue
+            known.add(ref)
+    return [RunOption(run.ref, option_label(run)) for run in runs]
+
+
+def option_label(run: CatalogRun) -> str:
+    record = run.record
+    parts = [
+        run.label,
+        record.started_at.strftime("%Y-%m-%d %H:%M"),
+        record.status,
+        f"{record.wall_seconds:.1f}s",
+    ]
+    if record.git_branch:
+        parts.append(record.git_branch)
+    return " · ".join(parts)
+
+
+def default_pair(
+    catalog: Catalog, a: RunRef | None, b: RunRef | None
+) -> tuple[RunRef | None, RunRef | None]:
+    """Fill in what the URL leaves out: B is the newest run; A the newest run before B
+    that looks like the same build (same branch and labels, or a file from the same
+    folder), else simply the run listed before B."""
+    newest = catalog.runs(RunFilters(), limit=OPTION_RUNS)
+    if b is None and newest:
+        b = newest[0].ref if newest[0].ref != a or len(newest) < 2 else newest[1].ref
+    if a is None and b is not None:
+        refs = [run.ref for run in newest]
+        older = newest[refs.index(b) + 1 :] if b in refs else newest
+        older = [run for run in older if run.ref != b]
+        try:
+            target = catalog.run(b)
+        except UnknownRun:
+            return a, b
+        similar = [run for run in older if _same_build(run, target)]
+        chosen = similar or older
+        a = chosen[0].ref if chosen else None
+    return a, b
+
+
+def _same_build(run: CatalogRun, other: CatalogRun) -> bool:
+    if run.source != other.source:
+        return False
+    if run.source == "files":
+        return Path(run.record.source or "").parent == Path(other.record.source or "").parent
+    return run.record.git_branch == other.record.git_branch and dict(run.record.labels) == dict(
+        other.record.labels
+    )
+
+
+def compare_view(catalog: Catalog, a: RunRef, b: RunRef) -> CompareView:
+    view_a = build_view(catalog, a)
+    view_b = build_view(catalog, b)
+    comparison = compare_builds(view_a.build, view_b.build, view_a.analysis, view_b.analysis)
+    return CompareView(view_a, view_b, comparison)
+
+
+# -- trends ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TrendsView:
+    filters: RunFilters
+    refs: tuple[RunRef, ...]
+    """Refs of the trend's runs, oldest first (parallel to ``trend.runs``)."""
+    trend: Trend
+    stage: str | None
+    stages: tuple[str, ...]
+    """Every stage in the runs, longest median busy time first."""
+    last: int
+    branches: tuple[str, ...]
+    labels: tuple[tuple[str, str], ...]
+
+    def ref_of(self, metrics: RunMetrics) -> RunRef | None:
+        """The ref of one of the trend's runs (their ``run_id`` is an index)."""
+        index = metrics.run_id
+        return self.refs[index] if index is not None and 0 <= index < len(self.refs) else None
+
+
+def trends_view(
+    catalog: Catalog,
+    filters: RunFilters,
+    *,
+    stage: str | None = None,
+    last: int = TRENDS_DEFAULT_LAST,
+) -> TrendsView:
+    """Successful runs over time (the last ``last``, 0 for all), with regressions marked.
+
+    Runs of several sources share no id space, so each run's metrics get its index as
+    ``run_id`` for the analysis; :meth:`TrendsView.ref_of` maps back.
+    """
+    history = catalog.history(filters, limit=last or None)
+    refs = tuple(ref for ref, _ in history)
+    metrics = [_with_id(m, index) for index, (_, m) in enumerate(history)]
+    every = trends(metrics)
+    stages = tuple(every.stages)
+    chosen = stage if stage in stages else None
+    trend = trends(metrics, stage=chosen) if chosen else every
+    return TrendsView(
+        filters=filters,
+        refs=refs,
+        trend=trend,
+        stage=chosen,
+        stages=stages,
+        last=last,
+        branches=tuple(catalog.branches()),
+        labels=tuple(catalog.labels()),
+    )
+
+
+def _with_id(metrics: RunMetrics, run_id: int) -> RunMetrics:
+    from dataclasses import replace
+
+    return replace(metrics, run_id=run_id)
+
+
+def moment(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M:%S") if value is not None else "-"

@@ -1,0 +1,50 @@
+"""Component ids: every id the layouts and callbacks share, in one place.
+
+A callback names its inputs and outputs through these constants, never by a string of
+its own, so that a renamed component fails at import time, not in a browser.
+"""
+
+from __future__ import annotations
+
+# The shell: one router for every page.
+URL = "url"
+PAGE = "page"
+NAV = "nav"
+
+# Runs page.
+RUNS_BRANCH = "runs-branch"
+RUNS_LABELS = "runs-labels"
+RUNS_STATUS = "runs-status"
+RUNS_PAGE = "runs-page"
+RUNS_PREVIOUS = "runs-previous"
+RUNS_NEXT = "runs-next"
+RUNS_TABLE = "runs-table"
+RUNS_TREND = "runs-trend"
+RUNS_PICK = "runs-pick"
+"""Pattern-matching id type of the per-row compare checkboxes: ``{"type": RUNS_PICK,
+"ref": <run ref>}``."""
+RUNS_COMPARE = "runs-compare"
+
+# Build page.
+GANTT = "gantt"
+STEP_PANEL = "step-panel"
+SUGGESTIONS = "suggestions"
+BUILD_REF = "build-ref"
+BUILD_DETAILS = "build-details"
+STAGE_TABLE = "stage-table"
+CRITICAL_PATH_TABLE = "critical-path-table"
+SLOWEST_TABLE = "slowest-table"
+
+# Compare page.
+COMPARE_A = "compare-a"
+COMPARE_B = "compare-b"
+COMPARE_CONTENT = "compare-content"
+
+# Trends page.
+TRENDS_BRANCH = "trends-branch"
+TRENDS_LABELS = "trends-labels"
+TRENDS_STAGE = "trends-stage"
+TRENDS_LAST = "trends-last"
+TRENDS_CONTENT = "trends-content"
+TRENDS_RUNS = "trends-runs"
+TRENDS_STAGES = "trends-stages"

@@ -1,0 +1,1 @@
+"""Pure layout builders: view data in, Dash components out."""

@@ -1,0 +1,457 @@
+"""The Build page: one run's timeline, critical path, stages, failure and suggestions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import plotly.graph_objects as go
+from dash import dcc, html
+
+from dashboard import ids
+from dashboard.data import BuildView, StepView, slowest_steps
+from dashboard.layout.common import (
+    Child,
+    badge,
+    card,
+    fmt_percent,
+    fmt_seconds,
+    graph,
+    link,
+    record_table,
+    stat,
+)
+from dashboard.urls import compare_href, runs_href
+from profiler.analysis import BuildAnalysis, stage_label, step_stage_label
+from profiler.analysis.suggest import Suggestion, SuggestionReport
+from profiler.figures import concurrency_figure, gantt_figure, stage_figure, time_budget_figure
+from profiler.figures_history import CAPPED_HEIGHT, MAX_ROWS_FULL_HEIGHT, timeline_height
+from profiler.model import Build, Step
+
+STEP_HINT = "Click a bar in the timeline to see that step's logs here."
+CRITICAL_PATH_ROWS = 25
+STAGE_ROWS = 25
+STAGE_ROWS_FULL_HEIGHT = 60
+
+
+def build_page(view: BuildView) -> html.Div:
+    build, analysis, record = view.build, view.analysis, view.run.record
+    return html.Div(
+        [
+            dcc.Store(id=ids.BUILD_REF, data=view.run.ref),
+            _header(view),
+            *_banners(view),
+            _stats(build, analysis),
+            *_failure(analysis),
+            _timeline(build, analysis),
+            # The rest arrives in a second response: the timeline draws first.
+            html.Div(
+                card(html.P("Loading the stages and the critical path…", className="hint")),
+                id=ids.BUILD_DETAILS,
+            ),
+            card(
+                dcc.Loading(
+                    html.Div(
+                        html.P("Working out suggestions…", className="hint"), id=ids.SUGGESTIONS
+                    ),
+                    type="dot",
+                ),
+                title="Suggestions",
+            ),
+            *_notes(build, record.source),
+        ]
+    )
+
+
+def build_details(view: BuildView) -> list[Child]:
+    """What the Build page shows below the timeline (sent after it)."""
+    build, analysis = view.build, view.analysis
+    return [
+        html.Div(
+            [
+                card(graph(time_budget_figure(analysis))),
+                card(graph(concurrency_figure(analysis.concurrency))),
+            ],
+            className="grid2 section",
+        ),
+        card(graph(_stage_view(build, analysis)), *_stage_table(build, analysis), title="Stages"),
+        card(*_critical_path_table(build, analysis), title="Critical path"),
+        card(*_slowest_table(build, analysis), title="Slowest steps"),
+    ]
+
+
+def _header(view: BuildView) -> html.Div:
+    record = view.run.record
+    details: list[Child] = [html.Span(f"started {record.started_at:%Y-%m-%d %H:%M:%S} UTC")]
+    if record.git_branch or record.git_commit:
+        details.append(
+            html.Span(
+                " @ ".join(p for p in (record.git_branch, (record.git_commit or "")[:10]) if p)
+            )
+        )
+    if record.labels:
+        details.append(html.Span(" ".join(f"{k}={v}" for k, v in record.labels.items())))
+    if view.run.source == "files" and record.source:
+        details.append(html.Span(record.source, className="mono"))
+    if record.ci_run_url:
+        details.append(html.A("CI run", href=record.ci_run_url, target="_blank", rel="noopener"))
+    details.append(link("compare with an earlier run", compare_href(None, view.run.ref)))
+    title = f"Build {view.run.label}" if view.run.source != "files" else "Build"
+    heading: list[Child] = [title]
+    if view.run.source == "files":
+        heading.append(html.Span(Path(record.source or view.run.ref).name, className="mono"))
+    heading.append(badge(record.status))
+    return html.Div(
+        [
+            html.Div(link("← all runs", runs_href()), className="hint"),
+            html.H1(heading),
+            html.Div(details, className="subtitle"),
+        ]
+    )
+
+
+def _banners(view: BuildView) -> list[html.Div]:
+    banners = []
+    if view.approximate:
+        banners.append(
+            html.Div(
+                [
+                    html.B("Approximate: "),
+                    "reconstructed from --progress=plain output; start times and "
+                    "dependencies are inferred (see the notes at the end).",
+                ],
+                className="banner warn",
+            )
+        )
+    if view.build.truncated:
+        banners.append(
+            html.Div(
+                "The stream was cut off (the build or its capture was killed): "
+                "this is what happened up to that moment.",
+                className="banner bad",
+            )
+        )
+    return banners
+
+
+def _stats(build: Build, analysis: BuildAnalysis) -> html.Div:
+    cache = analysis.cache
+    return html.Div(
+        [
+            stat("wall time", fmt_seconds(analysis.wall_seconds), "first start → last end"),
+            stat(
+                "critical path",
+                fmt_seconds(analysis.critical_path_seconds),
+                f"{len(analysis.critical_path)} steps",
+            ),
+            stat(
+                "lower bound",
+                fmt_seconds(analysis.lower_bound_seconds),
+                "with unlimited parallelism",
+            ),
+            stat("sequential", fmt_seconds(analysis.sequential_seconds), "sum of every step"),
+            stat("parallelism", f"{analysis.parallelism:.2f}x", "sequential / wall"),
+            stat(
+                "cache hits",
+                fmt_percent(cache.hit_ratio) if cache.steps else "-",
+                f"{cache.cached} of {cache.steps} steps",
+            ),
+            stat("steps", str(len(build)), f"{len(build.stages)} stages"),
+        ],
+        className="stats",
+    )
+
+
+def _failure(analysis: BuildAnalysis) -> list[html.Div]:
+    failure = analysis.failure
+    if failure is None:
+        return []
+    parts: list[Child] = []
+    if failure.step is not None:
+        parts.append(html.H2("Failed: " + failure.step.name))
+        parts.append(html.Div(f"stage {step_stage_label(failure.step)}", className="hint"))
+        if failure.error:
+            parts.append(html.P(failure.error))
+        if failure.log_tail:
+            parts.append(html.Pre("\n".join(failure.log_tail)))
+    else:
+        parts.append(html.H2("Cancelled"))
+    if failure.cancelled:
+        parts.append(
+            html.P(
+                f"{len(failure.cancelled)} steps cancelled, "
+                f"{fmt_seconds(failure.cancelled_seconds)} of work thrown away"
+            )
+        )
+    if failure.other_failures:
+        parts.append(
+            html.P("Also failed: " + ", ".join(step.name for step in failure.other_failures))
+        )
+    parts.extend(html.P(message, className="mono") for message in failure.messages)
+    return [html.Div(parts, className="card failure")]
+
+
+def gantt_for_page(build: Build, analysis: BuildAnalysis) -> go.Figure:
+    """The step timeline as the page shows it: full height up to a few hundred steps,
+    a fixed height (zoom to read) above, so a 5,000-step build still draws at once."""
+    figure = gantt_figure(build, analysis)
+    rows = sum(1 for step in build if step.start is not None)
+    figure.update_layout(height=timeline_height(rows), dragmode="zoom")
+    if rows > MAX_ROWS_FULL_HEIGHT:
+        figure.update_layout(
+            title=f"{figure.layout.title.text} · {rows} steps: drag to zoom, double-click to reset"
+        )
+    return figure
+
+
+def _timeline(build: Build, analysis: BuildAnalysis) -> html.Div:
+    return html.Div(
+        [
+            card(
+                html.Div(graph(gantt_for_page(build, analysis), id=ids.GANTT), className="scroll")
+            ),
+            html.Div(
+                card(html.Div(html.P(STEP_HINT, className="hint"), id=ids.STEP_PANEL)),
+                className="step-panel",
+            ),
+        ],
+        className="timeline section",
+    )
+
+
+def step_panel(view: StepView | None) -> list[Child]:
+    """The clicked step: its facts, its error, the tail of its logs (as text)."""
+    if view is None:
+        return [html.P(STEP_HINT, className="hint")]
+    facts: list[Child] = []
+    for term, value in (
+        ("stage", view.stage),
+        ("start", fmt_seconds(view.start)),
+        ("end", fmt_seconds(view.end)),
+        ("duration", fmt_seconds(view.duration)),
+        ("digest", view.digest[:19] + "…" if len(view.digest) > 20 else view.digest),
+    ):
+        facts.extend([html.Dt(term), html.Dd(value)])
+    if view.inputs:
+        facts.extend(
+            [
+                html.Dt("waited for"),
+                html.Dd(html.Ul([html.Li(n) for n in view.inputs], className="compact")),
+            ]
+        )
+    badges: list[Child] = [badge(view.status)]
+    if view.on_critical_path:
+        badges.append(badge("critical path", "critical"))
+    children: list[Child] = [
+        html.Div(view.name, className="step-name"),
+        html.Div(badges, style={"display": "flex", "gap": "6px", "margin": "6px 0"}),
+        html.Dl(facts),
+    ]
+    if view.error:
+        children.append(html.P(view.error, className="pos"))
+    if view.log_lines:
+        shown = (
+            f"last {view.log_shown} of {view.log_lines} lines"
+            if view.log_shown < view.log_lines
+            else f"{view.log_lines} lines"
+        )
+        children.extend([html.Div(f"Logs ({shown})", className="hint"), html.Pre(view.log)])
+    else:
+        children.append(html.P("No output.", className="hint"))
+    return children
+
+
+def _stage_view(build: Build, analysis: BuildAnalysis) -> go.Figure:
+    figure = stage_figure(build, analysis)
+    rows = sum(1 for stage in build.stages if stage.start is not None)
+    height = timeline_height(rows, per_row=28)
+    figure.update_layout(height=CAPPED_HEIGHT if rows > STAGE_ROWS_FULL_HEIGHT else height)
+    return figure
+
+
+def _stage_table(build: Build, analysis: BuildAnalysis) -> list[Child]:
+    stages = list(build.stages)
+    shown = stages
+    if len(stages) > STAGE_ROWS:
+        busiest = sorted(stages, key=lambda s: s.busy, reverse=True)[:STAGE_ROWS]
+        chosen = {(stage.target, stage.name) for stage in busiest}
+        shown = [stage for stage in stages if (stage.target, stage.name) in chosen]
+    rows = []
+    for stage in shown:
+        label = stage_label(stage.target, stage.name)
+        share = analysis.critical_path_by_stage.get(label, 0.0)
+        rows.append(
+            {
+                "stage": label,
+                "start": stage.start,
+                "end": stage.end,
+                "span": stage.span,
+                "busy": stage.busy,
+                "sequential": stage.sequential,
+                "steps": stage.steps,
+                "cached": stage.cached,
+                "failed": stage.failed or None,
+                "critical": share or None,
+            }
+        )
+    columns = [
+        ("stage", "stage", "name"),
+        ("start", "start", "seconds"),
+        ("end", "end", "seconds"),
+        ("span", "span", "seconds"),
+        ("busy", "busy", "seconds"),
+        ("sequential", "sequential", "seconds"),
+        ("steps", "steps", "count"),
+        ("cached", "cached", "count"),
+        ("failed", "failed", "count"),
+        ("critical", "on critical path", "seconds"),
+    ]
+    parts: list[Child] = []
+    if len(shown) < len(stages):
+        parts.append(
+            html.P(
+                f"The {len(shown)} busiest of {len(stages)} stages, in start order "
+                "(the chart above shows them all).",
+                className="hint",
+            )
+        )
+    parts.append(record_table(columns, rows, id=ids.STAGE_TABLE))
+    return parts
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 3)
+
+
+STEP_COLUMNS = [
+    ("start", "start", "seconds"),
+    ("duration", "duration", "seconds"),
+    ("stage", "stage", "text"),
+    ("step", "step", "name"),
+    ("status", "status", "status"),
+]
+
+
+def _critical_path_table(build: Build, analysis: BuildAnalysis) -> list[Child]:
+    path = [build.step(digest) for digest in analysis.critical_path]
+    shown = path
+    if len(path) > CRITICAL_PATH_ROWS:
+        # The longest steps, still in time order: a 400-row table says no more.
+        ranked = sorted(path, key=lambda s: s.duration, reverse=True)[:CRITICAL_PATH_ROWS]
+        longest = {step.digest for step in ranked}
+        shown = [step for step in path if step.digest in longest]
+    parts: list[Child] = []
+    if len(shown) < len(path):
+        parts.append(
+            html.P(
+                f"The {len(shown)} longest of its {len(path)} steps, in time order "
+                "(the timeline outlines them all).",
+                className="hint",
+            )
+        )
+    rows = [_step_row(step) for step in shown]
+    parts.append(record_table(STEP_COLUMNS, rows, id=ids.CRITICAL_PATH_TABLE))
+    return parts
+
+
+def _step_row(step: Step, on_path: bool | None = None) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "start": _round(step.start),
+        "duration": _round(step.duration),
+        "stage": step_stage_label(step),
+        "step": step.parsed.text or step.name,
+        "status": step.status.value,
+    }
+    if on_path is not None:
+        row["critical"] = "yes" if on_path else ""
+    return row
+
+
+def _slowest_table(build: Build, analysis: BuildAnalysis) -> list[Child]:
+    on_path = set(analysis.critical_path)
+    rows = [_step_row(step, step.digest in on_path) for step in slowest_steps(build)]
+    columns = [*STEP_COLUMNS, ("critical", "critical", "text")]
+    return [record_table(columns, rows, id=ids.SLOWEST_TABLE)]
+
+
+def suggestions_panel(report: SuggestionReport | None, has_dockerfile: bool) -> list[Child]:
+    """The suggestions, best saving first, each with its evidence and its diff."""
+    if report is None:
+        return [html.P("Suggestions could not be computed for this run.", className="hint")]
+    children: list[Child] = []
+    if not report.suggestions:
+        reason = (
+            "the build did not complete: timing suggestions need a complete build"
+            if not report.complete
+            else "no change kitprof knows would save measurable time"
+        )
+        children.append(html.P(f"No suggestion: {reason}.", className="hint"))
+    for number, suggestion in enumerate(report.suggestions, start=1):
+        children.append(_suggestion(number, suggestion))
+    if report.suggestions and not has_dockerfile:
+        children.append(
+            html.P(
+                "No Dockerfile beside this run: suggestions come without line numbers or "
+                "diffs (run kitprof dashboard on a stream next to its Dockerfile).",
+                className="hint",
+            )
+        )
+    notes = [note for note in report.notes if report.complete or "did not complete" not in note]
+    if notes:
+        children.append(html.Ul([html.Li(note) for note in notes], className="hint"))
+    return children
+
+
+def _suggestion(number: int, suggestion: Suggestion) -> html.Div:
+    parts: list[Child] = [
+        html.H3(f"{number}. {suggestion.title}"),
+        html.Div(
+            [
+                html.Span(
+                    f"saves ~{fmt_seconds(suggestion.estimated_saving_seconds)} "
+                    f"({suggestion.saving_ratio:.0%})",
+                    className="saving",
+                ),
+                f" · {fmt_seconds(suggestion.baseline_wall_seconds)} → "
+                f"~{fmt_seconds(suggestion.estimated_wall_seconds)}, {suggestion.scenario} · ",
+                html.Code(suggestion.kind),
+            ]
+        ),
+        html.P(suggestion.detail),
+    ]
+    if suggestion.dockerfile_lines:
+        lines = ", ".join(str(n) for n in suggestion.dockerfile_lines)
+        parts.append(html.Div(f"Dockerfile lines {lines}", className="hint"))
+    if suggestion.diff:
+        parts.append(diff_block(suggestion.diff))
+    if suggestion.assumptions:
+        parts.append(
+            html.Ul([html.Li(f"assumes {a}") for a in suggestion.assumptions], className="hint")
+        )
+    return html.Div(parts, className="suggestion")
+
+
+def diff_block(diff: str) -> html.Pre:
+    """A unified diff, its added and removed lines coloured (each line a text node)."""
+    lines = []
+    for line in diff.rstrip("\n").split("\n"):
+        if line.startswith(("+++", "---")):
+            css = "meta"
+        elif line.startswith("+"):
+            css = "add"
+        elif line.startswith("-"):
+            css = "del"
+        elif line.startswith("@@"):
+            css = "hunk"
+        else:
+            css = None
+        lines.append(html.Span(line + "\n", className=css))
+    return html.Pre(lines, className="diff")
+
+
+def _notes(build: Build, source: str | None) -> list[html.Div]:
+    if not build.notes and not build.messages:
+        return []
+    items = [html.Li(note) for note in build.notes]
+    items.extend(html.Li(message, className="mono") for message in build.messages[:50])
+    return [card(html.Ul(items, className="compact"), title="Notes and messages")]

@@ -1,0 +1,170 @@
+"""Small pieces every page uses: stat cards, badges, tables, graphs, empty states.
+
+Every text reaches the page as a React text node, which the browser shows as text:
+a step called ``<img src=x onerror=alert(1)>`` is displayed, never parsed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+from urllib.parse import quote
+
+import plotly.graph_objects as go
+from dash import dcc, html
+
+from profiler.render.console import seconds
+
+GRAPH_CONFIG = {"displaylogo": False, "responsive": True, "modeBarButtonsToRemove": ["lasso2d"]}
+
+Child = Any
+"""A Dash component, a string, or a list of them."""
+
+
+def fmt_seconds(value: float | None) -> str:
+    return seconds(value)
+
+
+def fmt_signed(value: float) -> str:
+    sign = "+" if value > 0 else "−" if value < 0 else "±"
+    return f"{sign}{seconds(abs(value))}"
+
+
+def fmt_percent(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0%}"
+
+
+def stat(label: str, value: str, hint: str | None = None) -> html.Div:
+    children: list[Child] = [
+        html.Div(label, className="label"),
+        html.Div(value, className="value"),
+    ]
+    if hint:
+        children.append(html.Div(hint, className="hint"))
+    return html.Div(children, className="stat")
+
+
+def badge(text: str, kind: str | None = None) -> html.Span:
+    return html.Span(text, className=f"badge {kind or text}")
+
+
+def card(*children: Child, title: str | None = None, class_name: str = "") -> html.Div:
+    content: list[Child] = [html.H2(title)] if title else []
+    content.extend(children)
+    return html.Div(content, className=f"card {class_name}".strip())
+
+
+def empty(title: str, *lines: Child) -> html.Div:
+    return html.Div([html.H2(title), *[html.P(line) for line in lines]], className="card empty")
+
+
+FONT = {"family": 'system-ui, -apple-system, "Segoe UI", "DejaVu Sans", sans-serif'}
+
+
+def graph(figure: go.Figure, id: str | None = None, **props: Any) -> dcc.Graph:
+    """A figure in the page's look (white template, the page's font)."""
+    figure.update_layout(template="plotly_white", font=FONT, title_font_size=15)
+    kwargs: dict[str, Any] = {"figure": figure, "config": GRAPH_CONFIG, **props}
+    if id is not None:
+        kwargs["id"] = id
+    return dcc.Graph(**kwargs)
+
+
+def table(
+    headers: Sequence[str],
+    rows: Iterable[Sequence[Child]],
+    *,
+    numeric: Iterable[int] = (),
+    name_columns: Iterable[int] = (),
+    id: str | None = None,
+) -> html.Table:
+    """A data table; ``numeric`` columns align right, ``name_columns`` are monospace."""
+    numbers = set(numeric)
+    names = set(name_columns)
+
+    def css(index: int) -> str | None:
+        if index in numbers:
+            return "num"
+        return "name" if index in names else None
+
+    head = html.Thead(html.Tr([html.Th(h, className=css(i)) for i, h in enumerate(headers)]))
+    body = html.Tbody(
+        [html.Tr([html.Td(cell, className=css(i)) for i, cell in enumerate(row)]) for row in rows]
+    )
+    kwargs: dict[str, Any] = {"className": "data"}
+    if id is not None:
+        kwargs["id"] = id
+    return html.Table([head, body], **kwargs)
+
+
+def record_table(
+    columns: Sequence[tuple[str, str, str]],
+    rows: Sequence[dict[str, Any]],
+    *,
+    id: str | None = None,
+) -> html.Table:
+    """A table of dict rows. ``columns``: ``(key, header, kind)``, kind ``text``,
+    ``name`` (monospace), ``seconds``, ``count`` or ``status`` (a badge).
+
+    Keep these to a hundred rows or so: every cell is a component, and the page's
+    renderer revisits each one whenever a callback answers.
+    """
+
+    def cell(value: Any, kind: str) -> Child:
+        if value is None:
+            return ""
+        if kind == "seconds":
+            return fmt_seconds(float(value))
+        if kind == "status":
+            return badge(str(value))
+        return str(value)
+
+    return table(
+        [header for _, header, _ in columns],
+        [[cell(row.get(key), kind) for key, _, kind in columns] for row in rows],
+        numeric=[i for i, (_, _, kind) in enumerate(columns) if kind in ("seconds", "count")],
+        name_columns=[i for i, (_, _, kind) in enumerate(columns) if kind == "name"],
+        id=id,
+    )
+
+
+def link(text: Child, href: str, **props: Any) -> dcc.Link:
+    return dcc.Link(text, href=href, **props)
+
+
+SPARK_WIDTH = 90
+SPARK_HEIGHT = 22
+
+
+def sparkline_svg(values: Sequence[float], color: str = "#4c78a8") -> str:
+    """A tiny line chart as an SVG data URI, the last point marked in ``color``.
+
+    An image, not a graph: a page of 50 runs draws 50 of them in no time. The SVG
+    holds numbers only, nothing a user wrote.
+    """
+    width, height, pad = SPARK_WIDTH, SPARK_HEIGHT, 3
+    if not values:
+        return "data:image/svg+xml," + quote(
+            f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}"/>'
+        )
+    low, high = min(values), max(values)
+    span = (high - low) or 1.0
+    step = (width - 2 * pad) / max(1, len(values) - 1)
+
+    def point(index: int, value: float) -> tuple[float, float]:
+        x = pad + index * step if len(values) > 1 else width / 2
+        if high == low:
+            return round(x, 1), height / 2
+        y = height - pad - (value - low) / span * (height - 2 * pad)
+        return round(x, 1), round(y, 1)
+
+    points = [point(i, v) for i, v in enumerate(values)]
+    path = " ".join(f"{x},{y}" for x, y in points)
+    last_x, last_y = points[-1]
+    svg = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}">'
+        f'<polyline fill="none" stroke="#9aa9bd" stroke-width="1.3" points="{path}"/>'
+        f'<circle cx="{last_x}" cy="{last_y}" r="2.8" fill="{color}"/></svg>'
+    )
+    return "data:image/svg+xml," + quote(svg)

@@ -1,0 +1,507 @@
+"""Where the dashboard's runs come from: the history store, and files given at launch.
+
+Both kinds are read-only :class:`RunSource` objects with the same few queries, and one
+:class:`Catalog` joins them, so every page works the same whether a run was stored by
+``kitprof run`` or named on the ``kitprof dashboard`` command line. A run is addressed
+by a *ref*, a short string unique in the catalog: the history's run 42 is ``"42"``, the
+third file given is ``"f3"``. Refs appear in URLs (``/build/f3``).
+
+Nothing here is module-level state: a Catalog lives inside one Dash app (one per
+process under gunicorn), and what it caches is immutable (builds, analyses), so
+concurrent requests share it safely.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import heapq
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
+
+from profiler.analysis import BuildAnalysis, analyze
+from profiler.analysis.trends import RunMetrics, run_metrics
+from profiler.errors import KitprofError
+from profiler.model import Build
+
+if TYPE_CHECKING:
+    from profiler.analysis.suggest import SuggestionReport
+    from profiler.dockerfile import Dockerfile
+    from profiler.store import RunRecord, Store
+
+RunRef = str
+K = TypeVar("K")
+V = TypeVar("V")
+
+FILES_PREFIX = "f"
+DEFAULT_CACHED_BUILDS = 4
+"""Builds read from the store kept in memory per process: a 5,000-step build with its
+logs takes a few hundred MB, and a user mostly looks at a handful of runs in turn."""
+
+
+class UnknownRun(KitprofError):
+    """A ref that names no run in the catalog (a stale or mistyped URL)."""
+
+
+@dataclass(frozen=True, slots=True)
+class RunFilters:
+    branch: str | None = None
+    labels: Mapping[str, str] = field(default_factory=dict)
+    status: str | None = None
+
+
+class RunSource(Protocol):
+    """A read-only collection of runs with integer ids, newest first."""
+
+    name: str
+    prefix: str
+
+    def runs(self, filters: RunFilters, *, limit: int, offset: int = 0) -> list[RunRecord]: ...
+
+    def count(self, filters: RunFilters) -> int: ...
+
+    def run(self, run_id: int) -> RunRecord: ...
+
+    def build(self, run_id: int) -> Build: ...
+
+    def dockerfile(self, run_id: int) -> Dockerfile | None: ...
+
+    def history(self, filters: RunFilters, *, limit: int | None) -> list[RunMetrics]:
+        """Metrics of the matching successful runs, oldest first (the last ``limit``)."""
+        ...
+
+    def branches(self) -> list[str]: ...
+
+    def labels(self) -> list[tuple[str, str]]: ...
+
+
+# -- the history store -----------------------------------------------------------------
+
+
+class StoreSource:
+    """The history store. The database is opened once per process: a Store made before
+    gunicorn forks its workers is not used in them (a shared connection pool would mix
+    their conversations with PostgreSQL)."""
+
+    name = "history"
+    prefix = ""
+
+    def __init__(self, db: str | None) -> None:
+        self._db = db
+        self._lock = threading.Lock()
+        self._opened: tuple[int, Store] | None = None
+        self.url = self._store().url  # open now: a bad URL fails at launch, not later
+
+    def _store(self) -> Store:
+        from profiler.store import Store
+
+        with self._lock:
+            if self._opened is None or self._opened[0] != os.getpid():
+                self._opened = (os.getpid(), Store(self._db))
+            return self._opened[1]
+
+    def close(self) -> None:
+        with self._lock:
+            if self._opened is not None and self._opened[0] == os.getpid():
+                self._opened[1].close()
+            self._opened = None
+
+    def runs(self, filters: RunFilters, *, limit: int, offset: int = 0) -> list[RunRecord]:
+        return self._store().runs(
+            branch=filters.branch,
+            labels=filters.labels or None,
+            status=filters.status,
+            limit=limit,
+            offset=offset,
+        )
+
+    def count(self, filters: RunFilters) -> int:
+        return self._store().count(
+            branch=filters.branch, labels=filters.labels or None, status=filters.status
+        )
+
+    def run(self, run_id: int) -> RunRecord:
+        from profiler.store import RunNotFound
+
+        try:
+            return self._store().run(run_id)
+        except RunNotFound:
+            raise UnknownRun(f"no run {run_id} in the history") from None
+
+    def build(self, run_id: int) -> Build:
+        from profiler.store import RunNotFound
+
+        try:
+            return self._store().build(run_id)
+        except RunNotFound:
+            raise UnknownRun(f"no run {run_id} in the history") from None
+
+    def dockerfile(self, run_id: int) -> Dockerfile | None:
+        # The store keeps streams, not Dockerfiles; reading a path recorded in the
+        # database from a shared server would show files to whoever can write runs.
+        return None
+
+    def history(self, filters: RunFilters, *, limit: int | None) -> list[RunMetrics]:
+        return self._store().history(
+            branch=filters.branch, labels=filters.labels or None, limit=limit
+        )
+
+    def branches(self) -> list[str]:
+        from sqlalchemy import select
+
+        from profiler.store.schema import runs
+
+        query = select(runs.c.git_branch).where(runs.c.git_branch.is_not(None)).distinct()
+        with self._store().connection() as connection:
+            return sorted(str(value) for value in connection.execute(query).scalars())
+
+    def labels(self) -> list[tuple[str, str]]:
+        from sqlalchemy import select
+
+        from profiler.store.schema import run_labels
+
+        query = select(run_labels.c.key, run_labels.c.value).distinct()
+        with self._store().connection() as connection:
+            return sorted((str(key), str(value)) for key, value in connection.execute(query))
+
+
+# -- files given at launch -------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedFile:
+    record: RunRecord
+    build: Build
+    analysis: BuildAnalysis
+    metrics: RunMetrics
+    dockerfile: Dockerfile | None
+
+
+class FileSource:
+    """Streams read once at launch and kept in memory, numbered 1… in the order given."""
+
+    name = "files"
+    prefix = FILES_PREFIX
+
+    def __init__(self, files: Sequence[LoadedFile]) -> None:
+        self._files = {loaded.record.id: loaded for loaded in files}
+        # Newest first, as the store lists runs.
+        self._ordered = sorted(
+            files, key=lambda loaded: (loaded.record.started_at, loaded.record.id), reverse=True
+        )
+
+    def __len__(self) -> int:
+        return len(self._files)
+
+    def _matching(self, filters: RunFilters) -> list[LoadedFile]:
+        def matches(record: RunRecord) -> bool:
+            if filters.branch is not None and record.git_branch != filters.branch:
+                return False
+            if filters.status is not None and record.status != filters.status:
+                return False
+            return all(record.labels.get(key) == value for key, value in filters.labels.items())
+
+        return [loaded for loaded in self._ordered if matches(loaded.record)]
+
+    def _get(self, run_id: int) -> LoadedFile:
+        try:
+            return self._files[run_id]
+        except KeyError:
+            raise UnknownRun(f"no run {FILES_PREFIX}{run_id} among the files given") from None
+
+    def runs(self, filters: RunFilters, *, limit: int, offset: int = 0) -> list[RunRecord]:
+        return [loaded.record for loaded in self._matching(filters)[offset : offset + limit]]
+
+    def count(self, filters: RunFilters) -> int:
+        return len(self._matching(filters))
+
+    def run(self, run_id: int) -> RunRecord:
+        return self._get(run_id).record
+
+    def build(self, run_id: int) -> Build:
+        return self._get(run_id).build
+
+    def analysis(self, run_id: int) -> BuildAnalysis:
+        return self._get(run_id).analysis
+
+    def dockerfile(self, run_id: int) -> Dockerfile | None:
+        return self._get(run_id).dockerfile
+
+    def history(self, filters: RunFilters, *, limit: int | None) -> list[RunMetrics]:
+        chosen = [f for f in self._matching(filters) if f.record.status == "success"]
+        chosen = chosen[:limit] if limit is not None else chosen
+        return [loaded.metrics for loaded in reversed(chosen)]
+
+    def branches(self) -> list[str]:
+        return sorted({f.record.git_branch for f in self._ordered if f.record.git_branch})
+
+    def labels(self) -> list[tuple[str, str]]:
+        return sorted({item for f in self._ordered for item in f.record.labels.items()})
+
+
+def load_file(path: Path, run_id: int) -> LoadedFile:
+    """Read one stream as the store would ingest it, with the context that
+    ``kitprof run`` wrote beside it (``<stream>.run.json``) if there is one, and the
+    Dockerfile of its folder (for suggestions with diffs) if there is one."""
+    from profiler.store import RunRecord, read_run_info, run_context, run_info_path
+    from profiler.store.derive import derive, parse_stream, read_stream_file, stream_sha256
+
+    raw = read_stream_file(path)
+    if not raw.strip():
+        raise KitprofError(f"{path} is empty")
+    try:
+        build = parse_stream(raw)
+    except KitprofError as error:
+        raise KitprofError(f"{path}: {error}") from None
+    derived = derive(build)
+    info_path = run_info_path(path)
+    context = run_context(read_run_info(info_path) if info_path.is_file() else None)
+    now = datetime.now(UTC)
+    started = build.started_at or context.started_at or _modified(path) or now
+    ci = context.ci
+    record = RunRecord(
+        id=run_id,
+        stream_sha256=stream_sha256(raw),
+        stream_bytes=len(raw),
+        source=str(path),
+        started_at=started,
+        ingested_at=now,
+        analyzed_at=now,
+        derived_version=int(derived.run["derived_version"]),
+        status=str(derived.run["status"]),
+        failed_step=derived.run["failed_step"],
+        truncated=build.truncated,
+        wall_seconds=derived.analysis.wall_seconds,
+        sequential_seconds=derived.analysis.sequential_seconds,
+        critical_path_seconds=derived.analysis.critical_path_seconds,
+        lower_bound_seconds=derived.analysis.lower_bound_seconds,
+        parallelism=derived.analysis.parallelism,
+        vertex_count=len(build),
+        cache_steps=derived.analysis.cache.steps,
+        cached_steps=derived.analysis.cache.cached,
+        executed_steps=derived.analysis.cache.executed,
+        cache_hit_ratio=derived.analysis.cache.hit_ratio,
+        command=context.command,
+        context=context.context,
+        git_commit=context.git_commit,
+        git_branch=context.git_branch,
+        ci_provider=ci.provider if ci else None,
+        ci_job=ci.job if ci else None,
+        ci_run_id=ci.run_id if ci else None,
+        ci_run_url=ci.run_url if ci else None,
+        host=context.host,
+        cores=context.cores,
+        kitprof_version=context.kitprof_version,
+        docker_version=context.docker_version,
+        buildx_version=context.buildx_version,
+        buildkit_version=context.buildkit_version,
+        driver=context.driver,
+        labels=dict(context.labels),
+    )
+    metrics = run_metrics(
+        build,
+        derived.analysis,
+        run_id=run_id,
+        status=record.status,
+        git_branch=record.git_branch,
+        git_commit=record.git_commit,
+    )
+    metrics = dataclasses.replace(metrics, started_at=started)
+    return LoadedFile(record, build, derived.analysis, metrics, _dockerfile_beside(path))
+
+
+def load_files(
+    paths: Iterable[Path], on_loaded: Callable[[Path], None] | None = None
+) -> FileSource:
+    """Read the streams; the same stream given twice (e.g. by overlapping globs) counts
+    once."""
+    loaded: list[LoadedFile] = []
+    seen: set[str] = set()
+    for path in paths:
+        entry = load_file(path, len(loaded) + 1)
+        if entry.record.stream_sha256 in seen:
+            continue
+        seen.add(entry.record.stream_sha256)
+        loaded.append(entry)
+        if on_loaded is not None:
+            on_loaded(path)
+    return FileSource(loaded)
+
+
+def _modified(path: Path) -> datetime | None:
+    try:
+        return datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
+    except OSError:
+        return None
+
+
+def _dockerfile_beside(path: Path) -> Dockerfile | None:
+    from profiler.dockerfile import read_dockerfile
+
+    candidate = path.parent / "Dockerfile"
+    if not candidate.is_file():
+        return None
+    try:
+        return read_dockerfile(candidate)
+    except KitprofError:
+        return None  # not a Dockerfile kitprof can read: suggestions come without lines
+
+
+# -- the catalog -----------------------------------------------------------------------
+
+
+class LRU(Generic[K, V]):
+    """A small thread-safe least-recently-used cache of immutable values."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._items: OrderedDict[K, V] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: K, make: Callable[[], V]) -> V:
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        # Made outside the lock: reading a large build must not stall other pages.
+        # Two requests for the same key may both make it; the values are equal.
+        value = make()
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+        return value
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogRun:
+    """A run as the catalog lists it: its ref, where it comes from, its record."""
+
+    ref: RunRef
+    source: str
+    record: RunRecord
+
+    @property
+    def label(self) -> str:
+        """What a person calls it: ``#42``, or the file's name for a file."""
+        if self.source == FileSource.name:
+            return f"{self.ref} {Path(self.record.source or '').name}".strip()
+        return f"#{self.ref}"
+
+
+class Catalog:
+    """Every run the dashboard can show, from one or more sources."""
+
+    def __init__(
+        self, sources: Sequence[RunSource], *, cached_builds: int = DEFAULT_CACHED_BUILDS
+    ) -> None:
+        prefixes = [source.prefix for source in sources]
+        if len(set(prefixes)) != len(prefixes):
+            raise ValueError(f"two sources share a ref prefix: {prefixes}")
+        self.sources = tuple(sources)
+        self._builds: LRU[RunRef, tuple[Build, BuildAnalysis]] = LRU(cached_builds)
+        self._suggestions: LRU[RunRef, SuggestionReport] = LRU(cached_builds * 4)
+
+    @property
+    def source_names(self) -> tuple[str, ...]:
+        return tuple(source.name for source in self.sources)
+
+    def resolve(self, ref: RunRef) -> tuple[RunSource, int]:
+        text = ref.strip()
+        digits = text.lstrip("abcdefghijklmnopqrstuvwxyz")
+        prefix = text[: len(text) - len(digits)]
+        if digits.isdigit():
+            for source in self.sources:
+                if source.prefix == prefix:
+                    return source, int(digits)
+        raise UnknownRun(f"no run {ref!r}")
+
+    def ref(self, source: RunSource, run_id: int) -> RunRef:
+        return f"{source.prefix}{run_id}"
+
+    def run(self, ref: RunRef) -> CatalogRun:
+        source, run_id = self.resolve(ref)
+        return CatalogRun(self.ref(source, run_id), source.name, source.run(run_id))
+
+    def count(self, filters: RunFilters) -> int:
+        return sum(source.count(filters) for source in self.sources)
+
+    def runs(self, filters: RunFilters, *, limit: int, offset: int = 0) -> list[CatalogRun]:
+        """The matching runs of every source, newest first."""
+        if len(self.sources) == 1:
+            source = self.sources[0]
+            return [
+                CatalogRun(self.ref(source, record.id), source.name, record)
+                for record in source.runs(filters, limit=limit, offset=offset)
+            ]
+        # Each source is sorted already: merge their first offset+limit runs. Deep
+        # pages cost more, but files given at launch are few and a history is paged.
+        streams = [
+            [
+                CatalogRun(self.ref(source, record.id), source.name, record)
+                for record in source.runs(filters, limit=offset + limit)
+            ]
+            for source in self.sources
+        ]
+        merged = heapq.merge(
+            *streams, key=lambda run: (run.record.started_at, run.record.id), reverse=True
+        )
+        return list(merged)[offset : offset + limit]
+
+    def build(self, ref: RunRef) -> tuple[Build, BuildAnalysis]:
+        """The run's Build and its analysis (cached: both are immutable)."""
+        source, run_id = self.resolve(ref)
+        if isinstance(source, FileSource):
+            return source.build(run_id), source.analysis(run_id)
+
+        def make() -> tuple[Build, BuildAnalysis]:
+            build = source.build(run_id)
+            return build, analyze(build)
+
+        return self._builds.get(self.ref(source, run_id), make)
+
+    def dockerfile(self, ref: RunRef) -> Dockerfile | None:
+        source, run_id = self.resolve(ref)
+        return source.dockerfile(run_id)
+
+    def suggestions(self, ref: RunRef) -> SuggestionReport:
+        """What to change in the Dockerfile (slow on a large build: cached)."""
+        from profiler.analysis.suggest import suggest
+
+        def make() -> SuggestionReport:
+            build, _ = self.build(ref)
+            return suggest(build, self.dockerfile(ref))
+
+        return self._suggestions.get(ref, make)
+
+    def history(self, filters: RunFilters, *, limit: int | None) -> list[tuple[RunRef, RunMetrics]]:
+        """Successful runs' metrics, oldest first, with their refs: the last ``limit``
+        of all sources together."""
+        found: list[tuple[RunRef, RunMetrics]] = []
+        for source in self.sources:
+            for metrics in source.history(filters, limit=limit):
+                found.append((self.ref(source, metrics.run_id or 0), metrics))
+        found.sort(key=lambda item: (_moment(item[1].started_at), item[0]))
+        return found[-limit:] if limit is not None else found
+
+    def branches(self) -> list[str]:
+        return sorted({branch for source in self.sources for branch in source.branches()})
+
+    def labels(self) -> list[tuple[str, str]]:
+        return sorted({label for source in self.sources for label in source.labels()})
+
+    def close(self) -> None:
+        for source in self.sources:
+            close = getattr(source, "close", None)
+            if close is not None:
+                close()
+
+
+def _moment(value: datetime | None) -> datetime:
+    return value if value is not None else datetime.min.replace(tzinfo=UTC)

@@ -1,0 +1,333 @@
+"""The dashboard in a real browser: headless Chromium (Debian's) driven by Playwright.
+
+One app serves the whole module on 127.0.0.1 (a free port, in a thread): a small
+history store, the sample builds and a stream with a step named like an HTML tag.
+Every test fails on a console error or an uncaught exception in the page, and saves
+a screenshot of what it saw under ``test-artifacts/dashboard/``.
+
+``scripts/setup-browser`` installs Chromium; without it these tests skip, unless
+``KITPROF_REQUIRE_BROWSER=1`` (``scripts/test`` sets it), when they fail.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+from dashboard.app import create_app
+from tests.dashboard.conftest import HISTORY_RUNS, ROOT, SAMPLE_FILES, XSS_LOG, XSS_NAME
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
+
+ARTIFACTS = ROOT / "test-artifacts" / "dashboard"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    # The machine has no network: without these Chromium keeps dialling out.
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+TIMEOUT_MS = 20_000
+
+
+def chromium_path() -> str:
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    try:
+        import playwright  # noqa: F401
+    except ImportError:
+        found = None
+    if found is None:
+        message = "no Chromium or Playwright: run scripts/setup-browser and install .[dev]"
+        if os.environ.get("KITPROF_REQUIRE_BROWSER") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    return found
+
+
+@dataclass
+class Served:
+    url: str
+    refs: dict[str, str] = field(default_factory=dict)
+    """Run refs by sample path relative to sample_builds/ (and "xss")."""
+
+
+@pytest.fixture(scope="module")
+def served(history_url: str, xss_file: Path) -> Iterator[Served]:
+    import logging
+
+    from werkzeug.serving import make_server
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
+    files = [*SAMPLE_FILES, xss_file]
+    app = create_app(history_url, files)
+    server = make_server("127.0.0.1", 0, app.server, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    # The first page a process draws imports plotly's figure classes (seconds on a
+    # busy machine): do it before the browser's clock starts.
+    from dashboard.routing import render_page
+    from dashboard.sources import Catalog, load_files
+
+    warm = Catalog([load_files(SAMPLE_FILES[:1])])
+    for path in ("/", "/build/f1", "/compare", "/trends"):
+        render_page(warm, path, "")
+    refs: dict[str, str] = {}
+    number = 0
+    seen: set[bytes] = set()
+    for path in files:
+        content = path.read_bytes()
+        if content in seen:
+            continue  # the app numbers each distinct stream once
+        seen.add(content)
+        number += 1
+        key = "xss" if path == xss_file else str(path.relative_to(ROOT / "sample_builds"))
+        refs[key] = f"f{number}"
+    try:
+        yield Served(f"http://127.0.0.1:{server.server_port}", refs)
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    executable = chromium_path()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+@dataclass
+class Watched:
+    page: Page
+    problems: list[str]
+    dialogs: list[str]
+
+    def shot(self, name: str) -> Path:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        path = ARTIFACTS / f"{name}.png"
+        # From the top: a full-page shot of a scrolled page shows the sticky bar mid-page.
+        self.page.evaluate("window.scrollTo(0, 0)")
+        self.page.screenshot(path=str(path), full_page=True)
+        return path
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Watched]:
+    context = browser.new_context(viewport={"width": 1440, "height": 1000})
+    tab = context.new_page()
+    tab.set_default_timeout(TIMEOUT_MS)
+    problems: list[str] = []
+    dialogs: list[str] = []
+
+    def on_console(message: Any) -> None:
+        if message.type == "error":
+            problems.append(f"console error: {message.text}")
+
+    def on_dialog(dialog: Any) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    tab.on("console", on_console)
+    tab.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+    tab.on("dialog", on_dialog)
+    watched = Watched(tab, problems, dialogs)
+    yield watched
+    context.close()
+    assert not problems, problems
+    assert not dialogs, f"a dialog opened: {dialogs}"
+
+
+def open_page(watched: Watched, url: str, ready: str) -> Page:
+    watched.page.goto(url)
+    watched.page.wait_for_selector(ready, state="visible")
+    return watched.page
+
+
+def wait_idle(tab: Page) -> None:
+    """Until Dash has no callback in flight (it marks the document while one runs)."""
+    tab.wait_for_function(
+        "() => !document.querySelector('[data-dash-is-loading=\"true\"]')", timeout=TIMEOUT_MS
+    )
+
+
+def bar_center(tab: Page, graph_id: str, digest: str) -> tuple[float, float]:
+    """Where on the screen the bar of ``digest`` (its customdata) is drawn."""
+    found = tab.evaluate(
+        """([graphId, digest]) => {
+            const gd = document.querySelector(`#${graphId} .js-plotly-plot`);
+            const traces = gd.querySelectorAll('.barlayer .trace');
+            for (let t = 0; t < gd.data.length; t++) {
+                const index = (gd.data[t].customdata || []).indexOf(digest);
+                if (index < 0) continue;
+                const bar = traces[t].querySelectorAll('.point path')[index];
+                const box = bar.getBoundingClientRect();
+                return [box.x + box.width / 2, box.y + box.height / 2];
+            }
+            return null;
+        }""",
+        [graph_id, digest],
+    )
+    assert found is not None, f"no bar for {digest}"
+    return float(found[0]), float(found[1])
+
+
+# -- the tests -------------------------------------------------------------------------
+
+
+def test_runs_page_lists_history_and_files(page: Watched, served: Served) -> None:
+    tab = open_page(page, served.url + "/", "#runs-table")
+    wait_idle(tab)
+    rows = tab.locator("#runs-table tbody tr")
+    expected = min(50, HISTORY_RUNS + len(served.refs))
+    assert rows.count() == expected
+    tab.locator("#runs-trend .scatterlayer .point").first.wait_for()
+    assert tab.locator("img.spark").count() == expected
+    page.shot("runs")
+
+    # A filter goes into the URL and narrows the table.
+    tab.locator("#runs-branch").click()
+    tab.locator("[role=listbox] [role=option]", has_text="develop").click()
+    tab.wait_for_url("**/?branch=develop")
+    tab.wait_for_function("document.querySelectorAll('#runs-table tbody tr').length === 2")
+    page.shot("runs-filtered")
+
+
+def test_build_page_click_a_bar_shows_its_logs(page: Watched, served: Served) -> None:
+    ref = served.refs["failing-test/failed.rawjson"]
+    tab = open_page(page, f"{served.url}/build/{ref}", "#gantt .barlayer .point path")
+    wait_idle(tab)
+    for text in ("critical path", "lower bound", "sequential", "Stages", "Suggestions"):
+        assert tab.get_by_text(text, exact=True).first.is_visible()
+    failure = tab.locator(".failure")
+    assert "test_checkout FAILED" in failure.inner_text()  # the failure card's log tail
+
+    digest = tab.evaluate(
+        """() => {
+            const gd = document.querySelector('#gantt .js-plotly-plot');
+            for (const trace of gd.data) if (trace.name === 'failed') return trace.customdata[0];
+            return null;
+        }"""
+    )
+    x, y = bar_center(tab, "gantt", digest)
+    tab.mouse.move(x, y)
+    tab.mouse.click(x, y)
+    panel = tab.locator("#step-panel")
+    panel.locator("pre").wait_for()
+    assert "run-tests.sh" in panel.locator(".step-name").inner_text()
+    assert "AssertionError: expected status 200, got 500" in panel.locator("pre").inner_text()
+    page.shot("build-failed-step-logs")
+
+
+def test_build_page_of_a_history_run_with_suggestions(page: Watched, served: Served) -> None:
+    tab = open_page(page, f"{served.url}/build/1", "#gantt .barlayer .point path")
+    tab.locator("#suggestions .suggestion, #suggestions p").first.wait_for()
+    wait_idle(tab)
+    page.shot("build-history")
+
+
+def test_build_page_suggestion_with_its_diff(page: Watched, served: Served) -> None:
+    # secret-mount's Dockerfile sits beside its stream: the suggestion comes with a diff.
+    ref = served.refs["secret-mount/secret.rawjson"]
+    tab = open_page(page, f"{served.url}/build/{ref}", "#gantt .barlayer .point path")
+    suggestion = tab.locator("#suggestions .suggestion").first
+    suggestion.wait_for()
+    wait_idle(tab)
+    assert "saves ~" in suggestion.inner_text()
+    assert suggestion.locator("pre.diff .add").count() > 0
+    assert suggestion.locator("pre.diff .del").count() > 0
+    suggestion.scroll_into_view_if_needed()
+    page.shot("build-suggestion")
+
+
+def test_compare_two_runs_picked_on_the_runs_page(page: Watched, served: Served) -> None:
+    tab = open_page(page, served.url + "/", "#runs-table")
+    wait_idle(tab)
+    cold = served.refs["parallel-stages/cold.rawjson"]
+    cached = served.refs["parallel-stages/cached.rawjson"]
+    for ref in (cold, cached):
+        tab.locator(f"#runs-table tr:has(a[href='/build/{ref}']) input[type=checkbox]").check()
+    button = tab.locator("#runs-compare")
+    tab.wait_for_function("!document.querySelector('#runs-compare').classList.contains('disabled')")
+    button.click()
+    tab.wait_for_url("**/compare?*")
+    query = parse_qs(urlparse(tab.url).query)
+    assert {query["a"][0], query["b"][0]} == {cold, cached}
+    tab.locator("#compare-content .barlayer .point path").first.wait_for()
+    wait_idle(tab)
+    assert tab.get_by_text("Per-stage change (busy time)").is_visible()
+    page.shot("compare")
+
+    # Another run for A, from the picker: the URL and the comparison follow.
+    other = served.refs["one-line-layout/cold.rawjson"]
+    tab.locator("#compare-a").click()
+    tab.locator("[role=listbox] [role=option]").filter(
+        has=tab.locator(f"input[value='{other}']")
+    ).click()
+    tab.wait_for_url(f"**/compare?a={other}*")
+    wait_idle(tab)
+    assert tab.locator("#compare-content").is_visible()
+
+
+def test_trends_page_marks_the_regression(page: Watched, served: Served) -> None:
+    tab = open_page(page, served.url + "/trends?branch=main", "#trends-runs .scatterlayer")
+    wait_idle(tab)
+    names = tab.evaluate(
+        "() => document.querySelector('#trends-runs .js-plotly-plot').data.map(t => t.name)"
+    )
+    assert "regression" in names
+    assert tab.locator("text=Regressions (1)").is_visible()
+    page.shot("trends")
+
+
+def test_navigation_between_pages(page: Watched, served: Served) -> None:
+    tab = open_page(page, served.url + "/", "#runs-table")
+    tab.locator("nav a", has_text="Trends").click()
+    tab.wait_for_selector("#trends-runs, .empty")
+    tab.locator("nav a", has_text="Compare").click()
+    tab.wait_for_selector("#compare-a")
+    tab.locator("nav a", has_text="Runs").click()
+    tab.wait_for_selector("#runs-table")
+    tab.goto(served.url + "/build/999999")
+    tab.get_by_text("Not found").wait_for()
+    wait_idle(tab)
+
+
+def test_a_step_named_like_html_is_shown_as_text(page: Watched, served: Served) -> None:
+    ref = served.refs["xss"]
+    tab = open_page(page, f"{served.url}/build/{ref}", "#gantt .barlayer .point path")
+    wait_idle(tab)
+    # The name is on the page as text (critical path table, slowest steps, chart labels)…
+    assert tab.get_by_text(XSS_NAME, exact=True).first.is_visible()
+    # …and never became an element.
+    assert tab.locator("img[src='x']").count() == 0
+    x, y = bar_center(tab, "gantt", "sha256:evil")
+    tab.mouse.move(x, y)
+    tab.mouse.click(x, y)
+    panel = tab.locator("#step-panel")
+    panel.locator("pre").wait_for()
+    assert panel.locator(".step-name").inner_text() == XSS_NAME
+    assert XSS_LOG.strip() in panel.locator("pre").inner_text()
+    assert tab.locator("script:has-text('alert(2)')").count() == 0
+    tab.wait_for_timeout(300)  # a handler, had one been attached, would have fired by now
+    page.shot("xss")
+    assert page.dialogs == []

@@ -1,0 +1,133 @@
+"""What each page shows, computed as plain data (no Dash, no browser)."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from dashboard import data
+from dashboard.sources import Catalog, RunFilters, load_files
+from profiler.analysis import analyze
+from profiler.reader import read_build
+from tests.dashboard.conftest import HISTORY_RUNS, SAMPLE_FILES, SAMPLES
+from tests.streams import Stream
+
+
+def test_runs_view_pages_and_sparklines(catalog: Catalog) -> None:
+    total = HISTORY_RUNS + len(SAMPLE_FILES)
+    view = data.runs_view(catalog, RunFilters(), page=1, page_size=10)
+    assert (view.total, view.pages, len(view.rows)) == (total, -(-total // 10), 10)
+    # A row's sparkline ends with its own wall time and goes back through older runs.
+    everything = catalog.runs(RunFilters(), limit=total)
+    row = view.rows[3]
+    expected = [run.record.wall_seconds for run in everything[3 : 3 + data.SPARK_RUNS]]
+    assert list(row.spark) == list(reversed(expected))
+    last = data.runs_view(catalog, RunFilters(), page=view.pages, page_size=10)
+    assert len(last.rows) == total - 10 * (view.pages - 1)
+    assert len(last.rows[-1].spark) == 1
+    assert [run.ref for run in last.trend] == [run.ref for run in reversed(everything)]
+    # Out-of-range pages land on the nearest page.
+    assert data.runs_view(catalog, RunFilters(), page=999, page_size=10).page == view.pages
+
+
+def test_runs_view_with_filters(catalog: Catalog) -> None:
+    view = data.runs_view(catalog, RunFilters(branch="develop"))
+    assert view.total == 2
+    assert view.branches == ("develop", "main")
+    empty = data.runs_view(catalog, RunFilters(branch="nope"))
+    assert (empty.total, empty.rows, empty.pages) == (0, (), 1)
+
+
+def test_record_metrics_and_picks(catalog: Catalog) -> None:
+    run = catalog.run("3")
+    metrics = data.record_metrics(run)
+    assert metrics.wall_seconds == run.record.wall_seconds
+    assert metrics.status == "success"
+    assert data.picked_compare(["5", "2"]) == ("2", "5")  # the older one (lower) is A
+    assert data.picked_compare(["5"]) is None
+    assert data.picked_compare(["5", "2", "1"]) is None
+
+
+def _step_build() -> Stream:
+    return (
+        Stream()
+        .step("sha256:a", "[base 1/2] FROM docker.io/library/alpine:3", 0.0, 0.5)
+        .step("sha256:b", "[base 2/2] RUN make", 0.5, 3.0, inputs=["sha256:a"])
+        .log("sha256:b", "".join(f"line {n}\n" for n in range(1000)), 1.0)
+        .log("sha256:b", "\x1b[31mred\x1b[0m done\n", 2.0)
+    )
+
+
+def test_step_view_tail_of_logs_without_colour_codes() -> None:
+    build = read_build(io.BytesIO(_step_build().one_line()))
+    analysis = analyze(build)
+    view = data.step_view(build, analysis, "sha256:b")
+    assert view is not None
+    assert view.log_lines == 1001
+    assert view.log_shown == data.LOG_TAIL_LINES
+    assert view.log.endswith("red done")
+    assert "\x1b" not in view.log
+    assert view.inputs == ("[base 1/2] FROM docker.io/library/alpine:3",)
+    assert view.on_critical_path
+    assert (view.start, view.duration, view.status) == (0.5, 2.5, "done")
+    assert data.step_view(build, analysis, "sha256:nope") is None
+
+
+def test_clicked_digest_reads_plotly_click_data() -> None:
+    click = {"points": [{"customdata": "sha256:b", "x": 1}]}
+    assert data.clicked_digest(click) == "sha256:b"
+    assert data.clicked_ref({"points": [{"customdata": "f3"}]}) == "f3"
+    for nothing in (None, {}, {"points": []}, {"points": [{}]}, {"points": "x"}, "x"):
+        assert data.clicked_digest(nothing) is None
+    assert data.clicked_digest({"points": [{"customdata": ["a", "sha256:b"]}]}) is None
+
+
+def test_build_view(files_catalog: Catalog) -> None:
+    index = SAMPLE_FILES.index(SAMPLES / "failing-test" / "failed.rawjson") + 1
+    view = data.build_view(files_catalog, f"f{index}")
+    assert view.run.record.status == "failed"
+    assert view.analysis.failure is not None
+    assert view.has_dockerfile
+    assert not view.approximate
+    plain = Catalog([load_files([SAMPLES / "plain-logs" / "many-stages.plain"])])
+    assert data.build_view(plain, "f1").approximate  # read from --progress=plain output
+
+
+def test_default_pair_prefers_the_same_build(catalog: Catalog, files_catalog: Catalog) -> None:
+    newest = catalog.runs(RunFilters(), limit=2)
+    a, b = data.default_pair(catalog, None, None)
+    assert b == newest[0].ref
+    assert a is not None and a != b
+    # A history run: A is the previous run of its branch and labels.
+    assert data.default_pair(catalog, None, "13") == ("12", "13")  # develop, arm64
+    assert data.default_pair(catalog, None, "12")[0] == "11"  # 11 is main: no earlier develop
+    # A file: A is the newest older file of the same folder.
+    cold = f"f{SAMPLE_FILES.index(SAMPLES / 'parallel-stages' / 'cold.rawjson') + 1}"
+    cached = f"f{SAMPLE_FILES.index(SAMPLES / 'parallel-stages' / 'cached.rawjson') + 1}"
+    assert data.default_pair(files_catalog, None, cached) == (cold, cached)
+    assert data.default_pair(catalog, "2", "3") == ("2", "3")
+
+
+def test_compare_view(catalog: Catalog) -> None:
+    view = data.compare_view(catalog, "1", "11")
+    assert view.comparison.b.wall_seconds > view.comparison.a.wall_seconds
+    slow = view.comparison.steps[0]
+    assert "make slow" in slow.key and slow.delta == pytest.approx(6.0, abs=0.2)
+    options = data.run_options(catalog, include=("1", "f1", "nope"))
+    refs = [option.ref for option in options]
+    assert "1" in refs and "f1" in refs and "nope" not in refs
+    assert "success" in data.option_label(catalog.run("1"))
+
+
+def test_trends_view_maps_regressions_back_to_runs(catalog: Catalog) -> None:
+    view = data.trends_view(catalog, RunFilters(branch="main"))
+    assert view.refs == tuple(str(n) for n in range(1, 12))
+    assert [view.ref_of(result.run) for result in view.trend.regressions] == ["11"]
+    assert view.stages[0] == "slow"  # longest median busy time first
+    one = data.trends_view(catalog, RunFilters(branch="main"), stage="slow")
+    assert one.stage == "slow" and list(one.trend.stages) == ["slow"]
+    assert [one.ref_of(result.run) for result in one.trend.regressions] == ["11"]
+    unknown = data.trends_view(catalog, RunFilters(branch="main"), stage="nope")
+    assert unknown.stage is None
+    assert len(data.trends_view(catalog, RunFilters(), last=3).refs) == 3
