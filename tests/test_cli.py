@@ -16,7 +16,7 @@ from tests.streams import Stream, parallel_build
 REPORT_KEYS = {
     "wall_seconds", "sequential_seconds", "parallelism", "critical_path",
     "critical_path_seconds", "lower_bound_seconds", "steps", "stages", "cache", "failure",
-    "messages", "truncated",
+    "messages", "truncated", "suggestions",
 }  # fmt: skip
 STEP_KEYS = {
     "name", "names", "digest", "kind", "target", "stage", "start", "end", "duration",
@@ -113,6 +113,18 @@ def test_a_failed_step_whose_log_is_not_base64_still_reports(tmp_path: Path) -> 
     result = kitprof("analyze", "--json", str(path))
     assert result.returncode == 0, result.stderr
     assert "not base64!" in json.loads(result.stdout)["failure"]["log_tail"][-1]
+
+
+def test_analyze_shows_the_best_suggestions_and_lists_them_all_in_json() -> None:
+    case = Path(__file__).parent / "integration" / "builds" / "suggest-split"
+    stream, dockerfile = str(case / "recorded" / "recorded.rawjson"), str(case / "Dockerfile")
+    text = kitprof("analyze", stream, "--dockerfile", dockerfile)
+    assert text.returncode == 0, text.stderr
+    assert b"[split-stage]" in text.stdout and b"what-if replay" in text.stdout
+    report = json.loads(kitprof("analyze", "--json", stream, "-f", dockerfile).stdout)
+    split = next(s for s in report["suggestions"] if s["kind"] == "split-stage")
+    assert split["dockerfile_lines"] == [7, 9, 11]
+    assert 0 < split["estimated_saving_seconds"] < report["wall_seconds"]
 
 
 def test_usage_error_exit_2() -> None:

@@ -3,15 +3,33 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, Any
 
 import orjson
 import typer
+from rich.console import Console
+from rich.rule import Rule
 
-from profiler.analysis import analyze
+from profiler.analysis import BuildAnalysis, analyze
+from profiler.analysis.suggest import SuggestionReport, suggest
 from profiler.cli.app import app, load, stdout_console
+from profiler.dockerfile import read_dockerfile
+from profiler.model import Build
 from profiler.render.console import render_report
 from profiler.render.json_report import report_dict
+from profiler.render.suggestions import render_suggestions, suggestion_dicts
+
+DockerfileOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--dockerfile",
+        "-f",
+        help="The build's Dockerfile: suggestions point at its lines.",
+    ),
+]
+# The analyze report shows the best few; `kitprof suggest` shows all, with diffs.
+TOP_SUGGESTIONS = 3
 
 
 @app.command(name="analyze")
@@ -23,6 +41,7 @@ def analyze_command(
             help="A --progress=rawjson stream (plain or gzip); - reads standard input.",
         ),
     ],
+    dockerfile: DockerfileOption = None,
     json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Analyse a BuildKit rawjson stream: timeline, critical path, cache, failure.
@@ -31,9 +50,26 @@ def analyze_command(
     """
     build = load(file)
     analysis = analyze(build)
+    suggestions = suggest(build, read_dockerfile(dockerfile) if dockerfile else None)
     if json:
         sys.stdout.buffer.write(
-            orjson.dumps(report_dict(build, analysis), option=orjson.OPT_INDENT_2) + b"\n"
+            orjson.dumps(full_report(build, analysis, suggestions), option=orjson.OPT_INDENT_2)
+            + b"\n"
         )
         return
-    render_report(build, analysis, stdout_console())
+    print_report(build, analysis, suggestions, stdout_console())
+
+
+def full_report(
+    build: Build, analysis: BuildAnalysis, suggestions: SuggestionReport
+) -> dict[str, Any]:
+    """The JSON report of a build: the analysis plus the suggestions (all of them)."""
+    return {**report_dict(build, analysis), "suggestions": suggestion_dicts(suggestions)}
+
+
+def print_report(
+    build: Build, analysis: BuildAnalysis, suggestions: SuggestionReport, console: Console
+) -> None:
+    render_report(build, analysis, console)
+    console.print(Rule("Suggestions", align="left", style="dim"))
+    render_suggestions(suggestions, console, top=TOP_SUGGESTIONS, diffs=False)

@@ -10,10 +10,12 @@ import orjson
 import typer
 from rich.text import Text
 
+from profiler.analysis.suggest import suggest
 from profiler.capture import DisplayMode, Profile, make_display, run_build
+from profiler.cli.analyze import full_report, print_report
 from profiler.cli.app import app, stderr_console, stdout_console
-from profiler.render.console import render_report
-from profiler.render.json_report import report_dict
+from profiler.cli.history import DbOption, LabelOption, parse_labels
+from profiler.errors import KitprofError
 
 
 @app.command(
@@ -63,6 +65,15 @@ def run_command(
             case_sensitive=False,
         ),
     ] = DisplayMode.AUTO,
+    db: DbOption = None,
+    label: LabelOption = None,
+    store: Annotated[
+        bool,
+        typer.Option(
+            "--store/--no-store",
+            help="Record the run in the history (--db) for kitprof runs/compare/check.",
+        ),
+    ] = True,
 ) -> None:
     """Run a build command and profile it: live progress, saved stream, analysis.
 
@@ -79,8 +90,12 @@ def run_command(
     passwords in URLs; every field of --secret but id, type and env), the context
     and its git commit, the host, and the docker, buildx and daemon versions.
 
+    The run is stored in the history (--db, KITPROF_DB, or the default SQLite file)
+    unless --no-store; a history that cannot be written is a warning, not a failure.
+
     Example: kitprof run -- docker buildx build -t app .
     """
+    labels = parse_labels(label)
     console = stderr_console()
     profile = run_build(
         command,
@@ -90,17 +105,37 @@ def run_command(
         # With --json, stdout carries the report alone.
         stdout=sys.stderr.fileno() if json else None,
     )
+    stored = _store(profile, db, labels) if store else None
     if json:
-        _print_json(profile)
+        _print_json(profile, stored)
     else:
-        _print_report(profile)
+        _print_report(profile, stored)
     raise typer.Exit(profile.exit_code)
 
 
-def _print_report(profile: Profile) -> None:
+def _store(profile: Profile, db: str | None, labels: dict[str, str]) -> int | None:
+    """The history's id for the run, or None (nothing received, or the store failed)."""
+    if profile.build is None:
+        return None
+    from profiler.store import store_run
+
+    try:
+        result = store_run(profile.stream_path, profile.run.to_dict(), labels, db)
+    except KitprofError as error:
+        # The build's exit code is what CI acts on: a history problem must not mask it.
+        stderr_console().print(
+            Text.assemble(("kitprof: ", "bold yellow"), f"run not stored in the history: {error}"),
+            soft_wrap=True,
+            highlight=False,
+        )
+        return None
+    return result.run_id
+
+
+def _print_report(profile: Profile, stored: int | None) -> None:
     console = stdout_console()
     if profile.build is not None and profile.analysis is not None:
-        render_report(profile.build, profile.analysis, console)
+        print_report(profile.build, profile.analysis, suggest(profile.build), console)
     else:
         stderr_console().print(
             Text.assemble(("kitprof: ", "bold yellow"), f"nothing to analyse: {profile.problem}"),
@@ -111,14 +146,17 @@ def _print_report(profile: Profile) -> None:
         Text(f"stream: {profile.stream_path}  run info: {profile.run_info_path}", style="dim"),
         soft_wrap=True,
     )
+    if stored is not None:
+        console.print(Text(f"stored as run {stored} (kitprof runs)", style="dim"))
 
 
-def _print_json(profile: Profile) -> None:
+def _print_json(profile: Profile, stored: int | None) -> None:
     if profile.build is not None and profile.analysis is not None:
-        report = report_dict(profile.build, profile.analysis)
+        report = full_report(profile.build, profile.analysis, suggest(profile.build))
     else:
         report = {"error": f"nothing to analyse: {profile.problem}"}
     report["stream"] = str(profile.stream_path)
     report["run"] = profile.run.to_dict()
+    report["stored_run"] = stored
     sys.stdout.buffer.write(orjson.dumps(report, option=orjson.OPT_INDENT_2) + b"\n")
     sys.stdout.flush()

@@ -39,10 +39,14 @@ T = TypeVar("T")
 
 
 def default_sqlite_path() -> Path:
-    """Where the history lives unless ``--db`` or ``KITPROF_DB`` says otherwise."""
-    from platformdirs import user_data_path
+    """Where the history lives unless ``--db`` or ``KITPROF_DB`` says otherwise.
 
-    return user_data_path("kitprof", appauthor=False) / "history.db"
+    In kitprof's data directory, next to the streams ``kitprof run`` saves
+    (``KITPROF_DATA_DIR`` moves both).
+    """
+    from profiler.capture.paths import data_dir
+
+    return data_dir() / "history.db"
 
 
 def database_url(db: str | None = None) -> URL:

@@ -88,6 +88,20 @@ def test_parallel_stages_critical_path_goes_through_the_longest_stage(
     saved = analyze_saved(Path(report["stream"]))
     assert saved["critical_path"] == report["critical_path"]
     assert saved["wall_seconds"] == report["wall_seconds"]
+    # Stored in the history (the data directory's SQLite file) with that metadata.
+    listed = subprocess.run(
+        [sys.executable, "-m", "profiler", "runs", "--json"],
+        env=kitprof.env(),
+        capture_output=True,
+        timeout=60,
+        check=True,
+    )
+    (stored,) = json.loads(listed.stdout)["runs"]
+    assert stored["id"] == report["stored_run"]
+    assert stored["status"] == "success"
+    assert stored["wall_seconds"] == pytest.approx(report["wall_seconds"], abs=1e-3)
+    assert stored["versions"]["buildx"] == run["docker"]["buildx_version"]
+    assert stored["context"] == str(BUILDS / "parallel")
 
 
 def test_a_rebuild_is_fully_cached(kitprof: Kitprof, nonce: str) -> None:
@@ -113,8 +127,16 @@ def test_a_rebuild_is_fully_cached(kitprof: Kitprof, nonce: str) -> None:
 def test_a_failing_test_stage_fails_kitprof_with_the_build_code(
     kitprof: Kitprof, nonce: str
 ) -> None:
-    result = kitprof.run("--", *buildx(kitprof, "failing", nonce), cwd=BUILDS / "failing")
+    # A history that cannot be reached is a warning: the build's exit code still rules.
+    result = kitprof.run(
+        "--",
+        *buildx(kitprof, "failing", nonce),
+        cwd=BUILDS / "failing",
+        KITPROF_DB="postgresql://kitprof@127.0.0.1:9/nowhere",
+    )
     assert result.returncode == 1, result.stderr.decode()
+    assert "run not stored in the history" in result.stderr.decode()
+    assert "Traceback" not in result.stderr.decode()
     stdout = result.stdout.decode()
     assert "failed: [test 1/1] RUN" in stdout
     assert "FAILED test_login: expected 200, got 500" in stdout

@@ -276,9 +276,13 @@ def test_the_default_database_is_in_the_user_data_folder(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("KITPROF_DB", raising=False)
+    monkeypatch.delenv("KITPROF_DATA_DIR", raising=False)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     with Store() as store:
         assert store.url == f"sqlite:///{tmp_path / 'data' / 'kitprof' / 'history.db'}"
+    monkeypatch.setenv("KITPROF_DATA_DIR", str(tmp_path / "kitprof"))
+    with Store() as store:
+        assert store.url == f"sqlite:///{tmp_path / 'kitprof' / 'history.db'}"
     monkeypatch.setenv("KITPROF_DB", str(tmp_path / "env.db"))
     with Store() as store:
         assert store.url == f"sqlite:///{tmp_path / 'env.db'}"
