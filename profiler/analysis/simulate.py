@@ -32,6 +32,7 @@ from dataclasses import dataclass, field, replace
 from statistics import median
 
 from profiler.analysis.critical_path import dependency_graph
+from profiler.analysis.timeline import build_origin, wall_seconds
 from profiler.model import Build, Step, closed_intervals, union_length
 from profiler.names import StepKind
 
@@ -442,25 +443,9 @@ def graph_from_build(build: Build, cores: int | None = None) -> TaskGraph:
     return TaskGraph(tasks)
 
 
-def build_origin(build: Build) -> float:
-    """When this build really started: the first start of a vertex it did not get cached.
-
-    A vertex shared with another build running on the same daemon (same digest) comes
-    with that build's name and times: a cache hit that "ran" before this build even
-    began. Cache hits therefore do not mark the start, unless everything was cached.
-    """
-    starts = [s.start for s in build if s.start is not None and not s.cached]
-    if not starts:
-        starts = [s.start for s in build if s.start is not None]
-    return min(starts, default=0.0)
-
-
 def observed_wall_seconds(build: Build) -> float:
-    """First real start (:func:`build_origin`) to last completion."""
-    ends = [s.end for s in build if s.end is not None]
-    if not ends:
-        return 0.0
-    return max(0.0, max(ends) - build_origin(build))
+    """The build's wall time, as the analysis reports it (from its real start)."""
+    return wall_seconds(build)
 
 
 def _stamps_only(step: Step) -> bool:

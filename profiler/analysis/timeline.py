@@ -5,13 +5,26 @@ from __future__ import annotations
 from profiler.model import Build, closed_intervals
 
 
+def build_origin(build: Build) -> float:
+    """When this build really started: the first start of a vertex it did not get cached.
+
+    A vertex shared with another build running on the same daemon (same digest) comes
+    with that build's name and times: a cache hit that "ran" up to many seconds before
+    this build even began. Cache hits therefore do not mark the start, unless
+    everything was cached.
+    """
+    starts = [s.start for s in build if s.start is not None and not s.cached]
+    if not starts:
+        starts = [s.start for s in build if s.start is not None]
+    return min(starts, default=0.0)
+
+
 def wall_seconds(build: Build) -> float:
-    """First start to last completion (or the end of the stream, if cut off)."""
-    starts = [step.start for step in build if step.start is not None]
+    """First real start (:func:`build_origin`) to last completion (or the stream's end)."""
     ends = [step.end for step in build if step.end is not None]
-    if not starts or not ends:
+    if not ends:
         return 0.0
-    return max(0.0, max(ends) - min(starts))
+    return max(0.0, max(ends) - build_origin(build))
 
 
 def sequential_seconds(build: Build) -> float:

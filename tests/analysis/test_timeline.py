@@ -28,6 +28,23 @@ def test_wall_sequential_and_parallelism() -> None:
     assert parallelism(build) == pytest.approx(6.4 / 5.5)
 
 
+def test_a_cache_stamp_from_another_build_does_not_stretch_the_wall_time() -> None:
+    # On a shared daemon a FROM shared with a build that ran 20 s earlier arrives
+    # as a zero-length cache hit with that build's timestamps.
+    stream = (
+        Stream()
+        .step("base", "[final 1/2] FROM busybox", -20.0, -20.0, cached=True)
+        .step("run", "[final 2/2] RUN make", 0.0, 4.0, inputs=["base"])
+    )
+    assert wall_seconds(build_of(stream)) == pytest.approx(4.0)
+
+
+def test_a_fully_cached_build_counts_from_its_first_cache_hit() -> None:
+    stream = Stream().step("a", "[s 1/2] RUN x", 0.0, 0.0, cached=True)
+    stream.step("b", "[s 2/2] RUN y", 0.5, 0.5, cached=True, inputs=["a"])
+    assert wall_seconds(build_of(stream)) == pytest.approx(0.5)
+
+
 def test_concurrency_counts_overlapping_steps() -> None:
     build = build_of(parallel_build())
     points = dict(concurrency(build))
