@@ -127,6 +127,20 @@ def test_analyze_shows_the_best_suggestions_and_lists_them_all_in_json() -> None
     assert 0 < split["estimated_saving_seconds"] < report["wall_seconds"]
 
 
+def test_a_plain_log_with_its_dockerfile_comes_closer_to_the_rawjson() -> None:
+    samples = Path(__file__).parent.parent / "sample_builds"
+    plain = str(samples / "plain-logs" / "many-stages.plain")
+    dockerfile = str(samples / "many-stages" / "Dockerfile")
+
+    def wall(*args: str) -> float:
+        result = kitprof("analyze", "--json", *args)
+        assert result.returncode == 0, result.stderr
+        return float(json.loads(result.stdout)["wall_seconds"])
+
+    exact = wall(str(samples / "plain-logs" / "many-stages.rawjson"))
+    assert abs(wall(plain, "-f", dockerfile) - exact) < abs(wall(plain) - exact)
+
+
 def test_usage_error_exit_2() -> None:
     assert kitprof("analyze").returncode == 2
     assert kitprof("analyze", "--bogus", "x").returncode == 2

@@ -16,6 +16,7 @@ from profiler.analysis.suggest import SuggestionReport, suggest
 from profiler.cli.app import app, load, stdout_console
 from profiler.dockerfile import read_dockerfile
 from profiler.model import Build
+from profiler.plain import is_approximate, read_plain
 from profiler.render.console import render_report
 from profiler.render.json_report import report_dict
 from profiler.render.suggestions import render_suggestions, suggestion_dicts
@@ -25,7 +26,8 @@ DockerfileOption = Annotated[
     typer.Option(
         "--dockerfile",
         "-f",
-        help="The build's Dockerfile: suggestions point at its lines.",
+        help="The build's Dockerfile: suggestions point at its lines, and a plain log's "
+        "stages get their FROM dependencies.",
     ),
 ]
 # The analyze report shows the best few; `kitprof suggest` shows all, with diffs.
@@ -48,9 +50,13 @@ def analyze_command(
 
     Record one with `docker buildx build --progress=rawjson . 2> build.rawjson`.
     """
+    parsed = read_dockerfile(dockerfile) if dockerfile else None
     build = load(file)
+    if parsed is not None and is_approximate(build) and file != "-":
+        # A plain log: the Dockerfile tells which stage each stage is built FROM.
+        build = read_plain(file, dockerfile=parsed)
     analysis = analyze(build)
-    suggestions = suggest(build, read_dockerfile(dockerfile) if dockerfile else None)
+    suggestions = suggest(build, parsed)
     if json:
         sys.stdout.buffer.write(
             orjson.dumps(full_report(build, analysis, suggestions), option=orjson.OPT_INDENT_2)
