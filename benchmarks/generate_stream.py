@@ -90,7 +90,7 @@ LINE_TEMPLATES = (
     "[{pct:3d}%] Building CXX object {mod}/CMakeFiles/{file}.dir/{file}.cpp.o",
     "Collecting {pkg}=={major}.{minor}.{patch}",
     "  Downloading {pkg}-{major}.{minor}.{patch}-py3-none-any.whl ({size} kB)",
-    "Get:{n} http://deb.debian.org/debian bookworm/main amd64 lib{pkg}{major} amd64 "
+    "Get:{n} http://mirror.invalid/debian bookworm/main amd64 lib{pkg}{major} amd64 "
     "{major}.{minor}-{patch} [{size} kB]",
     "Setting up lib{pkg}{major}:amd64 ({major}.{minor}-{patch}) ...",
     "Unpacking lib{pkg}{major}:amd64 ({major}.{minor}-{patch}) ...",
