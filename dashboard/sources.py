@@ -248,8 +248,9 @@ def load_file(path: Path, run_id: int) -> LoadedFile:
     """Read one stream as the store would ingest it, with the context that
     ``kitprof run`` wrote beside it (``<stream>.run.json``) if there is one, and the
     Dockerfile of its folder (for suggestions with diffs) if there is one."""
-    from profiler.store import RunRecord, read_run_info, run_context, run_info_path
-    from profiler.store.derive import derive, parse_stream, read_stream_file, stream_sha256
+    from profiler.store import read_run_info, run_context, run_info_path
+    from profiler.store.derive import derive, parse_stream, read_stream_file
+    from profiler.store.store import unstored_record
 
     raw = read_stream_file(path)
     if not raw.strip():
@@ -261,47 +262,8 @@ def load_file(path: Path, run_id: int) -> LoadedFile:
     derived = derive(build)
     info_path = run_info_path(path)
     context = run_context(read_run_info(info_path) if info_path.is_file() else None)
-    now = datetime.now(UTC)
-    started = build.started_at or context.started_at or _modified(path) or now
-    ci = context.ci
-    record = RunRecord(
-        id=run_id,
-        stream_sha256=stream_sha256(raw),
-        stream_bytes=len(raw),
-        source=str(path),
-        started_at=started,
-        ingested_at=now,
-        analyzed_at=now,
-        derived_version=int(derived.run["derived_version"]),
-        status=str(derived.run["status"]),
-        failed_step=derived.run["failed_step"],
-        truncated=build.truncated,
-        wall_seconds=derived.analysis.wall_seconds,
-        sequential_seconds=derived.analysis.sequential_seconds,
-        critical_path_seconds=derived.analysis.critical_path_seconds,
-        lower_bound_seconds=derived.analysis.lower_bound_seconds,
-        parallelism=derived.analysis.parallelism,
-        vertex_count=len(build),
-        cache_steps=derived.analysis.cache.steps,
-        cached_steps=derived.analysis.cache.cached,
-        executed_steps=derived.analysis.cache.executed,
-        cache_hit_ratio=derived.analysis.cache.hit_ratio,
-        command=context.command,
-        context=context.context,
-        git_commit=context.git_commit,
-        git_branch=context.git_branch,
-        ci_provider=ci.provider if ci else None,
-        ci_job=ci.job if ci else None,
-        ci_run_id=ci.run_id if ci else None,
-        ci_run_url=ci.run_url if ci else None,
-        host=context.host,
-        cores=context.cores,
-        kitprof_version=context.kitprof_version,
-        docker_version=context.docker_version,
-        buildx_version=context.buildx_version,
-        buildkit_version=context.buildkit_version,
-        driver=context.driver,
-        labels=dict(context.labels),
+    record = unstored_record(
+        run_id, raw, derived, context, str(path), started_fallback=_modified(path)
     )
     metrics = run_metrics(
         build,
@@ -311,7 +273,7 @@ def load_file(path: Path, run_id: int) -> LoadedFile:
         git_branch=record.git_branch,
         git_commit=record.git_commit,
     )
-    metrics = dataclasses.replace(metrics, started_at=started)
+    metrics = dataclasses.replace(metrics, started_at=record.started_at)
     return LoadedFile(record, build, derived.analysis, metrics, _dockerfile_beside(path))
 
 

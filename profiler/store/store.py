@@ -230,19 +230,9 @@ class Store:
     def _insert(
         self, raw: bytes, derived: Derived, context: RunContext, source: str
     ) -> IngestResult:
-        sha256 = stream_sha256(raw)
+        values = run_values(raw, derived, context, source)
+        sha256 = values["stream_sha256"]
         blob = compress(raw)
-        now = datetime.now(UTC).replace(tzinfo=None)
-        values: dict[str, Any] = {
-            **derived.run,
-            "started_at": derived.run["started_at"] or naive_utc(context.started_at) or now,
-            "stream_sha256": sha256,
-            "stream_bytes": len(raw),
-            "source": source,
-            "ingested_at": now,
-            "analyzed_at": now,
-            **_context_columns(context),
-        }
         labels = [{"key": key, "value": value} for key, value in context.labels.items()]
 
         def work(connection: Connection) -> IngestResult:
@@ -649,8 +639,52 @@ def _filters(
     return conditions
 
 
+def run_values(
+    raw: bytes,
+    derived: Derived,
+    context: RunContext,
+    source: str,
+    *,
+    started_fallback: datetime | None = None,
+) -> dict[str, Any]:
+    """The ``runs`` row of a stream: its derived figures, its context, where it came from.
+
+    The build's own start time, else the capture's, else ``started_fallback``, else now.
+    """
+    now = datetime.now(UTC).replace(tzinfo=None)
+    started = derived.run["started_at"] or naive_utc(context.started_at)
+    return {
+        **derived.run,
+        "started_at": started or naive_utc(started_fallback) or now,
+        "stream_sha256": stream_sha256(raw),
+        "stream_bytes": len(raw),
+        "source": source,
+        "ingested_at": now,
+        "analyzed_at": now,
+        **_context_columns(context),
+    }
+
+
+def unstored_record(
+    run_id: int,
+    raw: bytes,
+    derived: Derived,
+    context: RunContext,
+    source: str,
+    *,
+    started_fallback: datetime | None = None,
+) -> RunRecord:
+    """The record a stream would have once ingested, for files shown beside the history."""
+    values = run_values(raw, derived, context, source, started_fallback=started_fallback)
+    del values["run_info"]  # stored, but not part of a listed run
+    return _record_of({"id": run_id, **values}, context.labels)
+
+
 def _record(row: Row[Any], labels: Mapping[str, str]) -> RunRecord:
-    values = dict(row._mapping)
+    return _record_of(dict(row._mapping), labels)
+
+
+def _record_of(values: dict[str, Any], labels: Mapping[str, str]) -> RunRecord:
     for name in _TIME_COLUMNS:
         values[name] = aware_utc(values[name])
     values["truncated"] = bool(values["truncated"])
