@@ -44,17 +44,6 @@ sys.path.insert(0, str(REPO))
 
 OUT = REPO / "benchmarks" / "out"
 BIG_STREAM = OUT / "dashboard-5000steps-110MiB.rawjson"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 TIMEOUT_MS = 120_000
 
 
@@ -179,10 +168,12 @@ def fill_history(folder: Path, runs: int) -> str:
 
 
 def launch(playwright: Any) -> Any:
+    from tests.dashboard.chromium import launch_chromium
+
     executable = shutil.which("chromium")
     if executable is None:
         raise SystemExit("no chromium: run scripts/setup-browser")
-    return playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+    return launch_chromium(playwright, executable)
 
 
 def bench_build(playwright: Any, repeat: int) -> dict[str, Any]:

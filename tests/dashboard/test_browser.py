@@ -23,24 +23,13 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from dashboard.app import create_app
+from tests.dashboard.chromium import launch_chromium
 from tests.dashboard.conftest import HISTORY_RUNS, ROOT, SAMPLE_FILES, XSS_LOG, XSS_NAME
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
 
 ARTIFACTS = ROOT / "test-artifacts" / "dashboard"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    # The machine has no network: without these Chromium keeps dialling out.
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 TIMEOUT_MS = 20_000
 
 
@@ -109,7 +98,7 @@ def browser() -> Iterator[Browser]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        launched = launch_chromium(playwright, executable)
         try:
             yield launched
         finally:
