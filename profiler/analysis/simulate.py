@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from statistics import median
@@ -407,6 +408,7 @@ def graph_from_build(build: Build, cores: int | None = None) -> TaskGraph:
         (s for s in ran if s.end is not None),
         key=lambda s: s.end if s.end is not None else 0.0,
     )
+    finished_ends = [s.end or 0.0 for s in finished]
     tasks: dict[str, Task] = {}
     for step in ran:
         predecessors = tuple(p for p in edges.get(step.digest, ()) if p in ids)
@@ -428,7 +430,11 @@ def graph_from_build(build: Build, cores: int | None = None) -> TaskGraph:
                 linked = max(build.step(p).end or 0.0 for p in predecessors)
                 delay = max(0.0, max(0.0, anchor - origin) - max(0.0, linked - origin))
         # A vertex with its own delay already waits as long as it did.
-        wait = _hidden_wait(step, predecessors, build, finished) if delay is None else None
+        wait = (
+            _hidden_wait(step, predecessors, build, finished, finished_ends)
+            if delay is None
+            else None
+        )
         if wait is not None:
             predecessors = (*predecessors, wait)
         tasks[step.digest] = Task(
@@ -468,26 +474,38 @@ def _first_stamp_link(step: Step, finished: list[Step]) -> tuple[str, ...]:
 
 
 def _hidden_wait(
-    step: Step, predecessors: tuple[str, ...], build: Build, finished: list[Step]
+    step: Step,
+    predecessors: tuple[str, ...],
+    build: Build,
+    finished: list[Step],
+    finished_ends: list[float],
 ) -> str | None:
+    """What finished last before ``step`` started, after all its inputs were done.
+
+    ``finished`` is sorted by end (``finished_ends``): the candidates are a slice of
+    it, walked back from the latest, so a build of n steps costs n log n, not n².
+    Of candidates that finished at the same moment, the first in ``finished`` wins.
+    """
     if not predecessors or step.start is None:
         return None
     started = step.intervals[-1].start
     ready = max((build.step(p).end or 0.0) for p in predecessors)
     if started - ready <= HIDDEN_WAIT_SECONDS:
         return None
-    candidates = [
-        s
-        for s in finished
-        if s.digest != step.digest
-        and s.digest not in predecessors
-        and (s.end or 0.0) <= started + _STAMP_SKEW_SECONDS
-        and (s.start or 0.0) < started
-        and (s.end or 0.0) > ready
-    ]
-    if not candidates:
-        return None
-    return max(candidates, key=lambda s: s.end or 0.0).digest
+    best: Step | None = None
+    best_end = 0.0
+    for index in range(bisect_right(finished_ends, started + _STAMP_SKEW_SECONDS) - 1, -1, -1):
+        end = finished_ends[index]
+        if end <= ready or (best is not None and end < best_end):
+            break
+        candidate = finished[index]
+        if (
+            candidate.digest != step.digest
+            and candidate.digest not in predecessors
+            and (candidate.start or 0.0) < started
+        ):
+            best, best_end = candidate, end
+    return best.digest if best is not None else None
 
 
 def _busy_since(step: Step, moment: float) -> float:

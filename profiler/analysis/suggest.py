@@ -36,6 +36,7 @@ import posixpath
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from profiler.analysis.critical_path import observed_critical_path
@@ -297,9 +298,18 @@ class _Run:
 
     def stage_chain(self, step: Step) -> list[Step]:
         """The steps of ``step``'s stage (per bake target and platform), in chain order."""
-        key = self.stage_of(step)
-        members = [s for s in self.steps if self.stage_of(s) == key and s.parsed.index is not None]
-        return sorted(members, key=lambda s: s.parsed.index or 0)
+        return list(self._chains.get(self.stage_of(step), ()))
+
+    @cached_property
+    def _chains(self) -> dict[tuple[str | None, str | None, str], list[Step]]:
+        # Grouped once: suggestion finders ask for the chain of many steps.
+        chains: dict[tuple[str | None, str | None, str], list[Step]] = {}
+        for step in self.steps:
+            if step.parsed.index is not None:
+                chains.setdefault(self.stage_of(step), []).append(step)
+        for members in chains.values():
+            members.sort(key=lambda s: s.parsed.index or 0)
+        return chains
 
     def descendants(self, digest: str) -> set[str]:
         seen: set[str] = set()
