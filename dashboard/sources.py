@@ -30,9 +30,9 @@ from profiler.errors import KitprofError
 from profiler.model import Build
 
 if TYPE_CHECKING:
-    from profiler.analysis.suggest import SuggestionReport
     from profiler.dockerfile import Dockerfile
     from profiler.store import RunRecord, Store
+    from profiler.suggest import SuggestionReport
 
 RunRef = str
 K = TypeVar("K")
@@ -434,7 +434,7 @@ class Catalog:
 
     def suggestions(self, ref: RunRef) -> SuggestionReport:
         """What to change in the Dockerfile (slow on a large build: cached)."""
-        from profiler.analysis.suggest import suggest
+        from profiler.suggest import suggest
 
         def make() -> SuggestionReport:
             build, _ = self.build(ref)

@@ -23,10 +23,10 @@ from dashboard.layout.common import (
 )
 from dashboard.urls import compare_href, runs_href
 from profiler.analysis import BuildAnalysis, stage_label, step_stage_label
-from profiler.analysis.suggest import Suggestion, SuggestionReport
 from profiler.figures import concurrency_figure, gantt_figure, stage_figure, time_budget_figure
 from profiler.figures_history import CAPPED_HEIGHT, MAX_ROWS_FULL_HEIGHT, timeline_height
 from profiler.model import Build, Step
+from profiler.suggest import Suggestion, SuggestionReport, finder_for
 
 STEP_HINT = "Click a bar in the timeline to see that step's logs here."
 CRITICAL_PATH_ROWS = 25
@@ -414,7 +414,7 @@ def _suggestion(number: int, suggestion: Suggestion) -> html.Div:
                 ),
                 f" · {fmt_seconds(suggestion.baseline_wall_seconds)} → "
                 f"~{fmt_seconds(suggestion.estimated_wall_seconds)}, {suggestion.scenario} · ",
-                html.Code(suggestion.kind),
+                _kind(suggestion.kind),
             ]
         ),
         html.P(suggestion.detail),
@@ -429,6 +429,12 @@ def _suggestion(number: int, suggestion: Suggestion) -> html.Div:
             html.Ul([html.Li(f"assumes {a}") for a in suggestion.assumptions], className="hint")
         )
     return html.Div(parts, className="suggestion")
+
+
+def _kind(kind: str) -> html.Code:
+    """The kind's name; hovering it tells what that kind of suggestion finds."""
+    finder = finder_for(kind)
+    return html.Code(kind, title=finder.summary if finder is not None else None)
 
 
 def diff_block(diff: str) -> html.Pre:

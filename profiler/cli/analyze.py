@@ -12,7 +12,6 @@ from rich.console import Console
 from rich.rule import Rule
 
 from profiler.analysis import BuildAnalysis, analyze
-from profiler.analysis.suggest import SuggestionReport, suggest
 from profiler.cli.app import app, load, stdout_console
 from profiler.dockerfile import read_dockerfile
 from profiler.model import Build
@@ -20,6 +19,7 @@ from profiler.plain import is_approximate, read_plain
 from profiler.render.console import render_report
 from profiler.render.json_report import report_dict
 from profiler.render.suggestions import render_suggestions, suggestion_dicts
+from profiler.suggest import SuggestionReport, suggest
 
 DockerfileOption = Annotated[
     Path | None,

@@ -10,12 +10,12 @@ import orjson
 import typer
 from rich.text import Text
 
-from profiler.analysis.suggest import suggest
 from profiler.capture import DisplayMode, Profile, make_display, run_build
 from profiler.cli.analyze import full_report, print_report
 from profiler.cli.app import app, stderr_console, stdout_console
 from profiler.cli.history import DbOption, LabelOption, parse_labels
 from profiler.errors import KitprofError
+from profiler.suggest import suggest
 
 
 @app.command(

@@ -21,7 +21,7 @@ from profiler.plain import is_approximate
 from profiler.render.console import seconds, summary_line
 
 if TYPE_CHECKING:
-    from profiler.analysis.suggest import SuggestionReport
+    from profiler.suggest import SuggestionReport
 
 SLOWEST_STEPS = 5
 MAX_TEXT = 80

@@ -23,11 +23,12 @@ import orjson
 import pytest
 
 from benchmarks.generate_stream import generate
-from profiler.analysis.suggest import SuggestionReport, SuggestOptions, suggest
 from profiler.dockerfile import Dockerfile, parse_dockerfile, read_dockerfile
 from profiler.model import Build
 from profiler.reader import read_build
+from profiler.suggest import SuggestionReport, SuggestOptions, suggest
 from tests.streams import Stream
+from tests.suggest.test_suggest import slow_context_stream
 
 ROOT = Path(__file__).parent.parent.parent
 SAMPLES = ROOT / "sample_builds"
@@ -57,24 +58,37 @@ class Case:
     sensitive: bool = False
     """Thresholds near zero: every finder speaks up, so every branch is exercised."""
 
-    def report(self) -> SuggestionReport:
-        dockerfile: Dockerfile | None = None
+    def build(self) -> Build:
+        return read_build(self.stream) if isinstance(self.stream, Path) else self.stream()
+
+    def parsed_dockerfile(self) -> Dockerfile | None:
         if isinstance(self.dockerfile, Path):
-            dockerfile = read_dockerfile(self.dockerfile)
-        elif isinstance(self.dockerfile, str):
-            dockerfile = parse_dockerfile(self.dockerfile)
-        build = read_build(self.stream) if isinstance(self.stream, Path) else self.stream()
-        previous = read_build(self.previous) if self.previous is not None else None
-        options = SuggestOptions(cores=self.cores)
-        if self.sensitive:
-            options = SuggestOptions(
-                cores=self.cores,
-                min_saving_seconds=0.001,
-                min_saving_ratio=0.0,
-                long_step_seconds=0.05,
-                long_step_ratio=0.0,
-            )
-        return suggest(build, dockerfile, previous=previous, options=options)
+            return read_dockerfile(self.dockerfile)
+        if isinstance(self.dockerfile, str):
+            return parse_dockerfile(self.dockerfile)
+        return None
+
+    def previous_build(self) -> Build | None:
+        return read_build(self.previous) if self.previous is not None else None
+
+    def options(self) -> SuggestOptions:
+        if not self.sensitive:
+            return SuggestOptions(cores=self.cores)
+        return SuggestOptions(
+            cores=self.cores,
+            min_saving_seconds=0.001,
+            min_saving_ratio=0.0,
+            long_step_seconds=0.05,
+            long_step_ratio=0.0,
+        )
+
+    def report(self) -> SuggestionReport:
+        return suggest(
+            self.build(),
+            self.parsed_dockerfile(),
+            previous=self.previous_build(),
+            options=self.options(),
+        )
 
 
 def _dockerfile_of(stream: Path) -> Path | None:
@@ -183,15 +197,7 @@ def _mixed() -> Build:
 
 
 def _context_only() -> Build:
-    stream = (
-        Stream()
-        .step("def", "[internal] load build definition from Dockerfile", 0.0, 0.1)
-        .step("from", "[1/2] FROM docker.io/library/alpine:latest", 0.1, 0.2)
-        .step("ctx", "[internal] load build context", 0.1, 4.1)
-        .step("copy", "[2/2] COPY . .", 4.1, 4.3, inputs=["from", "ctx"])
-        .step("export", "exporting to image", 4.3, 4.4)
-    )
-    return read_build(io.BytesIO(stream.one_line()))
+    return read_build(io.BytesIO(slow_context_stream().one_line()))
 
 
 _SYNTHETIC: tuple[tuple[str, Callable[[], Build], str], ...] = (
