@@ -246,9 +246,10 @@ class FileSource:
 
 def load_file(path: Path, run_id: int) -> LoadedFile:
     """Read one stream as the store would ingest it, with the context that
-    ``kitprof run`` wrote beside it (``<stream>.run.json``) if there is one, and the
+    ``kitprof run`` wrote beside it (its run file) if there is one, and the
     Dockerfile of its folder (for suggestions with diffs) if there is one."""
-    from profiler.store import read_run_info, run_context, run_info_path
+    from profiler.runfile import run_info_beside
+    from profiler.store import run_context
     from profiler.store.derive import derive, parse_stream, read_stream_file
     from profiler.store.store import unstored_record
 
@@ -260,8 +261,7 @@ def load_file(path: Path, run_id: int) -> LoadedFile:
     except KitprofError as error:
         raise KitprofError(f"{path}: {error}") from None
     derived = derive(build)
-    info_path = run_info_path(path)
-    context = run_context(read_run_info(info_path) if info_path.is_file() else None)
+    context = run_context(run_info_beside(path))
     record = unstored_record(
         run_id, raw, derived, context, str(path), started_fallback=_modified(path)
     )

@@ -17,11 +17,12 @@ import orjson
 from profiler.analysis import BuildAnalysis, analyze
 from profiler.capture.command import BuildCommand, prepare_command
 from profiler.capture.display import Display, QuietDisplay
-from profiler.capture.paths import default_stream_path, new_run_id, run_info_path
+from profiler.capture.paths import default_stream_path, new_run_id
 from profiler.capture.runner import CommandNotFoundError, capture
 from profiler.environment import EnvironmentProbe, RunInfo, collect_host, local_context
 from profiler.errors import KitprofError, StreamError
 from profiler.model import Build
+from profiler.runfile import read_run_info_file, run_info_path
 
 if TYPE_CHECKING:
     from python_on_whales import DockerClient
@@ -102,7 +103,8 @@ def write_run_info(info: RunInfo, path: Path) -> None:
 
 
 def read_run_info(path: str | Path) -> RunInfo:
-    return RunInfo.from_dict(orjson.loads(Path(path).read_bytes()))
+    """A run file, as the :class:`RunInfo` it was written from."""
+    return RunInfo.from_dict(read_run_info_file(Path(path)))
 
 
 def _cpu_seconds() -> float:

@@ -47,13 +47,14 @@ def ingest_command(
 ) -> None:
     """Store build streams in the history, with their CI run, git branch and commit.
 
-    The CI system (GitHub Actions, GitLab CI, CircleCI, Jenkins, Buildkite, Azure
-    Pipelines) is detected from the environment. A FILE.run.json next to a stream
-    (written by `kitprof run`) adds the command, context, git and versions. The same
-    stream ingested twice is stored once. A file that is not a usable stream is
+    The CI system (GitHub Actions, GitLab CI, CircleCI, Jenkins, Buildkite, Azure Pipelines)
+    is detected from the environment. The run file `kitprof run` writes next to a stream
+    (build.run.json for build.rawjson) adds the command, context, git and versions. The
+    same stream ingested twice is stored once. A file that is not a usable stream is
     reported and stores nothing; the exit code is then 1.
     """
-    from profiler.store import installed_version, read_run_info, run_context, run_info_path
+    from profiler.runfile import run_info_beside
+    from profiler.store import installed_version, run_context
 
     labels = parse_labels(label)
     ci = None if no_ci else detect_ci()
@@ -65,8 +66,7 @@ def ingest_command(
     with open_store(db) as store, _progress(show_progress, len(files)) as advance:
         for path in files:
             try:
-                info_path = run_info_path(path)
-                run_info = read_run_info(info_path) if info_path.is_file() else None
+                run_info = run_info_beside(path)
                 context = run_context(run_info, ci=ci, labels=labels, kitprof_version=version)
                 result = store.ingest(
                     path, context=context, source_name=str(path), allow_truncated=allow_truncated

@@ -18,13 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from profiler.ci import detect_ci
-from profiler.store.context import (
-    RunContext,
-    installed_version,
-    read_run_info,
-    run_context,
-    run_info_path,
-)
+from profiler.runfile import run_info_beside
+from profiler.store.context import RunContext, installed_version, run_context
 from profiler.store.derive import DERIVED_VERSION, run_status
 from profiler.store.engine import ENV_VAR, database_url, default_sqlite_path
 from profiler.store.errors import RunNotFound, StoreError
@@ -42,16 +37,17 @@ def store_run(
 ) -> IngestResult:
     """Store a captured stream and its run metadata in the history.
 
-    ``run_info`` is the ``RunInfo.to_dict()`` of the capture (``None`` reads
-    ``<stream>.run.json`` if it exists); the CI system is detected from the
-    environment; ``db_url`` ``None`` means ``$KITPROF_DB`` or the default SQLite file.
-    A cut-off stream (the capture was interrupted) is kept as an ``incomplete`` run
-    unless ``allow_truncated`` is False. Raises :class:`~profiler.errors.KitprofError`
-    subclasses only; the same stream twice is stored once (``created`` False).
+    ``run_info`` is the ``RunInfo.to_dict()`` of the capture (``None`` reads the run file
+    beside the stream, :func:`profiler.runfile.run_info_beside`); the CI system is
+    detected from the environment; ``db_url`` ``None`` means ``$KITPROF_DB`` or the
+    default SQLite file. A cut-off stream (the capture was interrupted) is kept as an
+    ``incomplete`` run unless ``allow_truncated`` is False. Raises
+    :class:`~profiler.errors.KitprofError` subclasses only; the same stream twice is
+    stored once (``created`` False).
     """
     path = Path(stream_path)
-    if run_info is None and run_info_path(path).is_file():
-        run_info = read_run_info(run_info_path(path))
+    if run_info is None:
+        run_info = run_info_beside(path)
     from profiler.environment import kitprof_version
 
     context = run_context(
@@ -75,9 +71,7 @@ __all__ = [
     "database_url",
     "default_sqlite_path",
     "installed_version",
-    "read_run_info",
     "run_context",
-    "run_info_path",
     "run_status",
     "store_run",
 ]

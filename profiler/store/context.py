@@ -1,10 +1,10 @@
 """How a build was run: everything a history keeps that is not in the stream itself.
 
-Three sources, merged by :func:`run_context`: the ``<stream>.run.json`` that
-``kitprof run`` writes next to a stream (command, context, git, host, versions), the
-CI system's environment (branch, commit, run id and URL) and the user's labels. The
-run file is read leniently, by key, so a store keeps working with files written by
-older or newer kitprof versions.
+Three sources, merged by :func:`run_context`: the run file that ``kitprof run``
+writes next to a stream (:mod:`profiler.runfile`: command, context, git, host,
+versions), the CI system's environment (branch, commit, run id and URL) and the
+user's labels. The run file is read leniently, by key, so a store keeps working with
+files written by older or newer kitprof versions.
 """
 
 from __future__ import annotations
@@ -14,15 +14,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
-from pathlib import Path
 from typing import Any
 
-import orjson
-
 from profiler.ci import CIInfo
-from profiler.errors import InputError
-
-RUN_INFO_SUFFIX = ".run.json"
 
 
 def installed_version() -> str | None:
@@ -53,23 +47,6 @@ class RunContext:
     labels: Mapping[str, str] = field(default_factory=dict)
     run_info: Mapping[str, Any] | None = None
     """The run file as read, kept whole with the run."""
-
-
-def run_info_path(stream: Path) -> Path:
-    """Where ``kitprof run`` leaves the run file of ``stream``."""
-    return stream.with_name(stream.name + RUN_INFO_SUFFIX)
-
-
-def read_run_info(path: Path) -> dict[str, Any]:
-    try:
-        data = orjson.loads(path.read_bytes())
-    except OSError as error:
-        raise InputError(f"cannot read {path}: {error.strerror or error}") from None
-    except orjson.JSONDecodeError as error:
-        raise InputError(f"{path} is not valid JSON: {error}") from None
-    if not isinstance(data, dict):
-        raise InputError(f"{path} does not hold a JSON object")
-    return data
 
 
 def run_context(
