@@ -33,7 +33,7 @@ from statistics import median
 
 from profiler.analysis.critical_path import dependency_graph
 from profiler.analysis.timeline import build_origin, wall_seconds
-from profiler.model import Build, Step, closed_intervals, union_length
+from profiler.model import Build, Step, closed_intervals, merged_intervals, union_length
 from profiler.names import StepKind
 from profiler.suggest.taskgraph import Task, TaskGraph
 
@@ -354,23 +354,13 @@ def _work_at_full_speed(steps: Sequence[Step], cores: int | None) -> dict[str, f
             work[step.digest] = busy_seconds(step)
             continue
         total = 0.0
-        for begin, end in _merged(closed_intervals(step)):
+        for begin, end in merged_intervals(closed_intervals(step)):
             for here, there, count in level:
                 overlap = min(end, there) - max(begin, here)
                 if overlap > 0:
                     total += overlap * min(1.0, cores / max(1, count))
         work[step.digest] = total
     return work
-
-
-def _merged(intervals: list[tuple[float, float]]) -> list[tuple[float, float]]:
-    merged: list[tuple[float, float]] = []
-    for begin, end in sorted(intervals):
-        if merged and begin <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
-        else:
-            merged.append((begin, end))
-    return merged
 
 
 def estimate_latency(build: Build, graph: TaskGraph | None = None) -> float:
