@@ -11,6 +11,7 @@ No other module opens or sniffs an input file.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -68,9 +69,13 @@ def read_builds(
         if not detection.format.readable:
             raise UnsupportedInput(detection.format, label)
         if detection.format is Format.RAWJSON:
-            return [read_rawjson_chunks(replay.chunks(), on_progress=on_progress)]
-        parsed = _parsed(dockerfile)
-        return [read_plain_chunks(replay.chunks(), dockerfile=parsed, on_progress=on_progress)]
+            builds = [read_rawjson_chunks(replay.chunks(), on_progress=on_progress)]
+        else:
+            parsed = _parsed(dockerfile)
+            builds = [
+                read_plain_chunks(replay.chunks(), dockerfile=parsed, on_progress=on_progress)
+            ]
+    return [dataclasses.replace(build, source_format=detection.format.value) for build in builds]
 
 
 def read_build(

@@ -15,7 +15,7 @@ was written (GitHub Actions: ``2026-11-26T17:03:24.1417110Z``; GitLab adds a str
 tag such as ``00O``); ANSI colours are stripped.
 
 What plain output does not say, and how it is inferred (the Build is flagged
-*approximate* in its notes, see :func:`is_approximate`):
+*approximate*, :attr:`~profiler.model.Build.approximations` says why):
 
 - **Start times.** Without line timestamps there is no clock at all: only ``DONE``
   durations (0.1 s resolution), log offsets (ms) and the order of the lines. The
@@ -67,13 +67,12 @@ from profiler.sources.opening import open_chunks
 if TYPE_CHECKING:
     from profiler.dockerfile import Dockerfile
 
-APPROXIMATE_PREFIX = "approximate:"
 NOTE_INFERRED = (
-    "approximate: read from --progress=plain output without timestamps; start times "
+    "read from --progress=plain output without timestamps; start times "
     "inferred from DONE durations, log offsets and the order of the lines"
 )
 NOTE_TIMESTAMPED = (
-    "approximate: read from --progress=plain output with per-line timestamps; times are "
+    "read from --progress=plain output with per-line timestamps; times are "
     "when lines were printed (BuildKit prints every 100-150 ms)"
 )
 NOTE_STREAMS = "plain output does not tell stdout from stderr: every log line counts as stdout"
@@ -100,11 +99,6 @@ _MOUNT_FROM = re.compile(r"--mount=\S*?\bfrom=([^,\s]+)")
 # FROM names a stage by its AS name only: an unnamed stage is nobody's base.
 _UNNAMED_STAGE = re.compile(r"^stage-\d+$")
 _MESSAGE_PREFIXES = ("ERROR", "WARNING", "WARN")
-
-
-def is_approximate(build: Build) -> bool:
-    """True if the build was reconstructed (plain logs) rather than read exactly."""
-    return any(note.startswith(APPROXIMATE_PREFIX) for note in build.notes)
 
 
 def is_progress_line(raw: str) -> bool:
@@ -317,7 +311,8 @@ class PlainLogParser:
             _fold_open_runs(vertex)
         _infer_dependencies(vertices, dockerfile)
         stamped = self._stamped_vertex_lines == self._vertex_lines
-        notes = [NOTE_TIMESTAMPED if stamped else NOTE_INFERRED]
+        approximations = [NOTE_TIMESTAMPED if stamped else NOTE_INFERRED]
+        notes: list[str] = []
         if stamped:
             _time_from_stamps(vertices)
         else:
@@ -341,13 +336,13 @@ class PlainLogParser:
             for vertex in vertices
         ]
         source = "step names and the Dockerfile" if dockerfile is not None else "step names"
-        notes.append(
+        approximations.append(
             f"dependencies inferred from {source} and the order of the output "
             "(plain output has no vertex inputs)"
         )
         guessed = sum(1 for vertex in vertices if vertex.guessed_base)
         if guessed:
-            notes.append(
+            approximations.append(
                 f"the base stage of {guessed} stages was guessed from the output: "
                 "give the Dockerfile to know it"
             )
@@ -372,6 +367,7 @@ class PlainLogParser:
             started_at=started_at,
             messages=tuple(self._messages),
             notes=tuple(notes),
+            approximations=tuple(approximations),
             truncated=False,
             stream_end=stream_end - origin,
         )
