@@ -523,6 +523,7 @@ def _infer_dependencies(vertices: list[_Vertex], dockerfile: Dockerfile | None) 
             and other.runs[-1].outcome in ("done", "cached")
         )
 
+    loads = _InternalLoads(vertices)
     for vertex in vertices:
         parsed = vertex.parsed
         deps: list[_Vertex] = []
@@ -557,6 +558,7 @@ def _infer_dependencies(vertices: list[_Vertex], dockerfile: Dockerfile | None) 
                 found = last_step(_stage_key(parsed, label)) if label is not None else None
                 if found is not None and found is not vertex:
                     deps.append(found)
+        deps.extend(loads.inputs_of(vertex))
         vertex.structural = bool(deps)
         vertex.base_candidates = [other.number for other in candidates]
         vertex.guessed_base = bool(candidates)
@@ -565,6 +567,99 @@ def _infer_dependencies(vertices: list[_Vertex], dockerfile: Dockerfile | None) 
             if link is not None:
                 deps.append(link)
         vertex.deps = list(dict.fromkeys(dep.number for dep in deps if dep is not vertex))
+
+
+class _InternalLoads:
+    """The edges BuildKit's scheduler has that plain output does not print.
+
+    The frontend loads the Dockerfile first; then, at once, the metadata of every base
+    image, ``.dockerignore`` and (after it) the build context. A stage's ``FROM`` waits
+    for its image's metadata; a ``COPY``/``ADD`` of the context (and a ``RUN`` with a
+    bind mount of it) waits for the context upload, which is why a slow upload is on
+    the critical path. An edge is kept only if the output agrees: the input's outcome
+    was printed before the consumer's first line.
+    """
+
+    def __init__(self, vertices: list[_Vertex]) -> None:
+        self._by_text: dict[tuple[str | None, str], list[_Vertex]] = {}
+        self._metadata: list[tuple[str, _Vertex]] = []
+        for vertex in vertices:
+            parsed = vertex.parsed
+            if parsed.kind is not StepKind.INTERNAL:
+                continue
+            text = parsed.text
+            for kind in (_DEFINITION, _DOCKERIGNORE, _CONTEXT):
+                if text.startswith(kind):
+                    self._by_text.setdefault((parsed.target, kind), []).append(vertex)
+            if text.startswith(_METADATA):
+                self._metadata.append((text[len(_METADATA) :].strip(), vertex))
+
+    def inputs_of(self, vertex: _Vertex) -> list[_Vertex]:
+        parsed = vertex.parsed
+        wanted: list[_Vertex | None] = []
+        if parsed.kind is StepKind.INTERNAL:
+            text = parsed.text
+            if text.startswith((_METADATA, _DOCKERIGNORE)):
+                wanted.append(self._find(parsed.target, _DEFINITION))
+            elif text.startswith(_CONTEXT):
+                ignore = self._find(parsed.target, _DOCKERIGNORE)
+                wanted.append(
+                    ignore if ignore is not None else self._find(parsed.target, _DEFINITION)
+                )
+        elif parsed.kind is StepKind.STEP:
+            if parsed.instruction == "FROM":
+                wanted.append(self._image_metadata(parsed))
+            elif _uses_context(parsed):
+                wanted.append(self._find(parsed.target, _CONTEXT))
+        return [
+            found
+            for found in wanted
+            if found is not None
+            and found is not vertex
+            and found.outcome_line is not None
+            and found.outcome_line < vertex.first_line
+        ]
+
+    def _find(self, target: str | None, kind: str) -> _Vertex | None:
+        found = self._by_text.get((target, kind)) or self._by_text.get((None, kind))
+        if found:
+            return found[0]
+        # A bake target's step may use a load printed under another target's name.
+        others = [v for (_, k), vs in self._by_text.items() if k == kind for v in vs]
+        return others[0] if others else None
+
+    def _image_metadata(self, parsed: ParsedName) -> _Vertex | None:
+        words = parsed.text.split()
+        if len(words) < 2:
+            return None
+        image = words[1].split("@", 1)[0]
+        matches = [v for ref, v in self._metadata if ref == image or image.endswith(f"/{ref}")]
+        same = [v for v in matches if v.parsed.target in (parsed.target, parsed.platform)]
+        chosen = same or matches
+        return chosen[0] if chosen else None
+
+
+_DEFINITION = "load build definition"
+_DOCKERIGNORE = "load .dockerignore"
+_CONTEXT = "load build context"
+_METADATA = "load metadata for "
+_REMOTE_SOURCE = re.compile(r"^(?:https?://|git@|git://)")
+
+
+def _uses_context(parsed: ParsedName) -> bool:
+    """Whether a step reads the build context: COPY/ADD without ``--from``, bind mounts."""
+    words = parsed.text.split()[1:]
+    if parsed.instruction in ("COPY", "ADD"):
+        if any(word.startswith("--from=") for word in words):
+            return False
+        sources = [word for word in words if not word.startswith("--")][:-1]
+        return any(not _REMOTE_SOURCE.match(source) for source in sources)
+    if parsed.instruction == "RUN":
+        return any(
+            word.startswith("--mount=") and "type=bind" in word and "from=" not in word
+            for word in words
+        )
+    return False
 
 
 def _base_stage(parsed: ParsedName, dockerfile: Dockerfile | None) -> str | None:

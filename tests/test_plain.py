@@ -310,9 +310,13 @@ def test_a_bake_log_of_two_targets() -> None:
     )
     # the exporter ran once per target
     assert len(step(build, "exporting to image").intervals) == 2
-    # api's step after WORKDIR depends on the WORKDIR printed under web's name
+    # api's step after WORKDIR depends on the WORKDIR printed under web's name, and
+    # (a COPY of the context) on api's context upload
     copy = step(build, "[api base 3/4]")
-    assert [s.name for s in build.inputs_of(copy)] == ["[web base 2/4] WORKDIR /app"]
+    assert [s.name for s in build.inputs_of(copy)] == [
+        "[web base 2/4] WORKDIR /app",
+        "[api internal] load build context",
+    ]
     analysis = analyze(build)
     assert analysis.wall_seconds == pytest.approx(5.9, abs=0.01)
     assert critical_stages(build, analysis) == ["base", "web"]
