@@ -19,7 +19,7 @@ from profiler.analysis import BuildAnalysis, step_stage_label
 from profiler.analysis.compare import Comparison, compare_builds
 from profiler.analysis.trends import RunMetrics, Trend, trends
 from profiler.model import Build, Step
-from profiler.plain import is_approximate
+from profiler.sources.plain import is_approximate
 
 PAGE_SIZE = 50
 SPARK_RUNS = 20

@@ -14,7 +14,7 @@ from profiler.errors import InputError, KitprofError, StreamError
 from profiler.merge import BuildRecorder
 from profiler.model import Build, Stage, Step, StepStatus
 from profiler.names import StepKind
-from profiler.reader import read_build
+from profiler.sources import read_build
 
 if TYPE_CHECKING:
     from profiler.capture import Profile, profile_build, run_build

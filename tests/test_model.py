@@ -5,7 +5,7 @@ import io
 import pytest
 
 from profiler.model import Build, union_length
-from profiler.reader import read_build
+from profiler.sources import read_build
 from tests.streams import Stream, parallel_build
 
 

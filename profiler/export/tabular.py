@@ -14,7 +14,7 @@ import io
 from typing import TYPE_CHECKING
 
 from profiler.model import Build
-from profiler.plain import is_approximate
+from profiler.sources.plain import is_approximate
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -18,18 +18,17 @@ from profiler.analysis import BuildAnalysis, analyze
 from profiler.errors import StreamError
 from profiler.model import Build, StepStatus
 from profiler.names import StepKind
-from profiler.plain import (
+from profiler.render.json_report import report_dict
+from profiler.sources import read_build
+from profiler.sources.plain import (
     NOTE_INFERRED,
     NOTE_TIMESTAMPED,
     is_approximate,
-    looks_like_plain,
     read_plain,
     read_plain_chunks,
 )
-from profiler.reader import read_build
-from profiler.render.json_report import report_dict
 
-SAMPLES = Path(__file__).resolve().parent.parent / "sample_builds"
+SAMPLES = Path(__file__).resolve().parents[2] / "sample_builds"
 LOGS = SAMPLES / "plain-logs"
 
 
@@ -274,24 +273,6 @@ def test_a_killed_build_leaves_started_steps_unfinished() -> None:
 def test_text_without_progress_lines_is_refused() -> None:
     with pytest.raises(StreamError, match="no BuildKit progress found"):
         plain("hello\nERROR: something else\n")
-
-
-@pytest.mark.parametrize(
-    ("head", "expected"),
-    [
-        (b'#0 building with "default"\n\n#1 [internal] load build definition\n', True),
-        (b"2026-03-01T12:00:00.0000000Z #1 [internal] load build\n", True),
-        (b"Run docker/build-push-action@v6\nsome output\n#1 [internal] load build\n", True),
-        (b'{\n  "vertexes": [\n', False),
-        (b'WARNING: x\n{\n  "vertexes": []\n}\n', False),
-        (b'npm notice\n{"audit": "ok"}\n#1 [internal] load build definition\n', True),
-        (b"\x1f\x8b\x08", False),
-        (b"", False),
-        (b"# a comment\n#\n", False),
-    ],
-)
-def test_looks_like_plain(head: bytes, expected: bool) -> None:
-    assert looks_like_plain(head) is expected
 
 
 def test_binary_file_object_input() -> None:

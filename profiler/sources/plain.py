@@ -62,6 +62,7 @@ from typing import TYPE_CHECKING, BinaryIO
 from profiler.errors import StreamError
 from profiler.model import Build, Interval, LogChunk, Step, StepStatus, union_length
 from profiler.names import ParsedName, StepKind, parse_name
+from profiler.sources.opening import open_chunks
 
 if TYPE_CHECKING:
     from profiler.dockerfile import Dockerfile
@@ -106,22 +107,15 @@ def is_approximate(build: Build) -> bool:
     return any(note.startswith(APPROXIMATE_PREFIX) for note in build.notes)
 
 
-def looks_like_plain(head: bytes) -> bool:
-    """Whether the start of a stream is plain progress output rather than rawjson.
+def is_progress_line(raw: str) -> bool:
+    """Whether one line of a log is BuildKit plain progress output (``#N …``).
 
-    A rawjson stream never has a line ``#N …`` at column 0 (its objects start with
-    ``{`` and their lines are indented; its text lines are ``ERROR``/``WARNING``), and
-    starts with ``{`` unless the CLI printed a warning first. A CI job log may hold
-    other output (even JSON) before the build: the whole head is searched.
+    Any CI prefix (a timestamp, colours) is looked past. A rawjson stream never has
+    such a line: its objects start with ``{`` and their lines are indented. Used by
+    :mod:`profiler.sources.detect` on every line until the first one says yes.
     """
-    stripped = head.lstrip()
-    if not stripped or stripped[:1] in (b"{", b"["):
-        return False
-    for raw in head.decode("utf-8", errors="replace").splitlines():
-        match = _VERTEX_LINE.match(_strip_prefix(raw)[1])
-        if match is not None and (match.group(2) or "").strip():
-            return True
-    return False
+    match = _VERTEX_LINE.match(_strip_prefix(raw)[1])
+    return match is not None and bool((match.group(2) or "").strip())
 
 
 @dataclass(slots=True)
@@ -405,15 +399,11 @@ def read_plain(
     ``dockerfile`` (a parsed Dockerfile or its path) sharpens the inferred
     dependencies: which stage each stage is built ``FROM``.
     """
-    # The reader owns opening files, stdin and gzip; imported here because the
-    # reader imports this module to route plain logs.
-    from profiler.reader import _chunks
-
     if isinstance(dockerfile, str | Path):
         from profiler.dockerfile import read_dockerfile
 
         dockerfile = read_dockerfile(dockerfile)
-    return read_plain_chunks(_chunks(source), dockerfile=dockerfile)
+    return read_plain_chunks(open_chunks(source), dockerfile=dockerfile)
 
 
 def _lines(chunks: Iterable[bytes], on_progress: Callable[[int], None] | None) -> Iterator[str]:
