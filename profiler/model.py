@@ -178,6 +178,9 @@ class Build:
     """The stream ended inside an event: the build or its capture was killed."""
     stream_end: float = 0.0
     """The latest time anything in the stream mentions, in seconds from the start."""
+    name: str | None = None
+    """What the input calls this build, when it holds several: a compose service, the
+    image tag of its ``docker build -t``, the image it names."""
     _by_digest: dict[str, Step] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

@@ -19,7 +19,7 @@ from profiler.errors import InputError, StreamError
 from profiler.model import Build
 from profiler.sources.detect import Detector, Format, UnsupportedInput
 from profiler.sources.opening import Replay, Source, open_chunks, source_label
-from profiler.sources.plain import read_plain_chunks
+from profiler.sources.plain import read_plain_builds
 from profiler.sources.rawjson import read_rawjson_chunks
 
 if TYPE_CHECKING:
@@ -70,7 +70,7 @@ def read_builds(
         if detection.format is Format.RAWJSON:
             return [read_rawjson_chunks(replay.chunks(), on_progress=on_progress)]
         parsed = _parsed(dockerfile)
-        return [read_plain_chunks(replay.chunks(), dockerfile=parsed, on_progress=on_progress)]
+        return read_plain_builds(replay.chunks(), dockerfile=parsed, on_progress=on_progress)
 
 
 def read_build(

@@ -201,6 +201,11 @@ class PlainSplitter:
             return False
         return 1 in build.finished and len(build.vertex_names) > 1
 
+    @property
+    def messages(self) -> list[LogLine]:
+        """``ERROR``/``WARNING`` lines printed before any build."""
+        return self._loose_messages
+
     def builds(self) -> list[PlainBuildLines]:
         """The builds in the order they started; bootstrap-only ones left out."""
         found = [build for build in self._order if build.numbered]

@@ -25,6 +25,7 @@ from profiler.sources.plain import (
     NOTE_TIMESTAMPED,
     is_approximate,
     read_plain,
+    read_plain_builds,
     read_plain_chunks,
 )
 
@@ -252,9 +253,12 @@ def test_ansi_colours_and_crlf_are_ignored() -> None:
     assert step(build, "RUN true").duration == pytest.approx(0.3)
 
 
-def test_a_log_with_two_builds_reads_the_first() -> None:
-    build = plain(INTERLEAVED + "\n" + INTERLEAVED.replace("make slow", "make other"))
-    assert len(build) == 6 and any("holds 2 builds" in note for note in build.notes)
+def test_a_log_with_two_builds_gives_both() -> None:
+    text = INTERLEAVED + "\n" + INTERLEAVED.replace("make slow", "make other")
+    first, second = read_plain_builds([text.encode()])
+    assert len(first) == len(second) == 6
+    assert any("make other" in s.name for s in second)
+    assert "build 2 of 2 in this log" in second.notes
 
 
 def test_a_log_that_starts_mid_build() -> None:
