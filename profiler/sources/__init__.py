@@ -20,7 +20,7 @@ from profiler.errors import InputError, StreamError
 from profiler.model import Build
 from profiler.sources.detect import Detector, Format, UnsupportedInput
 from profiler.sources.opening import Replay, Source, open_chunks, read_input, source_label
-from profiler.sources.plain import read_plain_chunks
+from profiler.sources.plain import read_plain_builds
 from profiler.sources.rawjson import read_rawjson_chunks
 
 if TYPE_CHECKING:
@@ -72,9 +72,7 @@ def read_builds(
             builds = [read_rawjson_chunks(replay.chunks(), on_progress=on_progress)]
         else:
             parsed = _parsed(dockerfile)
-            builds = [
-                read_plain_chunks(replay.chunks(), dockerfile=parsed, on_progress=on_progress)
-            ]
+            builds = read_plain_builds(replay.chunks(), dockerfile=parsed, on_progress=on_progress)
     return [dataclasses.replace(build, source_format=detection.format.value) for build in builds]
 
 
