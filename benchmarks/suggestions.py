@@ -56,7 +56,7 @@ if str(ROOT) not in sys.path:
 from profiler.analysis.timeline import build_origin  # noqa: E402
 from profiler.dockerfile import read_dockerfile  # noqa: E402
 from profiler.model import Build, StepStatus, closed_intervals, union_length  # noqa: E402
-from profiler.reader import read_build  # noqa: E402
+from profiler.sources import read_build  # noqa: E402
 from profiler.suggest import Suggestion, suggest  # noqa: E402
 from profiler.suggest.simulate import calibrate, observed_wall_seconds  # noqa: E402
 

@@ -27,7 +27,7 @@ from dashboard.sources import Catalog, RunFilters
 from profiler.analysis import analyze
 from profiler.dockerfile import read_dockerfile
 from profiler.figures_history import CAPPED_HEIGHT
-from profiler.reader import read_build
+from profiler.sources import read_build
 from profiler.suggest import suggest
 from tests.dashboard.conftest import SAMPLES, XSS_NAME, xss_stream
 from tests.streams import Stream

@@ -6,7 +6,7 @@ import dataclasses
 from pathlib import Path
 
 from profiler.model import Build
-from profiler.reader import read_build
+from profiler.sources import read_build
 from profiler.suggest import Suggestion, SuggestionReport, suggest
 from tests.streams import Stream
 

@@ -13,8 +13,8 @@ from typer.testing import CliRunner
 
 from profiler.cli import app
 from profiler.dockerfile import read_dockerfile
-from profiler.reader import read_build
 from profiler.render.suggestions import render_suggestions, report_dict
+from profiler.sources import read_build
 from profiler.suggest import suggest
 
 ROOT = Path(__file__).parent.parent.parent

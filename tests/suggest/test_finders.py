@@ -10,7 +10,7 @@ from dash import html
 
 from dashboard.layout.build import suggestions_panel
 from profiler.dockerfile import read_dockerfile
-from profiler.reader import read_build
+from profiler.sources import read_build
 from profiler.suggest import FINDERS, finder_for, suggest
 from profiler.suggest.context import SuggestContext
 from profiler.suggest.engine import completed

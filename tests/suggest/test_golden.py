@@ -25,7 +25,7 @@ import pytest
 from benchmarks.generate_stream import generate
 from profiler.dockerfile import Dockerfile, parse_dockerfile, read_dockerfile
 from profiler.model import Build
-from profiler.reader import read_build
+from profiler.sources import read_build
 from profiler.suggest import SuggestionReport, SuggestOptions, suggest
 from tests.streams import Stream
 from tests.suggest.test_suggest import slow_context_stream

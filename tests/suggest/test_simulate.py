@@ -9,7 +9,7 @@ import pytest
 
 from profiler.analysis.timeline import build_origin
 from profiler.model import Build
-from profiler.reader import read_build
+from profiler.sources import read_build
 from profiler.suggest.simulate import (
     SimulationOptions,
     calibrate,

@@ -19,8 +19,8 @@ import pytest
 from profiler.dockerfile import Dockerfile, parse_dockerfile, read_dockerfile
 from profiler.model import Build
 from profiler.names import StepKind
-from profiler.reader import read_build
 from profiler.render.suggestions import suggestion_dict
+from profiler.sources import read_build
 from profiler.suggest import Suggestion, SuggestOptions, suggest
 from profiler.suggest.simulate import observed_wall_seconds
 from tests.streams import Stream
