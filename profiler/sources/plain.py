@@ -70,6 +70,7 @@ from profiler.sources.plaindeps import infer_dependencies
 from profiler.sources.plainsplit import PlainSplitter
 from profiler.sources.plaintimes import link_base_stages, time_from_order, time_from_stamps
 from profiler.sources.plainvertex import LogEntry, Run, Vertex
+from profiler.sources.targets import split_by_target
 
 if TYPE_CHECKING:
     from profiler.dockerfile import Dockerfile
@@ -294,19 +295,31 @@ def read_plain_builds(
     dockerfile: Dockerfile | None = None,
     on_progress: Callable[[int], None] | None = None,
 ) -> list[Build]:
-    """Every build of a plain log given as byte chunks (any split), in the order they start."""
+    """Every build of a plain log given as byte chunks (any split), in the order they
+    start: a session of several bake targets (compose services) gives one per target."""
+    sessions = read_plain_sessions(chunks, dockerfile=dockerfile, on_progress=on_progress)
+    return [build for session in sessions for build in split_by_target(session)]
+
+
+def read_plain_sessions(
+    chunks: Iterable[bytes],
+    *,
+    dockerfile: Dockerfile | None = None,
+    on_progress: Callable[[int], None] | None = None,
+) -> list[Build]:
+    """Every BuildKit session of a plain log (bake targets together), in order."""
     splitter = PlainSplitter()
     splitter.feed(clean_lines(chunks, on_progress))
-    builds = []
+    sessions = []
     for part in splitter.builds():
         parser = PlainLogParser()
         parser.feed_lines(part.lines)
-        builds.append(parser.build(dockerfile, name=part.name, extra_notes=part.notes))
-    if not builds:
+        sessions.append(parser.build(dockerfile, name=part.name, extra_notes=part.notes))
+    if not sessions:
         said = splitter.messages
         hint = f" (it says: {said[0].text[:200]})" if said else ""
         raise StreamError(f"{NO_PROGRESS}{hint}")
-    return builds
+    return sessions
 
 
 def read_plain_chunks(
@@ -315,8 +328,9 @@ def read_plain_chunks(
     dockerfile: Dockerfile | None = None,
     on_progress: Callable[[int], None] | None = None,
 ) -> Build:
-    """The first build of a plain log given as byte chunks (any split)."""
-    return read_plain_builds(chunks, dockerfile=dockerfile, on_progress=on_progress)[0]
+    """The first session of a plain log given as byte chunks (any split), all its
+    bake targets together."""
+    return read_plain_sessions(chunks, dockerfile=dockerfile, on_progress=on_progress)[0]
 
 
 def read_plain(

@@ -195,7 +195,9 @@ class PlainSplitter:
     @staticmethod
     def _restarts(build: PlainBuildLines, number: int, rest: str) -> bool:
         """Whether a header starts another build (one without a ``#0`` line)."""
-        if number in build.bootstrap and rest != BOOTSTRAP_NAME:
+        if rest == BOOTSTRAP_NAME:
+            return bool(build.numbered)  # setup-buildx boots its builder after a build
+        if number in build.bootstrap:
             return True  # an older buildx: no "#0" line after the bootstrap
         if number != 1 or not _LOAD.match(rest) or not build.numbered:
             return False

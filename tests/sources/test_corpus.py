@@ -67,9 +67,16 @@ def longest_done(step: Step) -> float:
 
 
 def check_invariants(build: Build) -> None:
+    """What holds for any schedule that starts every step after its inputs ended.
+
+    Not asserted: lower bound <= critical path. The observed critical path is the
+    chain that ended last, and waits are not busy time: a heavier chain that ended
+    earlier bounds the build from below yet is not on it (the rawjson recording
+    sample_builds/bake-two-targets/bake.rawjson has 4.24 s > 4.03 s).
+    """
     analysis = analyze(build)
     wall, critical = analysis.wall_seconds, analysis.critical_path_seconds
-    assert analysis.lower_bound_seconds <= critical + SECONDS, "lower bound above critical path"
+    assert analysis.lower_bound_seconds <= wall + SECONDS, "lower bound above the wall time"
     assert critical <= wall + SECONDS, "critical path longer than the wall time"
     assert analysis.sequential_seconds >= critical - SECONDS, "sequential below critical path"
     origin = build_origin(build)
@@ -107,8 +114,10 @@ def test_a_corpus_log_is_read_as_its_facts_say(path: Path, facts: dict[str, Any]
         if expected["failed_step"] is None:
             assert not failed, [step.name for step in failed]
         else:
-            assert [step.name for step in failed] == [expected["failed_step"]]
-            assert failed[0].error is not None and expected["error"] in failed[0].error
+            # A multi-platform build may fail on each platform: the facts name one.
+            named = [step for step in failed if step.name == expected["failed_step"]]
+            assert named, [step.name for step in failed]
+            assert any(expected["error"] in (step.error or "") for step in named)
         wall = analyze(build).wall_seconds
         assert expected["wall_min"] - SECONDS <= wall <= expected["wall_max"] + SECONDS
         check_invariants(build)
