@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from profiler.errors import StreamError
+from profiler.sources.logtext import LineCleaner
 from profiler.sources.plain import is_progress_line
 
 
@@ -72,11 +73,10 @@ class UnsupportedInput(StreamError):
 _ONE_LINE_STATUS = re.compile(rb'^\{\s*"(?:vertexes|statuses|logs|warnings)"\s*:')
 _INDENTED_KEY = re.compile(rb'^\s+"(?:vertexes|statuses|logs|warnings)"\s*:')
 _JSON_START = re.compile(rb'^(?:\{|\[\s*(?:$|[\[{"\]]|-?\d+(?:\.\d+)?\s*[,\]]))')
-_CLASSIC = re.compile(r"^(?:Step \d+/\d+ : \S| ---> (?:Running in|Using cache)\b)")
+# "Step 1/12 : FROM", before Docker 1.13 "Step 1 : FROM"; " ---> Running in 1a2b".
+_CLASSIC = re.compile(r"^(?:Step \d+(?:/\d+)? : \S|\s*---> (?:Running in|Using cache)\b)")
 _PODMAN = re.compile(r"^(?:\[\d+/\d+\] )?STEP \d+(?:/\d+)?: [A-Z]+\b")
 _TTY = re.compile(r"^(?:\[\+\] Building \d|\s*=> (?:\[|CACHED \[|ERROR \[|exporting\b))")
-_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07")
-_TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)? ")
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,10 +158,12 @@ class Detector:
         return True
 
 
-def _refusal(text: str) -> Format | None:
-    if "\x1b" in text:
-        text = _ANSI.sub("", text)
-    text = _TIMESTAMP.sub("", text, count=1)
+def _refusal(raw: str) -> Format | None:
+    # The CI's prefixes, a paste's indentation, colours: as for BuildKit lines.
+    line = LineCleaner().clean(raw)
+    if line is None:
+        return None
+    text = line.text
     if _CLASSIC.match(text):
         return Format.CLASSIC_BUILDER
     if _PODMAN.match(text):

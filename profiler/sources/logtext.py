@@ -58,6 +58,8 @@ _BRACKET_ISO_TIME = re.compile(
     r"^\[(\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?)\][ \t]?"
 )
 _ISO_PARTS = re.compile(r"^(\d{4}-\d\d-\d\d)[T ](\d\d:\d\d:\d\d)(?:[.,](\d+))?(Z|[+-]\d\d:?\d\d)?$")
+# Go's log package: "2024/03/29 14:00:00 " (a tool that logs the build's output).
+_GO_LOG_TIME = re.compile(r"^(\d{4})/(\d\d)/(\d\d) (\d\d:\d\d:\d\d(?:\.\d+)?)(?:[ \t]|$)")
 _TIME_OF_DAY = re.compile(r"^\[?(\d\d):(\d\d):(\d\d)(?:[.,](\d+))?\]?(?:[ \t]+\|)?(?:[ \t]|$)")
 # A workflow command of GitHub Actions / Gitea: the text after it is the line.
 _WORKFLOW_COMMAND = re.compile(r"^##\[[a-z-]+\]")
@@ -216,6 +218,11 @@ class LineCleaner:
         if match is not None:
             stamp = self._parse_iso(match.group(1))
             return None if stamp is None else (match.end(), stamp, True)
+        go = _GO_LOG_TIME.match(line)
+        if go is not None:
+            year, month, day, clock = go.groups()
+            stamp = self._parse_iso(f"{year}-{month}-{day}T{clock}")
+            return None if stamp is None else (go.end(), stamp, True)
         clock = _TIME_OF_DAY.match(line)
         if clock is None:
             return None
