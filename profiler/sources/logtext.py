@@ -51,7 +51,7 @@ _BUILDKITE = re.compile(r"^(?:\x1b_)?bk;t=(\d{10,16})\x07?")
 # GitHub Actions, Gitea, Forgejo, GitLab (stream tag "00O", "01E+" after the time).
 _ISO_TIME = re.compile(
     r"^(\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?)"
-    r"(?: [0-9a-f]{2}[OE]\+?)?(?: (?:out|err|stdout|stderr):)?(?:[ \t]|$)"
+    r":?(?: [0-9a-f]{2}[OE]\+?)?(?: (?:out|err|stdout|stderr):)?(?:[ \t]|$)"
 )
 # Jenkins timestamper: "[2024-05-01T10:00:00.123Z] " or a time of day "[10:00:00] ".
 _BRACKET_ISO_TIME = re.compile(
@@ -60,6 +60,9 @@ _BRACKET_ISO_TIME = re.compile(
 _ISO_PARTS = re.compile(r"^(\d{4}-\d\d-\d\d)[T ](\d\d:\d\d:\d\d)(?:[.,](\d+))?(Z|[+-]\d\d:?\d\d)?$")
 # Go's log package: "2024/03/29 14:00:00 " (a tool that logs the build's output).
 _GO_LOG_TIME = re.compile(r"^(\d{4})/(\d\d)/(\d\d) (\d\d:\d\d:\d\d(?:\.\d+)?)(?:[ \t]|$)")
+# The devcontainers CLI stamps chunks, not lines: a chunk that ended without a newline
+# leaves the next chunk's stamp glued to the end of a line ("#12 DONE 0.4s2026-…Z: ").
+_GLUED_TIME = re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?: ?$")
 _TIME_OF_DAY = re.compile(r"^\[?(\d\d):(\d\d):(\d\d)(?:[.,](\d+))?\]?(?:[ \t]+\|)?(?:[ \t]|$)")
 # A workflow command of GitHub Actions / Gitea: the text after it is the line.
 _WORKFLOW_COMMAND = re.compile(r"^##\[[a-z-]+\]")
@@ -209,6 +212,8 @@ class LineCleaner:
                 line = line[numbered.end() :]
             if line == before:
                 break
+        if line.endswith((": ", ":")) and (glued := _GLUED_TIME.search(line)) is not None:
+            line = line[: glued.start()]
         return LogLine(self._number, line.rstrip("\r\n"), time, dated, channel)
 
     def _time_prefix(self, line: str) -> tuple[int, float, bool] | None:

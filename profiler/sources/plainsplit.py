@@ -45,7 +45,11 @@ _LOAD = re.compile(r"^\[(?:[^\]]* )?internal\] load ")
 _DOCKER_BUILD = re.compile(
     r"\bdocker(?:\.exe)?\s+(?:buildx\s+|image\s+)?build\s.*?(?:\s-t|\s--tag)(?:=|\s+)['\"]?([^\s'\"]+)"
 )
-_NAMING_TO = re.compile(r"^naming to (\S+?)(?: done)?(?: \d+(?:\.\d+)?s done)?$")
+# The image a build makes: "naming to …" (exported) or "pushing manifest for …@sha256:…".
+_NAMING_TO = re.compile(
+    r"^(?:naming to|pushing manifest for) ([^\s@]+)(?:@sha256:\S+)?"
+    r"(?: done)?(?: \d+(?:\.\d+)?s)?(?: done)?\s*$"
+)
 _FINAL_ERROR = re.compile(r"^ERROR: failed to (?:solve|build)")
 _MESSAGE = ("ERROR", "WARNING", "WARN")
 
