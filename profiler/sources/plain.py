@@ -214,6 +214,18 @@ class PlainLogParser:
         name: str | None = None,
         extra_notes: Iterable[str] = (),
     ) -> Build:
+        # A vertex known only by "#17 CACHED" (its header never printed) says nothing:
+        # no name, no time. One with logs or a duration is kept, named by its number.
+        silent = [
+            number
+            for number, vertex in self._vertices.items()
+            if _is_headless(vertex)
+            and not any(run.logs for run in vertex.runs)
+            and all(run.outcome == "cached" for run in vertex.runs)
+        ]
+        for number in silent:
+            del self._vertices[number]
+            self._headless -= 1
         vertices = [self._vertices[n] for n in sorted(self._vertices)]
         if not vertices:
             hint = f" (it says: {self._messages[0][:200]})" if self._messages else ""
@@ -362,6 +374,10 @@ def _outcome(rest: str) -> tuple[str, float | None, str | None] | None:
     if error is not None:
         return "error", None, (error.group(1) or "").strip() or "error"
     return None
+
+
+def _is_headless(vertex: Vertex) -> bool:
+    return vertex.name == f"#{vertex.number}"
 
 
 def _fold_open_runs(vertex: Vertex) -> None:

@@ -46,6 +46,11 @@ _DOCKER_BUILD = re.compile(
     r"\bdocker(?:\.exe)?\s+(?:buildx\s+|image\s+)?build\s.*?(?:\s-t|\s--tag)(?:=|\s+)['\"]?([^\s'\"]+)"
 )
 # The image a build makes: "naming to …" (exported) or "pushing manifest for …@sha256:…".
+_DOCKER_BAKE = re.compile(r"\bdocker(?:\.exe)?\s+(?:buildx\s+)?bake\b(.*)$")
+_BAKE_VALUE_FLAGS = frozenset(
+    {"-f", "--file", "--set", "--progress", "--builder", "--metadata-file", "--allow", "--call"}
+)
+_COMPOSE_IMAGE = re.compile(r"^(?:\S+ )?Image (\S+) Building\s*$")
 _NAMING_TO = re.compile(
     r"^(?:naming to|pushing manifest for) ([^\s@]+)(?:@sha256:\S+)?"
     r"(?: done)?(?: \d+(?:\.\d+)?s)?(?: done)?\s*$"
@@ -149,9 +154,9 @@ class PlainSplitter:
             if channel.builds and channel.builds[-1].lines and channel.builds[-1].lines[-1].text:
                 channel.builds[-1].lines.append(line)
             return
-        command = _DOCKER_BUILD.search(text)
-        if command is not None:
-            channel.pending_name = command.group(1)
+        named = _command_name(text)
+        if named is not None:
+            channel.pending_name = named
             if channel.builds and channel.builds[-1].numbered:
                 channel.builds[-1].ended = True
             return
@@ -247,6 +252,32 @@ def _is_header(rest: str) -> bool:
     if not rest or rest == "..." or _LOG.match(rest) or _OUTCOME.match(rest):
         return False
     return not _SUBSTATUS.match(rest)
+
+
+def _command_name(text: str) -> str | None:
+    """The name a command printed before a build gives it: ``docker build -t TAG``,
+    ``docker buildx bake TARGET``, compose's `` Image NAME Building``."""
+    command = _DOCKER_BUILD.search(text)
+    if command is not None:
+        return command.group(1)
+    compose = _COMPOSE_IMAGE.match(text)
+    if compose is not None:
+        return compose.group(1)
+    bake = _DOCKER_BAKE.search(text)
+    if bake is None:
+        return None
+    words = bake.group(1).split()
+    skip = False
+    for word in words:
+        if skip:
+            skip = False
+        elif word.startswith("-"):
+            skip = "=" not in word and word in _BAKE_VALUE_FLAGS
+        elif re.match(r"^[\w.-]+$", word):
+            return word
+        else:
+            return None
+    return None
 
 
 def _names_vertex(rest: str) -> bool:

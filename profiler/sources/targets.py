@@ -20,25 +20,41 @@ from profiler.names import parse_name
 
 # "[linux/amd64 internal]": a platform, not a target.
 _PLATFORM = re.compile(r"^[a-z0-9]+/[a-z0-9_]+(?:/v\d+)?$")
+_TARGET_FORM = re.compile(r"^\[\S+ (?:internal|(?:\S+ )*\S+ +\d+/\d+)\]")
 
 
-def targets_of(step: Step) -> list[str]:
+def targets_of(step: Step, known: set[str] | None = None) -> list[str]:
     """The bake targets a vertex was printed under, in print order."""
     found: list[str] = []
     for name in step.names or (step.name,):
         target = parse_name(name).target
-        if target is not None and not _PLATFORM.match(target) and target not in found:
+        if target is None or _PLATFORM.match(target) or target in found:
+            continue
+        if known is None or target in known:
             found.append(target)
     return found
+
+
+def _bake_targets(build: Build) -> set[str]:
+    # A target is one whose name has BuildKit's own forms, "[api internal] …" or
+    # "[api stage 2/5] …": a frontend may print "[nix] nix build" of no target.
+    targets: set[str] = set()
+    for step in build:
+        for name in step.names or (step.name,):
+            parsed = parse_name(name)
+            if parsed.target is not None and _TARGET_FORM.match(name):
+                targets.add(parsed.target)
+    return targets
 
 
 def split_by_target(build: Build) -> list[Build]:
     """One build per target, in order of first appearance; the build itself if it has
     fewer than two targets (named after its one target, if any)."""
+    known = _bake_targets(build)
     order: list[str] = []
     members: dict[str, list[Step]] = {}
     for step in build:
-        for target in targets_of(step):
+        for target in targets_of(step, known):
             if target not in members:
                 order.append(target)
                 members[target] = []
