@@ -43,7 +43,7 @@ _SUBSTATUS = re.compile(
 _BUILDING_WITH = re.compile(r'^building with "')
 _LOAD = re.compile(r"^\[(?:[^\]]* )?internal\] load ")
 _DOCKER_BUILD = re.compile(
-    r"\bdocker(?:\.exe)?\s+(?:buildx\s+|image\s+)?build\s.*?(?:\s-t|\s--tag)(?:=|\s+)['\"]?([^\s'\"]+)"
+    r"\bdocker(?:\.exe)?\s+(?:buildx\s+|image\s+)?build\b.*?(?:\s-t|\s--tag)(?:=|\s+)['\"]?([^\s'\"]+)"
 )
 # The image a build makes: "naming to …" (exported) or "pushing manifest for …@sha256:…".
 _DOCKER_BAKE = re.compile(r"\bdocker(?:\.exe)?\s+(?:buildx\s+)?bake\b(.*)$")
