@@ -19,7 +19,6 @@ from profiler.analysis import BuildAnalysis, analyze, stage_label, step_stage_la
 from profiler.figures import concurrency_figure, gantt_figure, stage_figure, time_budget_figure
 from profiler.model import Build
 from profiler.render.console import seconds, summary_line
-from profiler.sources.plain import is_approximate
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -213,7 +212,7 @@ def html_report(
     analysis = analysis or analyze(build)
     title = title or "kitprof build report"
     banners = []
-    if is_approximate(build):
+    if build.approximate:
         banners.append(
             '<div class="banner approximate"><b>Approximate:</b> reconstructed from '
             "<code>--progress=plain</code> output; start times and dependencies are "
@@ -235,9 +234,9 @@ def html_report(
     ]
     notes = (
         '<h2>Notes</h2><ul class="notes">'
-        + "".join(f"<li>{_e(note)}</li>" for note in build.notes)
+        + "".join(f"<li>{_e(note)}</li>" for note in build.all_notes)
         + "</ul>"
-        if build.notes
+        if build.all_notes
         else ""
     )
     generated = datetime.now(UTC).isoformat(timespec="seconds")

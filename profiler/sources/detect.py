@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from profiler.errors import StreamError
-from profiler.sources.logtext import LineCleaner
 from profiler.sources.plain import is_progress_line
 
 
@@ -73,10 +72,14 @@ class UnsupportedInput(StreamError):
 _ONE_LINE_STATUS = re.compile(rb'^\{\s*"(?:vertexes|statuses|logs|warnings)"\s*:')
 _INDENTED_KEY = re.compile(rb'^\s+"(?:vertexes|statuses|logs|warnings)"\s*:')
 _JSON_START = re.compile(rb'^(?:\{|\[\s*(?:$|[\[{"\]]|-?\d+(?:\.\d+)?\s*[,\]]))')
-# "Step 1/12 : FROM", before Docker 1.13 "Step 1 : FROM"; " ---> Running in 1a2b".
-_CLASSIC = re.compile(r"^(?:Step \d+(?:/\d+)? : \S|\s*---> (?:Running in|Using cache)\b)")
-_PODMAN = re.compile(r"^(?:\[\d+/\d+\] )?STEP \d+(?:/\d+)?: [A-Z]+\b")
-_TTY = re.compile(r"^(?:\[\+\] Building \d|\s*=> (?:\[|CACHED \[|ERROR \[|exporting\b))")
+# Refusal shapes are searched anywhere in a line: logs come with prefixes of every
+# kind (timestamps, "2024/03/29 14:00:00 ", indentation of a paste).
+_CLASSIC = re.compile(
+    r"(?:^|\s)Step \d+(?:/\d+)? : [A-Za-z]|(?:^|\s)---> (?:Running in|Using cache)\b"
+)
+_PODMAN = re.compile(r"(?:^|\s|\] )STEP \d+(?:/\d+)?: [A-Z]+\b")
+_TTY = re.compile(r"\[\+\] Building \d|(?:^|\s)=> (?:\[|CACHED \[|ERROR \[|exporting\b)")
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07")
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,17 +161,14 @@ class Detector:
         return True
 
 
-def _refusal(raw: str) -> Format | None:
-    # The CI's prefixes, a paste's indentation, colours: as for BuildKit lines.
-    line = LineCleaner().clean(raw)
-    if line is None:
-        return None
-    text = line.text
-    if _CLASSIC.match(text):
+def _refusal(text: str) -> Format | None:
+    if "\x1b" in text:
+        text = _ANSI.sub("", text)
+    if _CLASSIC.search(text):
         return Format.CLASSIC_BUILDER
-    if _PODMAN.match(text):
+    if _PODMAN.search(text):
         return Format.PODMAN
-    if _TTY.match(text):
+    if _TTY.search(text):
         return Format.TTY_PROGRESS
     return None
 

@@ -18,7 +18,7 @@ its dependencies come from :mod:`~profiler.sources.plaindeps`, its times from
 :mod:`~profiler.sources.plaintimes`.
 
 What plain output does not say, and how it is inferred (the Build is flagged
-*approximate* in its notes, see :func:`is_approximate`):
+*approximate*, :attr:`~profiler.model.Build.approximations` says why):
 
 - **Start times.** Without line timestamps there is no clock at all: only ``DONE``
   durations (0.1 s resolution), log offsets (ms) and the order of the lines. The
@@ -75,13 +75,12 @@ from profiler.sources.targets import split_by_target
 if TYPE_CHECKING:
     from profiler.dockerfile import Dockerfile
 
-APPROXIMATE_PREFIX = "approximate:"
 NOTE_INFERRED = (
-    "approximate: read from --progress=plain output without timestamps; start times "
+    "read from --progress=plain output without timestamps; start times "
     "inferred from DONE durations, log offsets and the order of the lines"
 )
 NOTE_TIMESTAMPED = (
-    "approximate: read from --progress=plain output with per-line timestamps; times are "
+    "read from --progress=plain output with per-line timestamps; times are "
     "when lines were printed (BuildKit prints every 100-150 ms)"
 )
 NOTE_STREAMS = "plain output does not tell stdout from stderr: every log line counts as stdout"
@@ -94,11 +93,6 @@ _ERROR = re.compile(r"^ERROR(?::\s?(.*))?$", re.DOTALL)
 # The printer writes offsets with 3 decimals below 10 s, 2 below 100 s, 1 above.
 _LOG = re.compile(r"^(\d+\.\d{1,3})(?: (.*))?$", re.DOTALL)
 _MESSAGE_PREFIXES = ("ERROR", "WARNING", "WARN")
-
-
-def is_approximate(build: Build) -> bool:
-    """True if the build was reconstructed (plain logs) rather than read exactly."""
-    return any(note.startswith(APPROXIMATE_PREFIX) for note in build.notes)
 
 
 def is_progress_line(raw: str) -> bool:
@@ -234,7 +228,8 @@ class PlainLogParser:
             _fold_open_runs(vertex)
         infer_dependencies(vertices, dockerfile)
         stamped = self._stamped_vertex_lines == self._vertex_lines
-        notes = [NOTE_TIMESTAMPED if stamped else NOTE_INFERRED]
+        approximations = [NOTE_TIMESTAMPED if stamped else NOTE_INFERRED]
+        notes: list[str] = []
         if stamped:
             time_from_stamps(vertices)
         else:
@@ -258,13 +253,13 @@ class PlainLogParser:
             for vertex in vertices
         ]
         source = "step names and the Dockerfile" if dockerfile is not None else "step names"
-        notes.append(
+        approximations.append(
             f"dependencies inferred from {source} and the order of the output "
             "(plain output has no vertex inputs)"
         )
         guessed = sum(1 for vertex in vertices if vertex.guessed_base)
         if guessed:
-            notes.append(
+            approximations.append(
                 f"the base stage of {guessed} stages was guessed from the output: "
                 "give the Dockerfile to know it"
             )
@@ -289,6 +284,7 @@ class PlainLogParser:
             started_at=started_at,
             messages=tuple(self._messages),
             notes=tuple(notes),
+            approximations=tuple(approximations),
             truncated=False,
             stream_end=stream_end - origin,
             name=name,

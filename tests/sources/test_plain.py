@@ -23,7 +23,6 @@ from profiler.sources import read_build
 from profiler.sources.plain import (
     NOTE_INFERRED,
     NOTE_TIMESTAMPED,
-    is_approximate,
     read_plain,
     read_plain_builds,
     read_plain_chunks,
@@ -59,12 +58,13 @@ def critical_stages(build: Build, analysis: BuildAnalysis) -> list[str]:
 
 def test_read_build_recognises_plain_logs_and_flags_them() -> None:
     build = read_build(LOGS / "parallel-stages.plain")
-    assert is_approximate(build) and NOTE_INFERRED in build.notes
+    assert build.approximate and NOTE_INFERRED in build.approximations
     assert build.started_at is None  # no clock in the log
     stamped = read_build(LOGS / "parallel-stages.gha.log")
-    assert NOTE_TIMESTAMPED in stamped.notes
+    assert NOTE_TIMESTAMPED in stamped.approximations
+    assert build.source_format == "plain" and stamped.source_format == "plain"
     assert stamped.started_at is not None and stamped.started_at.year == 2026
-    assert not is_approximate(read_build(LOGS / "parallel-stages.rawjson"))
+    assert not read_build(LOGS / "parallel-stages.rawjson").approximate
 
 
 def test_a_gzipped_plain_log(tmp_path: Path) -> None:
@@ -169,7 +169,7 @@ def test_close_to_the_rawjson_of_the_same_build(
     if same_path:
         assert critical_stages(approximate, b) == critical_stages(exact, a)
     else:
-        assert any("guessed" in note for note in approximate.notes)
+        assert any("guessed" in note for note in approximate.approximations)
 
 
 def test_chunk_boundaries_do_not_matter() -> None:
