@@ -259,7 +259,9 @@ def _command_name(text: str) -> str | None:
     ``docker buildx bake TARGET``, compose's `` Image NAME Building``."""
     command = _DOCKER_BUILD.search(text)
     if command is not None:
-        return command.group(1)
+        # "-t app:$CI_COMMIT_SHA" as echoed before the shell expanded it: the image's
+        # own "naming to" line says better.
+        return command.group(1) if "$" not in command.group(1) else None
     compose = _COMPOSE_IMAGE.match(text)
     if compose is not None:
         return compose.group(1)
