@@ -168,6 +168,7 @@ class LineCleaner:
         self._day = 0.0
         self._last_time_of_day: float | None = None
         self._stamps: dict[str, float] = {}
+        self._channels: set[str] = set()
 
     def clean(self, raw: str) -> LogLine | None:
         """The line without its prefixes, or None for a line a web UI only numbered."""
@@ -201,11 +202,9 @@ class LineCleaner:
                 line = line[command.end() :]
             elif (wrapped := _POWERSHELL_WRAP.match(line)) is not None:
                 line = line[wrapped.end() :]
-            elif (piped := _PIPE_PREFIX.match(line)) is not None and _buildkit_like(
-                line[piped.end() :]
-            ):
-                channel = _channel(piped.group(1))
-                line = line[piped.end() :]
+            elif (piped := self._pipe_prefix(line)) is not None:
+                channel, end = piped
+                line = line[end:]
             elif (numbered := _LINE_NUMBER.match(line)) is not None and (
                 _buildkit_like(line[numbered.end() :]) or _ISO_TIME.match(line[numbered.end() :])
             ):
@@ -215,6 +214,23 @@ class LineCleaner:
         if line.endswith((": ", ":")) and (glued := _GLUED_TIME.search(line)) is not None:
             line = line[: glued.start()]
         return LogLine(self._number, line.rstrip("\r\n"), time, dated, channel)
+
+    def _pipe_prefix(self, line: str) -> tuple[str | None, int] | None:
+        """A channel prefix ("api  | ") before a BuildKit line, or before a blank or a
+        message line of a channel already seen ("  50 |" of an error's Dockerfile
+        excerpt is none)."""
+        piped = _PIPE_PREFIX.match(line)
+        if piped is None:
+            return None
+        rest = line[piped.end() :]
+        channel = _channel(piped.group(1))
+        if _VERTEX.match(rest.lstrip(" \t>")):
+            if channel is not None:
+                self._channels.add(channel)
+            return channel, piped.end()
+        if channel in self._channels and _buildkit_like(rest):
+            return channel, piped.end()
+        return None
 
     def _time_prefix(self, line: str) -> tuple[int, float, bool] | None:
         if not line[:1].isdigit() and line[:1] != "[":

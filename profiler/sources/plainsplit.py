@@ -40,12 +40,14 @@ _SUBSTATUS = re.compile(
     r"|exporting (?:layers|manifest|config|attestation)"
     r"|unpacking |pulling image |creating container |preparing |done$)"
 )
+_STEP_NAME = re.compile(r"^\[[^\]]*\d+/\d+\] ")
 _BUILDING_WITH = re.compile(r'^building with "')
 _LOAD = re.compile(r"^\[(?:[^\]]* )?internal\] load ")
 _DOCKER_BUILD = re.compile(
     r"\bdocker(?:\.exe)?\s+(?:buildx\s+|image\s+)?build\b.*?(?:\s-t|\s--tag)(?:=|\s+)['\"]?([^\s'\"]+)"
 )
 # The image a build makes: "naming to …" (exported) or "pushing manifest for …@sha256:…".
+_TAG = re.compile(r"\s(?:-t|--tag)(?:=|\s+)['\"]?([^\s'\"]+)")
 _DOCKER_BAKE = re.compile(r"\bdocker(?:\.exe)?\s+(?:buildx\s+)?bake\b(.*)$")
 _BAKE_VALUE_FLAGS = frozenset(
     {"-f", "--file", "--set", "--progress", "--builder", "--metadata-file", "--allow", "--call"}
@@ -76,6 +78,11 @@ class PlainBuildLines:
     bootstrap: set[int] = field(default_factory=set)
     """Numbers of the builder-bootstrap vertices in this build's numbering."""
     bootstrap_seconds: float = 0.0
+    interrupted: set[int] = field(default_factory=set)
+    """Vertices whose last line was ``#N ...``: their next header is a reprint."""
+    errors: list[str] = field(default_factory=list)
+    first_step: int | None = None
+    """Line of its first Dockerfile step: builds interleaved are listed in this order."""
     ended: bool = False
     """Its last exporter finished or it failed: a next ``#1`` is another build."""
 
@@ -132,8 +139,13 @@ class PlainSplitter:
             build.vertex_names[number] = rest
             if rest == BOOTSTRAP_NAME:
                 build.bootstrap.add(number)
+            if build.first_step is None and _STEP_NAME.match(rest):
+                build.first_step = line.number
         if header:
             channel.owner[number] = build
+            build.interrupted.discard(number)
+        elif rest == "...":
+            build.interrupted.add(number)
         if number in build.bootstrap:
             seconds = re.match(r"^DONE (\d+(?:\.\d+)?)s$", rest)
             if seconds is not None:
@@ -143,8 +155,10 @@ class PlainSplitter:
             build.finished.add(number)
             if rest.startswith("ERROR") or _is_exporter(build.vertex_names.get(number, "")):
                 build.ended = True
+            if rest.startswith("ERROR"):
+                build.errors.append(rest.partition(":")[2].strip())
         naming = _NAMING_TO.match(rest)
-        if naming is not None and build.image is None:
+        if naming is not None:  # the last of its tags, as "docker images" lists it first
             build.image = naming.group(1)
         build.lines.append(line)
 
@@ -162,12 +176,15 @@ class PlainSplitter:
             return
         if text.startswith(_MESSAGE):
             if channel.builds:
-                build = channel.builds[-1]
+                build = _failed_build(channel.builds, text) or channel.builds[-1]
                 build.lines.append(line)
                 if _FINAL_ERROR.match(text):
                     build.ended = True
             else:
                 self._loose_messages.append(line)
+
+    def _interleaved(self) -> set[str | None]:
+        return {name for name, channel in self._channels.items() if channel.interleaved}
 
     def _current(self, channel: _Channel) -> PlainBuildLines:
         return channel.builds[-1] if channel.builds else self._open(channel)
@@ -189,16 +206,33 @@ class PlainSplitter:
             return current
         open_builds = [build for build in channel.builds if not build.ended] or [current]
         if header:
-            # A reprint of a running vertex of that name, else the newest build that
-            # has no vertex of that number yet.
+            # The printer prints a header again only for a vertex it left with "#N ...":
+            # a reprint of such a vertex of that name, else the newest build that has
+            # no vertex of that number yet, else a running vertex of that name.
             for build in open_builds:
-                if build.vertex_names.get(number) == rest and number not in build.finished:
+                if build.vertex_names.get(number) == rest and number in build.interrupted:
                     return build
             for build in reversed(open_builds):
                 if number not in build.vertex_names:
                     return build
-            return current
+            running = [
+                build
+                for build in open_builds
+                if build.vertex_names.get(number) == rest and number not in build.finished
+            ]
+            return running[-1] if running else current
         owner = channel.owner.get(number)
+        if _OUTCOME.match(rest):
+            # Two builds printing "#2 DONE" of the same name one after the other: the
+            # outcome goes to one still waiting for it.
+            waiting = [
+                build
+                for build in open_builds
+                if number in build.vertex_names and number not in build.finished
+            ]
+            if owner in waiting or not waiting:
+                return owner if owner is not None else current
+            return waiting[0]
         return owner if owner is not None else current
 
     @staticmethod
@@ -220,6 +254,16 @@ class PlainSplitter:
     def builds(self) -> list[PlainBuildLines]:
         """The builds in the order they started; bootstrap-only ones left out."""
         found = [build for build in self._order if build.numbered]
+        # Builds of one channel printed at once are listed by their first own step.
+        position = {id(build): index for index, build in enumerate(found)}
+        found.sort(
+            key=lambda build: (
+                build.first_step
+                if build.channel in self._interleaved() and build.first_step is not None
+                else -1,
+                position[id(build)],
+            )
+        )
         bootstrap = sum(build.bootstrap_seconds for build in self._order)
         booted = sum(1 for build in self._order if build.bootstrap)
         if found and self._loose_messages:
@@ -247,6 +291,14 @@ class PlainSplitter:
         return found
 
 
+def _failed_build(builds: list[PlainBuildLines], message: str) -> PlainBuildLines | None:
+    """Of builds interleaved, the one whose failed vertex a top-level error names."""
+    for build in reversed(builds):
+        if any(error and error in message for error in build.errors):
+            return build
+    return None
+
+
 def _is_header(rest: str) -> bool:
     """A vertex's name line, not its log, outcome, sub-status or ``...``."""
     if not rest or rest == "..." or _LOG.match(rest) or _OUTCOME.match(rest):
@@ -259,9 +311,11 @@ def _command_name(text: str) -> str | None:
     ``docker buildx bake TARGET``, compose's `` Image NAME Building``."""
     command = _DOCKER_BUILD.search(text)
     if command is not None:
-        # "-t app:$CI_COMMIT_SHA" as echoed before the shell expanded it: the image's
-        # own "naming to" line says better.
-        return command.group(1) if "$" not in command.group(1) else None
+        # Of several tags the last ("-t app:$SHA -t app:latest"); one echoed before the
+        # shell expanded it ("$CI_COMMIT_SHA") says less than the "naming to" line.
+        tags = _TAG.findall(text[command.start() :])
+        tag = tags[-1] if tags else command.group(1)
+        return tag if "$" not in tag else None
     compose = _COMPOSE_IMAGE.match(text)
     if compose is not None:
         return compose.group(1)

@@ -85,7 +85,7 @@ def test_docker_build_command_names_the_build_that_follows() -> None:
     text = (
         "Run docker build -t registry.invalid/team/api:1.2 .\n"
         + one(image="ignored")
-        + "\n+ docker buildx build --tag web:dev --load .\n"
+        + "\n+ docker buildx build --tag web:$SHA --tag web:dev --load .\n"
         + one("make web", image="web")
     )
     api, web = read(text)
