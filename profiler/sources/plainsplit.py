@@ -32,6 +32,8 @@ from dataclasses import dataclass, field
 from profiler.sources.logtext import LogLine, is_service_name
 
 BOOTSTRAP_NAME = "[internal] booting buildkit"
+BURST_SECONDS = 0.002
+"""Lines a printer writes at one refresh reach the log within a millisecond or two."""
 _VERTEX = re.compile(r"^#(\d+)(?: (.*))?$", re.DOTALL)
 _OUTCOME = re.compile(r"^(?:DONE(?: \d+(?:\.\d+)?s)?|CACHED|CANCELED|ERROR(?::.*)?)$", re.DOTALL)
 _LOG = re.compile(r"^\d+\.\d{1,3}(?: |$)")
@@ -40,7 +42,9 @@ _SUBSTATUS = re.compile(
     r"|exporting (?:layers|manifest|config|attestation)"
     r"|unpacking |pulling image |creating container |preparing |done$)"
 )
-_STEP_NAME = re.compile(r"^\[[^\]]*\d+/\d+\] ")
+_LOG_OFFSET = re.compile(r"^(\d+\.\d{1,3})(?: |$)")
+_DONE_SECONDS = re.compile(r"^DONE (\d+(?:\.\d+)?)s$")
+_STEP_NAME = re.compile(r"^\[(?:([^\]]*?)\s+)?(\d+)/(\d+)\] ")
 _BUILDING_WITH = re.compile(r'^building with "')
 _LOAD = re.compile(r"^\[(?:[^\]]* )?internal\] load ")
 _DOCKER_BUILD = re.compile(
@@ -81,6 +85,10 @@ class PlainBuildLines:
     interrupted: set[int] = field(default_factory=set)
     """Vertices whose last line was ``#N ...``: their next header is a reprint."""
     errors: list[str] = field(default_factory=list)
+    stages: dict[str, int] = field(default_factory=dict)
+    """Its Dockerfile stages and their step counts ("[build 5/10]": build has 10)."""
+    started: dict[int, float] = field(default_factory=dict)
+    """When each vertex's header was first printed, for a log with line times."""
     first_step: int | None = None
     """Line of its first Dockerfile step: builds interleaved are listed in this order."""
     ended: bool = False
@@ -108,6 +116,7 @@ class PlainSplitter:
         self._order: list[PlainBuildLines] = []
         self._channel: str | None = None
         self._loose_messages: list[LogLine] = []
+        self._burst: tuple[PlainBuildLines | None, float | None] = (None, None)
         self._bootstrap_total = 0.0
         self._bootstraps = 0
 
@@ -134,13 +143,19 @@ class PlainSplitter:
                 self._current(channel).lines.append(line)
             return
         header = _is_header(rest)
-        build = self._route(channel, number, rest, header)
+        build = self._route(channel, number, rest, header, line.time)
+        self._burst = (build, line.time)
         if number not in build.vertex_names and _names_vertex(rest):
             build.vertex_names[number] = rest
             if rest == BOOTSTRAP_NAME:
                 build.bootstrap.add(number)
-            if build.first_step is None and _STEP_NAME.match(rest):
-                build.first_step = line.number
+            step = _STEP_NAME.match(rest)
+            if step is not None:
+                build.stages.setdefault(step.group(1) or "", int(step.group(3)))
+                if build.first_step is None:
+                    build.first_step = line.number
+            if line.time is not None:
+                build.started[number] = line.time
         if header:
             channel.owner[number] = build
             build.interrupted.discard(number)
@@ -198,7 +213,9 @@ class PlainSplitter:
         self._order.append(build)
         return build
 
-    def _route(self, channel: _Channel, number: int, rest: str, header: bool) -> PlainBuildLines:
+    def _route(
+        self, channel: _Channel, number: int, rest: str, header: bool, time: float | None
+    ) -> PlainBuildLines:
         current = self._current(channel)
         if header and self._restarts(current, number, rest):
             return self._open(channel)
@@ -212,9 +229,27 @@ class PlainSplitter:
             for build in open_builds:
                 if build.vertex_names.get(number) == rest and number in build.interrupted:
                     return build
-            for build in reversed(open_builds):
-                if number not in build.vertex_names:
-                    return build
+            fresh = [build for build in open_builds if number not in build.vertex_names]
+            step = _STEP_NAME.match(rest)
+            if step is not None and len(fresh) > 1:
+                # "[build 11/14]" belongs where stage "build" has 14 steps, not 10.
+                stage, count = step.group(1) or "", int(step.group(3))
+                same = [build for build in fresh if build.stages.get(stage) == count]
+                fits = [build for build in fresh if build.stages.get(stage, count) == count]
+                fresh = same or fits or fresh
+            if fresh:
+                # Each process writes its lines in bursts (one per refresh of its
+                # printer): a header printed within the burst of the line before
+                # comes from the same process.
+                last, last_time = self._burst
+                if (
+                    last_time is not None
+                    and time is not None
+                    and 0 <= time - last_time < BURST_SECONDS
+                    and last in fresh
+                ):
+                    return last
+                return fresh[-1]
             running = [
                 build
                 for build in open_builds
@@ -222,18 +257,26 @@ class PlainSplitter:
             ]
             return running[-1] if running else current
         owner = channel.owner.get(number)
-        if _OUTCOME.match(rest):
-            # Two builds printing "#2 DONE" of the same name one after the other: the
-            # outcome goes to one still waiting for it.
-            waiting = [
-                build
-                for build in open_builds
-                if number in build.vertex_names and number not in build.finished
-            ]
-            if owner in waiting or not waiting:
-                return owner if owner is not None else current
-            return waiting[0]
-        return owner if owner is not None else current
+        if not (_OUTCOME.match(rest) or _LOG.match(rest)):
+            return owner if owner is not None else current
+        # An outcome or a log line goes to a build still running that vertex: two
+        # builds may print "#2 DONE" of the same name one after the other, and a
+        # finished vertex prints no more logs.
+        waiting = [
+            build
+            for build in open_builds
+            if number in build.vertex_names and number not in build.finished
+        ]
+        elapsed = _elapsed(rest)
+        if len(waiting) > 1 and elapsed is not None and time is not None:
+            # With line times: the one that started when this line says it did.
+            timed = [build for build in waiting if number in build.started]
+            if timed:
+                began = time - elapsed
+                return min(timed, key=lambda build: abs(build.started[number] - began))
+        if owner in waiting or not waiting:
+            return owner if owner is not None else current
+        return waiting[-1]
 
     @staticmethod
     def _restarts(build: PlainBuildLines, number: int, rest: str) -> bool:
@@ -289,6 +332,12 @@ class PlainSplitter:
             for index, build in enumerate(found, 1):
                 build.notes.append(f"build {index} of {len(found)} in this log")
         return found
+
+
+def _elapsed(rest: str) -> float | None:
+    """Seconds since the vertex started that a line states: a log offset or a DONE."""
+    found = _DONE_SECONDS.match(rest) or _LOG_OFFSET.match(rest)
+    return float(found.group(1)) if found is not None else None
 
 
 def _failed_build(builds: list[PlainBuildLines], message: str) -> PlainBuildLines | None:
