@@ -110,3 +110,17 @@ def test_ingest_stores_each_build_once(two_builds: Path, tmp_path: Path) -> None
     assert not any(e["created"] for e in again["ingested"])
     text = kitprof("ingest", str(two_builds), "--db", db, "--no-ci").stdout.decode()
     assert "build 1 (docker.io/kitprof-plain/parallel-stages:latest): already stored" in text
+
+
+def test_compare_and_check_pick_the_build_of_a_log(two_builds: Path, tmp_path: Path) -> None:
+    alone = str(LOGS / "parallel-stages.plain")
+    asked = kitprof("compare", str(two_builds), alone)
+    assert asked.returncode == 1 and b"choose one with --build" in asked.stderr
+    same = json.loads(kitprof("compare", str(two_builds), alone, "--build", "1", "--json").stdout)
+    assert same["wall_seconds"]["delta"] == 0
+    # check finds the stored run of the build it is given.
+    db = f"sqlite:///{tmp_path / 'history.db'}"
+    stored = json.loads(kitprof("ingest", str(two_builds), "--db", db, "--json", "--no-ci").stdout)
+    judged = kitprof("check", str(two_builds), "--build", "2", "--db", db, "--json")
+    assert judged.returncode == 0, judged.stderr.decode()
+    assert json.loads(judged.stdout)["subject"]["run"]["id"] == stored["ingested"][1]["run_id"]
