@@ -45,8 +45,14 @@ What plain output does not say, and how it is inferred (the Build is flagged
   its base stage: from the Dockerfile when given; else one of the named stages whose
   last step had succeeded when the step was printed, the one whose schedule fits the
   order of the outcomes best (least pushed, then earliest), noted as guessed.
-  Internal loads and exporters get no inputs, as in rawjson (the analysis links them
-  by time); they are placed after the outcome printed last before their header.
+  As BuildKit schedules: a ``COPY``/``ADD`` of the context waits for ``[internal]
+  load build context`` (a long upload is on the critical path), a stage's ``FROM``
+  for its image's metadata, the metadata and ``.dockerignore`` loads for the
+  definition, the context upload for ``.dockerignore``; each only if the output
+  agrees (the input's outcome printed before the consumer's first line). Other
+  internal vertices and exporters get no inputs, as in rawjson (the analysis links
+  them by time); they are placed after the outcome printed last before their header.
+  With line timestamps, only these structural links move an input back.
 - **Not recoverable:** which log lines went to stderr (all count as stdout); steps
   that were only announced, never started (plain output never shows them); several
   intervals of one vertex (only the last is timed).
