@@ -91,6 +91,8 @@ class PlainBuildLines:
     """When each vertex's header was first printed, for a log with line times."""
     first_step: int | None = None
     """Line of its first Dockerfile step: builds interleaved are listed in this order."""
+    exported: bool = False
+    """An exporter of it finished: it succeeded."""
     ended: bool = False
     """Its last exporter finished or it failed: a next ``#1`` is another build."""
 
@@ -170,6 +172,8 @@ class PlainSplitter:
             build.finished.add(number)
             if rest.startswith("ERROR") or _is_exporter(build.vertex_names.get(number, "")):
                 build.ended = True
+            if not rest.startswith("ERROR") and _is_exporter(build.vertex_names.get(number, "")):
+                build.exported = True
             if rest.startswith("ERROR"):
                 build.errors.append(rest.partition(":")[2].strip())
         naming = _NAMING_TO.match(rest)
@@ -192,6 +196,8 @@ class PlainSplitter:
         if text.startswith(_MESSAGE):
             if channel.builds:
                 build = _failed_build(channel.builds, text) or channel.builds[-1]
+                if text.startswith("ERROR") and build.exported and not build.errors:
+                    return  # the job's own errors after a build that succeeded
                 build.lines.append(line)
                 if _FINAL_ERROR.match(text):
                     build.ended = True

@@ -183,3 +183,9 @@ def test_compose_bake_session_gives_one_build_per_service() -> None:
     # the metadata load serves both and counts in both
     assert "plain:4" in {step.digest for step in api} & {step.digest for step in web}
     assert "[internal] load local bake definitions" not in names(api) + names(web)
+
+
+def test_the_jobs_own_errors_after_a_successful_build_are_not_the_builds() -> None:
+    [build] = read(one() + "\nERROR: 3 tests failed\n")
+    assert "ERROR: 3 tests failed" not in build.messages
+    assert all(step.status is StepStatus.DONE for step in build)
