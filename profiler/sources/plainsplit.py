@@ -36,7 +36,9 @@ BURST_SECONDS = 0.002
 """Lines a printer writes at one refresh reach the log within a millisecond or two."""
 _VERTEX = re.compile(r"^#(\d+)(?: (.*))?$", re.DOTALL)
 _OUTCOME = re.compile(r"^(?:DONE(?: \d+(?:\.\d+)?s)?|CACHED|CANCELED|ERROR(?::.*)?)$", re.DOTALL)
-_LOG = re.compile(r"^\d+\.\d{1,3}(?: |$)")
+# A log line's offset; CI secret masking may have replaced some digits with "***".
+_LOG = re.compile(r"^[\d*]+\.[\d*]{1,3}(?: |$)")
+_MASKED_LOG = re.compile(r"^[\d*]*\*\*\*[\d*]*\.[\d*]+(?: |$)")
 _SUBSTATUS = re.compile(
     r"^(?:transferring |sha256:|resolve |extracting |naming to |writing image"
     r"|exporting (?:layers|manifest|config|attestation)"
@@ -86,6 +88,8 @@ class PlainBuildLines:
     """Vertices whose last line was ``#N ...``: their next header is a reprint."""
     errors: list[str] = field(default_factory=list)
     stages: dict[str, int] = field(default_factory=dict)
+    positions: dict[tuple[str, int], int] = field(default_factory=dict)
+    """The vertex number of each Dockerfile step ("[build 5/10]": ("build", 5))."""
     """Its Dockerfile stages and their step counts ("[build 5/10]": build has 10)."""
     started: dict[int, float] = field(default_factory=dict)
     """When each vertex's header was first printed, for a log with line times."""
@@ -154,6 +158,7 @@ class PlainSplitter:
             step = _STEP_NAME.match(rest)
             if step is not None:
                 build.stages.setdefault(step.group(1) or "", int(step.group(3)))
+                build.positions.setdefault((step.group(1) or "", int(step.group(2))), number)
                 if build.first_step is None:
                     build.first_step = line.number
             if line.time is not None:
@@ -176,6 +181,8 @@ class PlainSplitter:
                 build.exported = True
             if rest.startswith("ERROR"):
                 build.errors.append(rest.partition(":")[2].strip())
+        if _MASKED_LOG.match(rest):
+            return  # a log line whose offset the CI masked: no time to read from it
         naming = _NAMING_TO.match(rest)
         if naming is not None:  # the last of its tags, as "docker images" lists it first
             build.image = naming.group(1)
@@ -243,6 +250,10 @@ class PlainSplitter:
                 same = [build for build in fresh if build.stages.get(stage) == count]
                 fits = [build for build in fresh if build.stages.get(stage, count) == count]
                 fresh = same or fits or fresh
+                # A step starts when the one before it in its stage has finished.
+                index = int(step.group(2))
+                ready = [build for build in fresh if _previous_done(build, stage, index)]
+                fresh = ready or fresh
             if fresh:
                 # Each process writes its lines in bursts (one per refresh of its
                 # printer): a header printed within the burst of the line before
@@ -338,6 +349,11 @@ class PlainSplitter:
             for index, build in enumerate(found, 1):
                 build.notes.append(f"build {index} of {len(found)} in this log")
         return found
+
+
+def _previous_done(build: PlainBuildLines, stage: str, index: int) -> bool:
+    previous = build.positions.get((stage, index - 1))
+    return previous is None or previous in build.finished
 
 
 def _elapsed(rest: str) -> float | None:

@@ -189,3 +189,11 @@ def test_the_jobs_own_errors_after_a_successful_build_are_not_the_builds() -> No
     [build] = read(one() + "\nERROR: 3 tests failed\n")
     assert "ERROR: 3 tests failed" not in build.messages
     assert all(step.status is StepStatus.DONE for step in build)
+
+
+def test_a_log_line_whose_offset_the_ci_masked_names_no_vertex() -> None:
+    # Secret masking turned "#4 22.95 Progress" into "#4 ***.95 Progress".
+    text = one("npm ci", 30.0).replace("#4 DONE", "#4 ***.95 Progress: resolved 716\n#4 DONE")
+    [build] = read(text)
+    assert build.step("plain:4").name == "[2/2] RUN npm ci"
+    assert len(build) == 5
