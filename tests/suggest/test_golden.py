@@ -25,7 +25,7 @@ import pytest
 from benchmarks.generate_stream import generate
 from profiler.dockerfile import Dockerfile, parse_dockerfile, read_dockerfile
 from profiler.model import Build
-from profiler.sources import read_build
+from profiler.sources import read_build, read_builds
 from profiler.suggest import SuggestionReport, SuggestOptions, suggest
 from tests.streams import Stream
 from tests.suggest.test_suggest import slow_context_stream
@@ -56,10 +56,16 @@ class Case:
     previous: Path | None = None
     cores: int | None = None
     sensitive: bool = False
+    build_index: int = 0
+    """Which build of the input (a log may hold several)."""
     """Thresholds near zero: every finder speaks up, so every branch is exercised."""
 
     def build(self) -> Build:
-        return read_build(self.stream) if isinstance(self.stream, Path) else self.stream()
+        if not isinstance(self.stream, Path):
+            return self.stream()
+        # As the CLI reads it: a plain log's stages learn their FROM from the Dockerfile.
+        dockerfile = self.dockerfile if isinstance(self.dockerfile, Path) else None
+        return read_builds(self.stream, dockerfile=dockerfile)[self.build_index]
 
     def parsed_dockerfile(self) -> Dockerfile | None:
         if isinstance(self.dockerfile, Path):
@@ -110,13 +116,24 @@ def cases() -> list[Case]:
     )
     found: list[Case] = []
     for stream in streams:
-        name = stream.relative_to(SAMPLES).as_posix()
-        found.append(Case(name, stream))
-        dockerfile = _dockerfile_of(stream)
-        if dockerfile is not None:
-            found.append(Case(f"{name} + Dockerfile", stream, dockerfile))
-        with_it = " + Dockerfile" if dockerfile is not None else ""
-        found.append(Case(f"{name}{with_it}, sensitive", stream, dockerfile, sensitive=True))
+        count = len(read_builds(stream))
+        for index in range(count):
+            name = stream.relative_to(SAMPLES).as_posix()
+            name += f" [build {index + 1} of {count}]" if count > 1 else ""
+            found.append(Case(name, stream, build_index=index))
+            dockerfile = _dockerfile_of(stream)
+            if dockerfile is not None:
+                found.append(Case(f"{name} + Dockerfile", stream, dockerfile, build_index=index))
+            with_it = " + Dockerfile" if dockerfile is not None else ""
+            found.append(
+                Case(
+                    f"{name}{with_it}, sensitive",
+                    stream,
+                    dockerfile,
+                    sensitive=True,
+                    build_index=index,
+                )
+            )
     for case in sorted(p for p in CASES.glob("suggest-*") if (p / "recorded").is_dir()):
         for stream in sorted((case / "recorded").glob("*.rawjson")):
             name = stream.relative_to(CASES).as_posix()
