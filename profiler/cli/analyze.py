@@ -26,6 +26,7 @@ DockerfileOption = Annotated[
     typer.Option(
         "--dockerfile",
         "-f",
+        readable=False,
         help="The build's Dockerfile: suggestions point at its lines, and a plain log's "
         "stages get their FROM dependencies.",
     ),

@@ -30,6 +30,7 @@ def dashboard_command(
     files: Annotated[
         list[Path] | None,
         typer.Argument(
+            readable=False,
             metavar="FILE",
             help="rawjson streams (plain or gzip) to show beside the history.",
             show_default=False,

@@ -30,6 +30,8 @@ def ingest_command(
     files: Annotated[
         list[Path],
         typer.Argument(
+            # Not Click's check (a usage error, exit 2): reading the file reports it (exit 1).
+            readable=False,
             metavar="FILE...",
             help="rawjson streams (plain or gzip), e.g. written by --progress=rawjson.",
         ),
