@@ -229,7 +229,7 @@ def redact_argv(argv: Sequence[str]) -> tuple[str, ...]:
         if shell_seen and _SHELL_COMMAND_FLAG.match(arg):
             script_next = True
         shell_seen = shell_seen or _program(arg) in _SHELLS
-        out.append(_redact_plain_arg(arg))
+        out.append(redact_arg(arg))
     return tuple(out)
 
 
@@ -238,7 +238,7 @@ _SHELL_COMMAND_FLAG = re.compile(r"^-[A-Za-z]*c[A-Za-z]*$")
 """``-c``, ``-ec``, ``-lc``, ``-xec``: the shell runs the next argument as a script."""
 
 
-def _redact_plain_arg(arg: str) -> str:
+def redact_arg(arg: str) -> str:
     """Any other argument: a secret ``KEY=VALUE`` (``env``, ``sudo``) loses its value;
     every argument loses URL userinfo and any secret assignment inside it
     (``make ARGS='--build-arg NPM_TOKEN=…'``)."""

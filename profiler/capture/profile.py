@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from profiler.analysis import BuildAnalysis, analyze
-from profiler.capture.command import BuildCommand, prepare_command
+from profiler.capture.command import BuildCommand, prepare_command, redact_arg
 from profiler.capture.display import Display, QuietDisplay
 from profiler.capture.paths import (
     default_stream_path,
@@ -28,7 +28,6 @@ from profiler.capture.runner import CommandNotFoundError, capture
 from profiler.environment import EnvironmentProbe, RunInfo, collect_host, local_context
 from profiler.errors import KitprofError, StreamError
 from profiler.model import Build
-from profiler.redaction import redact_urls
 
 if TYPE_CHECKING:
     from python_on_whales import DockerClient
@@ -157,7 +156,7 @@ def run_build(
         cwd=str(workdir.resolve()),
         context=str(context_dir)
         if context_dir is not None
-        else prepared.context and redact_urls(prepared.context),
+        else prepared.context and redact_arg(prepared.context),
         stream=str(stream_path),
         started_at=started_at.isoformat(),
         host=collect_host(),

@@ -21,7 +21,7 @@ import orjson
 
 from profiler.ci import CIInfo
 from profiler.errors import InputError
-from profiler.redaction import redact_script, redact_urls
+from profiler.redaction import redact_script
 
 RUN_INFO_SUFFIX = ".run.json"
 
@@ -120,7 +120,7 @@ def _redacted_run_info(run_info: Mapping[str, Any] | None) -> Mapping[str, Any] 
     run file written by an older kitprof, or by hand, may hold a credential."""
     if run_info is None:
         return None
-    from profiler.capture.command import redact_argv
+    from profiler.capture.command import redact_arg, redact_argv
 
     info = dict(run_info)
     command = info.get("command")
@@ -129,7 +129,7 @@ def _redacted_run_info(run_info: Mapping[str, Any] | None) -> Mapping[str, Any] 
     elif isinstance(command, str):
         info["command"] = redact_script(command)
     if isinstance(info.get("context"), str):
-        info["context"] = redact_urls(info["context"])
+        info["context"] = redact_arg(info["context"])
     return info
 
 
