@@ -17,7 +17,7 @@ import os
 import sys
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -27,7 +27,10 @@ from typer.core import TyperGroup
 
 from profiler.errors import KitprofError
 from profiler.model import Build
-from profiler.reader import read_build
+from profiler.sources import read_build
+
+if TYPE_CHECKING:
+    from profiler.dockerfile import Dockerfile
 
 SIGPIPE_EXIT_CODE = 128 + 13
 """What a shell shows for a program that a closed pipe ended (SIGPIPE is 13)."""
@@ -111,15 +114,20 @@ def stderr_console() -> Console:
     return _Console(stderr=True)
 
 
-def load(source: str) -> Build:
-    """Read a stream, with a progress bar on stderr for large files on a terminal."""
+def load(source: str, dockerfile: Dockerfile | None = None) -> Build:
+    """Read a stream, with a progress bar on stderr for large files on a terminal.
+
+    ``dockerfile`` gives a plain log's stages their ``FROM`` dependencies.
+    """
     size = 0 if source == "-" else _size(source)
     if size < PROGRESS_BAR_MIN_BYTES or not sys.stderr.isatty():
-        return read_build(source)
+        return read_build(source, dockerfile=dockerfile)
     columns = (BarColumn(), DownloadColumn(), TransferSpeedColumn())
     with Progress(*columns, console=stderr_console(), transient=True) as progress:
         task = progress.add_task("reading", total=size)
-        return read_build(source, on_progress=lambda n: progress.advance(task, n))
+        return read_build(
+            source, dockerfile=dockerfile, on_progress=lambda n: progress.advance(task, n)
+        )
 
 
 def _size(source: str) -> int:
