@@ -65,12 +65,15 @@ def analyze(build: Build) -> BuildAnalysis:
         label = step_stage_label(step)
         by_stage[label] = by_stage.get(label, 0.0) + step.duration
     bound, bound_path = longest_path(build, graph)
+    wall = wall_seconds(build)
     return BuildAnalysis(
-        wall_seconds=wall_seconds(build),
+        wall_seconds=wall,
         sequential_seconds=sequential_seconds(build),
         parallelism=parallelism(build),
         critical_path=tuple(step.digest for step in path),
-        critical_path_seconds=sum(step.duration for step in path),
+        # Never longer than the build: only clocks that disagree (a step stamped as
+        # starting before its input finished, see profiler.validate) could make it so.
+        critical_path_seconds=min(sum(step.duration for step in path), wall),
         critical_path_by_stage=by_stage,
         lower_bound_seconds=bound,
         lower_bound_path=tuple(step.digest for step in bound_path),

@@ -55,6 +55,8 @@ def summary_line(build: Build, analysis: BuildAnalysis) -> str:
         status = "incomplete"
     elif analysis.failure and not analysis.failure.step and analysis.failure.cancelled:
         status = "cancelled"
+    if build.untrusted_times:
+        status = f"{status}, times not trusted"
     return (
         f"{status}: {seconds(analysis.wall_seconds)} wall, "
         f"{seconds(analysis.sequential_seconds)} sequential "

@@ -22,6 +22,7 @@ from profiler.sources.detect import Detector, Format, UnsupportedInput
 from profiler.sources.opening import Replay, Source, open_chunks, read_input, source_label
 from profiler.sources.plain import read_plain_builds
 from profiler.sources.rawjson import read_rawjson_chunks
+from profiler.validate import validate_build
 
 if TYPE_CHECKING:
     from profiler.dockerfile import Dockerfile
@@ -73,7 +74,10 @@ def read_builds(
         else:
             parsed = _parsed(dockerfile)
             builds = read_plain_builds(replay.chunks(), dockerfile=parsed, on_progress=on_progress)
-    return [dataclasses.replace(build, source_format=detection.format.value) for build in builds]
+    return [
+        validate_build(dataclasses.replace(build, source_format=detection.format.value), label)
+        for build in builds
+    ]
 
 
 def read_build(
