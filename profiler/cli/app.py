@@ -104,6 +104,30 @@ def _root(
     """Build timing profiler for Docker BuildKit: critical path, parallelism, cache."""
 
 
+def _set_max_bytes(value: str | None) -> str | None:
+    if value is not None:
+        from profiler.sources.limits import parse_size, set_limits
+
+        try:
+            set_limits(max_bytes=parse_size(value))
+        except ValueError as error:
+            raise typer.BadParameter(str(error)) from None
+    return value
+
+
+MaxBytesOption = Annotated[
+    str | None,
+    typer.Option(
+        "--max-bytes",
+        metavar="SIZE",
+        callback=_set_max_bytes,
+        help="Refuse a stream larger than SIZE after gunzip (e.g. 500M, 8G; default 2G, "
+        "or KITPROF_MAX_BYTES): bounds memory on hostile input.",
+        show_default=False,
+    ),
+]
+
+
 class _Console(Console):
     def on_broken_pipe(self) -> None:
         # Rich's own answer (exit 1 on the spot) would bypass main's.
