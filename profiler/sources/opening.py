@@ -143,7 +143,10 @@ def _gunzip(head: bytes, handle: BinaryIO | None, label: str) -> Iterator[bytes]
                 yield decompressor.decompress(data, CHUNK_SIZE)
                 data = decompressor.unconsumed_tail
                 if decompressor.eof:
-                    data = decompressor.unused_data + data
+                    # Everything after the member is in unused_data; CPython leaves a
+                    # copy in unconsumed_tail too when max_length cut the output (adding
+                    # both read the next members twice, then again: without end).
+                    data = decompressor.unused_data
                     decompressor = zlib.decompressobj(wbits=31)
                     if not data.startswith(GZIP_MAGIC[:1]):
                         return  # trailing garbage after the last member, as gzip(1) allows
