@@ -4,7 +4,8 @@ Each case runs the real console entry point in a subprocess and must end with it
 documented exit code, one ``Error: …`` line (or, for a closed pipe, nothing), no
 traceback, nothing stored, and within its memory and time bounds. Peak memory is the
 child's own ``ru_maxrss`` (from ``wait4``; the child is forked, not vforked, so it
-does not count the test's own memory). ``pytest -s`` prints the figures README's reliability table shows.
+does not count the test's own memory). ``pytest -s`` prints the figures README's
+reliability table shows.
 """
 
 from __future__ import annotations
@@ -223,3 +224,18 @@ def test_hostile_case(case: dict[str, Any], inputs: dict[str, str], tmp_path: Pa
             assert connection.execute("SELECT count(*) FROM runs").fetchone() == (0,)
     assert mib <= case.get("max_mib", DEFAULT_MAX_MIB)
     assert seconds <= case.get("max_seconds", DEFAULT_MAX_SECONDS)
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads a file of mode 000")
+def test_unreadable_file_is_bad_input_not_usage(tmp_path: Path) -> None:
+    stream = tmp_path / "build.rawjson"
+    stream.write_bytes(SAMPLE.read_bytes())
+    stream.chmod(0)
+    result = subprocess.run(
+        [sys.executable, "-m", "profiler", "ingest", "--db", str(tmp_path / "h.db"), str(stream)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.strip().splitlines() == [f"Error: cannot read {stream}: Permission denied"]
