@@ -20,6 +20,7 @@ import subprocess
 import sys
 import time
 import tomllib
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -130,6 +131,27 @@ def _long_name(path: Path) -> None:
     path.write_text("".join(json.dumps(event) + "\n" for event in events))
 
 
+def _zip_bomb(path: Path) -> None:
+    """A log archive whose one member is 1 GiB of zeros (1 MB compressed)."""
+    with (
+        zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive,
+        archive.open("job/1_build.txt", "w", force_zip64=True) as member,
+    ):
+        for _ in range(16):
+            member.write(bytes(MEMBER))
+
+
+def _zip_of_lines(path: Path, lines: Path) -> None:
+    """A log archive whose member is the gunzipped lines bomb, streamed in."""
+    with (
+        zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive,
+        archive.open("job/1_build.txt", "w", force_zip64=True) as member,
+        gzip.open(lines) as source,
+    ):
+        for _ in range(4):  # 256 MiB of it
+            member.write(source.read(MEMBER))
+
+
 INPUTS: dict[str, Callable[[Path], object]] = {
     "zeros_bomb": _zeros_bomb,
     "lines_bomb": _lines_bomb,
@@ -141,6 +163,8 @@ INPUTS: dict[str, Callable[[Path], object]] = {
     "numeric_times": lambda path: _two_steps(path, 1700000000, 1700000005),
     "absurd_times": lambda path: _two_steps(path, "0002-01-01T00:00:00Z", "9999-12-31T00:00:00Z"),
     "long_name": _long_name,
+    "zip_bomb": _zip_bomb,
+    "zip_of_lines": lambda path: _zip_of_lines(path, path.with_name("lines_bomb")),
 }
 
 
