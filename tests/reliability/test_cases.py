@@ -3,9 +3,8 @@
 Each case runs the real console entry point in a subprocess and must end with its
 documented exit code, one ``Error: …`` line (or, for a closed pipe, nothing), no
 traceback, nothing stored, and within its memory and time bounds. Peak memory is the
-child's own ``ru_maxrss`` (from ``wait4``; the child is forked, not vforked, so it
-does not count the test's own memory). ``pytest -s`` prints the figures README's
-reliability table shows.
+command's own ``ru_maxrss``, measured by ``peak_rss.py`` (not counting the test's own
+memory). ``pytest -s`` prints the figures README's reliability table shows.
 """
 
 from __future__ import annotations
@@ -208,25 +207,31 @@ def test_hostile_case(case: dict[str, Any], inputs: dict[str, str], tmp_path: Pa
         elif case.get("stdout") == "head":
             read_end, stdout = os.pipe()
         started = time.monotonic()
+        rss = tmp_path / "rss"
         process = subprocess.Popen(
-            [sys.executable, "-m", "profiler", *args],
+            [
+                sys.executable,
+                str(HERE / "peak_rss.py"),
+                str(rss),
+                sys.executable,
+                "-m",
+                "profiler",
+                *args,
+            ],
             stdin=subprocess.DEVNULL,
             stdout=stdout,
             stderr=err,
             env=env,
-            # Always a plain fork: with vfork (Python's default otherwise) the child's
-            # ru_maxrss starts from the size of pytest itself.
-            preexec_fn=_preexec(closed),
+            preexec_fn=_preexec(closed) if closed else None,
         )
         if read_end is not None:
             os.close(read_end)  # the reader goes away before anything is written
             os.close(stdout)
         elif stdout is not out:
             stdout.close()
-        _, status, usage = os.wait4(process.pid, 0)
-        process.returncode = os.waitstatus_to_exitcode(status)
+        process.wait()
         seconds = time.monotonic() - started
-    mib = usage.ru_maxrss / 1024
+    mib = int(rss.read_text()) / 1024
     printed, errors = out_path.read_bytes(), err_path.read_text(errors="replace")
     print(f"\n| {case['name']} | {process.returncode} | {mib:.0f} MiB | {seconds:.1f} s |")
 
