@@ -13,7 +13,7 @@ from rich.rule import Rule
 
 from profiler.analysis import BuildAnalysis, analyze
 from profiler.analysis.suggest import SuggestionReport, suggest
-from profiler.cli.app import BuildOption, app, load_builds, stdout_console
+from profiler.cli.app import BuildOption, MaxBytesOption, app, load_builds, stdout_console
 from profiler.dockerfile import read_dockerfile
 from profiler.model import Build
 from profiler.render.console import render_report
@@ -26,6 +26,7 @@ DockerfileOption = Annotated[
     typer.Option(
         "--dockerfile",
         "-f",
+        readable=False,
         help="The build's Dockerfile: suggestions point at its lines, and a plain log's "
         "stages get their FROM dependencies.",
     ),
@@ -50,6 +51,7 @@ def analyze_command(
         bool,
         typer.Option("--json", help="Print one JSON object per build, one per line."),
     ] = False,
+    max_bytes: MaxBytesOption = None,
 ) -> None:
     """Analyse a BuildKit rawjson stream: timeline, critical path, cache, failure.
 

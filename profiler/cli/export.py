@@ -54,7 +54,11 @@ def export_command(
     output: Annotated[
         Path | None,
         typer.Option(
-            "--output", "-o", metavar="OUT", help="Write here instead of standard output."
+            "--output",
+            "-o",
+            readable=False,
+            metavar="OUT",
+            help="Write here instead of standard output.",
         ),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite OUT if it exists.")] = False,
@@ -63,6 +67,7 @@ def export_command(
         typer.Option(
             "--dockerfile",
             "-f",
+            readable=False,
             help=(
                 "The build's Dockerfile: stage dependencies of a plain log, and "
                 "Dockerfile lines and diffs in the suggestions."
