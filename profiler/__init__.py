@@ -14,7 +14,7 @@ from profiler.errors import InputError, KitprofError, StreamError
 from profiler.merge import BuildRecorder
 from profiler.model import Build, Stage, Step, StepStatus
 from profiler.names import StepKind
-from profiler.reader import read_build
+from profiler.sources import read_build, read_builds
 
 if TYPE_CHECKING:
     from profiler.capture import Profile, profile_build, run_build
@@ -46,5 +46,6 @@ __all__ = [
     "analyze",
     "profile_build",
     "read_build",
+    "read_builds",
     "run_build",
 ]

@@ -16,7 +16,6 @@ from profiler.analysis.suggest import SuggestionReport, suggest
 from profiler.cli.app import app, load, stdout_console
 from profiler.dockerfile import read_dockerfile
 from profiler.model import Build
-from profiler.plain import is_approximate, read_plain
 from profiler.render.console import render_report
 from profiler.render.json_report import report_dict
 from profiler.render.suggestions import render_suggestions, suggestion_dicts
@@ -51,10 +50,7 @@ def analyze_command(
     Record one with `docker buildx build --progress=rawjson . 2> build.rawjson`.
     """
     parsed = read_dockerfile(dockerfile) if dockerfile else None
-    build = load(file)
-    if parsed is not None and is_approximate(build) and file != "-":
-        # A plain log: the Dockerfile tells which stage each stage is built FROM.
-        build = read_plain(file, dockerfile=parsed)
+    build = load(file, parsed)
     analysis = analyze(build)
     suggestions = suggest(build, parsed)
     if json:

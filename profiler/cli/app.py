@@ -10,7 +10,7 @@ import os
 import sys
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -19,7 +19,10 @@ from rich.text import Text
 
 from profiler.errors import KitprofError
 from profiler.model import Build
-from profiler.reader import read_build
+from profiler.sources import read_build
+
+if TYPE_CHECKING:
+    from profiler.dockerfile import Dockerfile
 
 app = typer.Typer(
     name="kitprof",
@@ -59,15 +62,20 @@ def stderr_console() -> Console:
     return Console(stderr=True)
 
 
-def load(source: str) -> Build:
-    """Read a stream, with a progress bar on stderr for large files on a terminal."""
+def load(source: str, dockerfile: Dockerfile | None = None) -> Build:
+    """Read a stream, with a progress bar on stderr for large files on a terminal.
+
+    ``dockerfile`` gives a plain log's stages their ``FROM`` dependencies.
+    """
     size = 0 if source == "-" else _size(source)
     if size < PROGRESS_BAR_MIN_BYTES or not sys.stderr.isatty():
-        return read_build(source)
+        return read_build(source, dockerfile=dockerfile)
     columns = (BarColumn(), DownloadColumn(), TransferSpeedColumn())
     with Progress(*columns, console=stderr_console(), transient=True) as progress:
         task = progress.add_task("reading", total=size)
-        return read_build(source, on_progress=lambda n: progress.advance(task, n))
+        return read_build(
+            source, dockerfile=dockerfile, on_progress=lambda n: progress.advance(task, n)
+        )
 
 
 def _size(source: str) -> int:

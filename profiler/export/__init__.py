@@ -75,11 +75,11 @@ def export(
     if fmt is ExportFormat.CSV:
         from profiler.export.tabular import steps_csv
 
-        return steps_csv(build).encode("utf-8")
+        return steps_csv(build, analysis).encode("utf-8")
     if fmt is ExportFormat.PARQUET:
         from profiler.export.tabular import steps_parquet
 
-        return steps_parquet(build)
+        return steps_parquet(build, analysis)
     report = suggestions if suggestions is not None else suggestions_for(build)
     if fmt is ExportFormat.HTML:
         from profiler.export.html import html_report

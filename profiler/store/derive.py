@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import io
 import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -20,7 +19,7 @@ from profiler.analysis import BuildAnalysis, analyze, stage_label
 from profiler.analysis.compare import step_keys
 from profiler.errors import InputError, StreamError
 from profiler.model import Build, StepStatus
-from profiler.reader import read_build
+from profiler.sources import read_build
 
 DERIVED_VERSION = 1
 COMPRESSION = "gzip"
@@ -136,7 +135,7 @@ def derive(build: Build, analysis: BuildAnalysis | None = None) -> Derived:
 
 def parse_stream(raw: bytes) -> Build:
     """The Build of an uncompressed stream (what the store keeps)."""
-    return read_build(io.BytesIO(raw))
+    return read_build(raw)
 
 
 def compress(raw: bytes) -> bytes:

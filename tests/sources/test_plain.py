@@ -18,18 +18,16 @@ from profiler.analysis import BuildAnalysis, analyze
 from profiler.errors import StreamError
 from profiler.model import Build, StepStatus
 from profiler.names import StepKind
-from profiler.plain import (
+from profiler.render.json_report import report_dict
+from profiler.sources import read_build
+from profiler.sources.plain import (
     NOTE_INFERRED,
     NOTE_TIMESTAMPED,
-    is_approximate,
-    looks_like_plain,
     read_plain,
     read_plain_chunks,
 )
-from profiler.reader import read_build
-from profiler.render.json_report import report_dict
 
-SAMPLES = Path(__file__).resolve().parent.parent / "sample_builds"
+SAMPLES = Path(__file__).resolve().parents[2] / "sample_builds"
 LOGS = SAMPLES / "plain-logs"
 
 
@@ -59,12 +57,13 @@ def critical_stages(build: Build, analysis: BuildAnalysis) -> list[str]:
 
 def test_read_build_recognises_plain_logs_and_flags_them() -> None:
     build = read_build(LOGS / "parallel-stages.plain")
-    assert is_approximate(build) and NOTE_INFERRED in build.notes
+    assert build.approximate and NOTE_INFERRED in build.approximations
     assert build.started_at is None  # no clock in the log
     stamped = read_build(LOGS / "parallel-stages.gha.log")
-    assert NOTE_TIMESTAMPED in stamped.notes
+    assert NOTE_TIMESTAMPED in stamped.approximations
+    assert build.source_format == "plain" and stamped.source_format == "plain"
     assert stamped.started_at is not None and stamped.started_at.year == 2026
-    assert not is_approximate(read_build(LOGS / "parallel-stages.rawjson"))
+    assert not read_build(LOGS / "parallel-stages.rawjson").approximate
 
 
 def test_a_gzipped_plain_log(tmp_path: Path) -> None:
@@ -169,7 +168,7 @@ def test_close_to_the_rawjson_of_the_same_build(
     if same_path:
         assert critical_stages(approximate, b) == critical_stages(exact, a)
     else:
-        assert any("guessed" in note for note in approximate.notes)
+        assert any("guessed" in note for note in approximate.approximations)
 
 
 def test_chunk_boundaries_do_not_matter() -> None:
@@ -274,24 +273,6 @@ def test_a_killed_build_leaves_started_steps_unfinished() -> None:
 def test_text_without_progress_lines_is_refused() -> None:
     with pytest.raises(StreamError, match="no BuildKit progress found"):
         plain("hello\nERROR: something else\n")
-
-
-@pytest.mark.parametrize(
-    ("head", "expected"),
-    [
-        (b'#0 building with "default"\n\n#1 [internal] load build definition\n', True),
-        (b"2026-03-01T12:00:00.0000000Z #1 [internal] load build\n", True),
-        (b"Run docker/build-push-action@v6\nsome output\n#1 [internal] load build\n", True),
-        (b'{\n  "vertexes": [\n', False),
-        (b'WARNING: x\n{\n  "vertexes": []\n}\n', False),
-        (b'npm notice\n{"audit": "ok"}\n#1 [internal] load build definition\n', True),
-        (b"\x1f\x8b\x08", False),
-        (b"", False),
-        (b"# a comment\n#\n", False),
-    ],
-)
-def test_looks_like_plain(head: bytes, expected: bool) -> None:
-    assert looks_like_plain(head) is expected
 
 
 def test_binary_file_object_input() -> None:

@@ -15,7 +15,7 @@ was written (GitHub Actions: ``2026-11-26T17:03:24.1417110Z``; GitLab adds a str
 tag such as ``00O``); ANSI colours are stripped.
 
 What plain output does not say, and how it is inferred (the Build is flagged
-*approximate* in its notes, see :func:`is_approximate`):
+*approximate*, :attr:`~profiler.model.Build.approximations` says why):
 
 - **Start times.** Without line timestamps there is no clock at all: only ``DONE``
   durations (0.1 s resolution), log offsets (ms) and the order of the lines. The
@@ -62,17 +62,17 @@ from typing import TYPE_CHECKING, BinaryIO
 from profiler.errors import StreamError
 from profiler.model import Build, Interval, LogChunk, Step, StepStatus, union_length
 from profiler.names import ParsedName, StepKind, parse_name
+from profiler.sources.opening import open_chunks
 
 if TYPE_CHECKING:
     from profiler.dockerfile import Dockerfile
 
-APPROXIMATE_PREFIX = "approximate:"
 NOTE_INFERRED = (
-    "approximate: read from --progress=plain output without timestamps; start times "
+    "read from --progress=plain output without timestamps; start times "
     "inferred from DONE durations, log offsets and the order of the lines"
 )
 NOTE_TIMESTAMPED = (
-    "approximate: read from --progress=plain output with per-line timestamps; times are "
+    "read from --progress=plain output with per-line timestamps; times are "
     "when lines were printed (BuildKit prints every 100-150 ms)"
 )
 NOTE_STREAMS = "plain output does not tell stdout from stderr: every log line counts as stdout"
@@ -101,27 +101,15 @@ _UNNAMED_STAGE = re.compile(r"^stage-\d+$")
 _MESSAGE_PREFIXES = ("ERROR", "WARNING", "WARN")
 
 
-def is_approximate(build: Build) -> bool:
-    """True if the build was reconstructed (plain logs) rather than read exactly."""
-    return any(note.startswith(APPROXIMATE_PREFIX) for note in build.notes)
+def is_progress_line(raw: str) -> bool:
+    """Whether one line of a log is BuildKit plain progress output (``#N …``).
 
-
-def looks_like_plain(head: bytes) -> bool:
-    """Whether the start of a stream is plain progress output rather than rawjson.
-
-    A rawjson stream never has a line ``#N …`` at column 0 (its objects start with
-    ``{`` and their lines are indented; its text lines are ``ERROR``/``WARNING``), and
-    starts with ``{`` unless the CLI printed a warning first. A CI job log may hold
-    other output (even JSON) before the build: the whole head is searched.
+    Any CI prefix (a timestamp, colours) is looked past. A rawjson stream never has
+    such a line: its objects start with ``{`` and their lines are indented. Used by
+    :mod:`profiler.sources.detect` on every line until the first one says yes.
     """
-    stripped = head.lstrip()
-    if not stripped or stripped[:1] in (b"{", b"["):
-        return False
-    for raw in head.decode("utf-8", errors="replace").splitlines():
-        match = _VERTEX_LINE.match(_strip_prefix(raw)[1])
-        if match is not None and (match.group(2) or "").strip():
-            return True
-    return False
+    match = _VERTEX_LINE.match(_strip_prefix(raw)[1])
+    return match is not None and bool((match.group(2) or "").strip())
 
 
 @dataclass(slots=True)
@@ -323,7 +311,8 @@ class PlainLogParser:
             _fold_open_runs(vertex)
         _infer_dependencies(vertices, dockerfile)
         stamped = self._stamped_vertex_lines == self._vertex_lines
-        notes = [NOTE_TIMESTAMPED if stamped else NOTE_INFERRED]
+        approximations = [NOTE_TIMESTAMPED if stamped else NOTE_INFERRED]
+        notes: list[str] = []
         if stamped:
             _time_from_stamps(vertices)
         else:
@@ -347,13 +336,13 @@ class PlainLogParser:
             for vertex in vertices
         ]
         source = "step names and the Dockerfile" if dockerfile is not None else "step names"
-        notes.append(
+        approximations.append(
             f"dependencies inferred from {source} and the order of the output "
             "(plain output has no vertex inputs)"
         )
         guessed = sum(1 for vertex in vertices if vertex.guessed_base)
         if guessed:
-            notes.append(
+            approximations.append(
                 f"the base stage of {guessed} stages was guessed from the output: "
                 "give the Dockerfile to know it"
             )
@@ -378,6 +367,7 @@ class PlainLogParser:
             started_at=started_at,
             messages=tuple(self._messages),
             notes=tuple(notes),
+            approximations=tuple(approximations),
             truncated=False,
             stream_end=stream_end - origin,
         )
@@ -405,15 +395,11 @@ def read_plain(
     ``dockerfile`` (a parsed Dockerfile or its path) sharpens the inferred
     dependencies: which stage each stage is built ``FROM``.
     """
-    # The reader owns opening files, stdin and gzip; imported here because the
-    # reader imports this module to route plain logs.
-    from profiler.reader import _chunks
-
     if isinstance(dockerfile, str | Path):
         from profiler.dockerfile import read_dockerfile
 
         dockerfile = read_dockerfile(dockerfile)
-    return read_plain_chunks(_chunks(source), dockerfile=dockerfile)
+    return read_plain_chunks(open_chunks(source), dockerfile=dockerfile)
 
 
 def _lines(chunks: Iterable[bytes], on_progress: Callable[[int], None] | None) -> Iterator[str]:
