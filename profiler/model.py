@@ -16,6 +16,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from profiler.names import ParsedName, StepKind
+from profiler.record import BuildRecord
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -187,6 +188,8 @@ class Build:
     """The stream ended inside an event: the build or its capture was killed."""
     stream_end: float = 0.0
     """The latest time anything in the stream mentions, in seconds from the start."""
+    record: BuildRecord | None = None
+    """Docker's own record of the build, when it was read from one (``.dockerbuild``)."""
     _by_digest: dict[str, Step] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

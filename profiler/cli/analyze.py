@@ -14,7 +14,7 @@ from rich.rule import Rule
 from profiler.analysis import BuildAnalysis, analyze
 from profiler.analysis.suggest import SuggestionReport, suggest
 from profiler.cli.app import app, load, stdout_console
-from profiler.dockerfile import read_dockerfile
+from profiler.dockerfile import read_dockerfile, recorded_dockerfile
 from profiler.model import Build
 from profiler.render.console import render_report
 from profiler.render.json_report import report_dict
@@ -51,6 +51,7 @@ def analyze_command(
     """
     parsed = read_dockerfile(dockerfile) if dockerfile else None
     build = load(file, parsed)
+    parsed = parsed or recorded_dockerfile(build)
     analysis = analyze(build)
     suggestions = suggest(build, parsed)
     if json:

@@ -11,7 +11,7 @@ import typer
 
 from profiler.analysis.suggest import SuggestOptions, suggest
 from profiler.cli.app import app, load, stdout_console
-from profiler.dockerfile import read_dockerfile
+from profiler.dockerfile import read_dockerfile, recorded_dockerfile
 from profiler.render.suggestions import render_suggestions, report_dict
 
 
@@ -73,7 +73,8 @@ def suggest_command(
     slow-base, build-context.
     """
     build = load(file)
-    parsed = read_dockerfile(dockerfile) if dockerfile is not None else None
+    # A build record carries its Dockerfile: diffs without --dockerfile.
+    parsed = read_dockerfile(dockerfile) if dockerfile is not None else recorded_dockerfile(build)
     earlier = load(previous) if previous is not None else None
     options = SuggestOptions(cores=cores, max_parallelism=max_parallelism, context=context)
     report = suggest(build, parsed, previous=earlier, options=options)

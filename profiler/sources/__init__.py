@@ -2,7 +2,8 @@
 
 :func:`read_builds` takes a path, ``"-"`` (standard input), bytes or a binary stream,
 tells by content what it is (:mod:`~profiler.sources.detect`) and hands it to that
-format's reader: :mod:`~profiler.sources.rawjson` or :mod:`~profiler.sources.plain`.
+format's reader: :mod:`~profiler.sources.rawjson`, :mod:`~profiler.sources.plain` or
+:mod:`~profiler.sources.dockerbuild` (Docker's own records, one build per record).
 One input may hold several builds (a CI job that builds twice, ``docker compose
 build`` of several services); :func:`read_build` wants exactly one.
 
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING
 from profiler.errors import InputError, StreamError
 from profiler.model import Build
 from profiler.sources.detect import Detector, Format, UnsupportedInput
+from profiler.sources.dockerbuild import read_records
 from profiler.sources.opening import Replay, Source, open_chunks, source_label
 from profiler.sources.plain import read_plain_chunks
 from profiler.sources.rawjson import read_rawjson_chunks
@@ -70,6 +72,12 @@ def read_builds(
             raise UnsupportedInput(detection.format, label)
         if detection.format is Format.RAWJSON:
             builds = [read_rawjson_chunks(replay.chunks(), on_progress=on_progress)]
+        elif detection.format is Format.DOCKERBUILD:
+            # A record is a few KB to a few MB, and a tar is not read as it streams.
+            data = b"".join(replay.chunks())
+            if on_progress is not None:
+                on_progress(len(data))
+            builds = read_records(data, label)
         else:
             parsed = _parsed(dockerfile)
             builds = [

@@ -5,8 +5,10 @@ log may hold megabytes of other output (dependency installs, tests) before its f
 BuildKit line, so detection never gives up after a fixed amount. Lines read ahead are
 kept (:class:`~profiler.sources.opening.Replay`) for the format's reader.
 
-Formats read: ``rawjson`` (``--progress=rawjson``, indented or one object per line)
-and ``plain`` (``--progress=plain``, alone or inside a CI job log). Refused, each with
+Formats read: ``rawjson`` (``--progress=rawjson``, indented or one object per line),
+``plain`` (``--progress=plain``, alone or inside a CI job log) and ``dockerbuild``
+(Docker's own build records: a tar, gzip'd or not, or a zip holding one, told by
+their magic bytes at the very start). Refused, each with
 what to do instead: ``classic-builder`` (``Step 1/12 : FROM``), ``podman`` (podman or
 buildah, ``STEP 1/3: FROM``), ``tty-progress`` (the terminal view, ``=> [stage 1/3]``),
 and ``not-a-build-log`` (anything else).
@@ -26,6 +28,7 @@ from profiler.sources.plain import is_progress_line
 class Format(StrEnum):
     RAWJSON = "rawjson"
     PLAIN = "plain"
+    DOCKERBUILD = "dockerbuild"
     CLASSIC_BUILDER = "classic-builder"
     PODMAN = "podman"
     TTY_PROGRESS = "tty-progress"
@@ -34,13 +37,15 @@ class Format(StrEnum):
 
     @property
     def readable(self) -> bool:
-        return self in (Format.RAWJSON, Format.PLAIN)
+        return self in (Format.RAWJSON, Format.PLAIN, Format.DOCKERBUILD)
 
 
 READ_FORMATS = (
     "`--progress=rawjson` streams (`docker buildx build --progress=rawjson . 2> build.rawjson`)"
     " and `--progress=plain` logs (alone or inside a CI job log: GitHub Actions, GitLab, "
-    "Jenkins, Buildkite, compose), plain or gzip"
+    "Jenkins, Buildkite, compose), plain or gzip, and Docker's build records "
+    "(`.dockerbuild` from `docker buildx history export` or Docker Desktop, or the GitHub "
+    "Actions artifact `.zip` holding one)"
 )
 
 REFUSALS = {
@@ -75,6 +80,9 @@ _JSON_START = re.compile(rb'^(?:\{|\[\s*(?:$|[\[{"\]]|-?\d+(?:\.\d+)?\s*[,\]]))'
 _CLASSIC = re.compile(r"^(?:Step \d+/\d+ : \S| ---> (?:Running in|Using cache)\b)")
 _PODMAN = re.compile(r"^(?:\[\d+/\d+\] )?STEP \d+(?:/\d+)?: [A-Z]+\b")
 _TTY = re.compile(r"^(?:\[\+\] Building \d|\s*=> (?:\[|CACHED \[|ERROR \[|exporting\b))")
+ZIP_MAGIC = b"PK\x03\x04"
+TAR_MAGIC = b"ustar"
+TAR_MAGIC_OFFSET = 257
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07")
 _TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)? ")
 
@@ -104,6 +112,9 @@ class Detector:
 
     def feed(self, chunk: bytes) -> Detection | None:
         if self.found is not None:
+            return self.found
+        if self._line == 0 and not self._pending and _is_archive(chunk):
+            self._decide(Format.DOCKERBUILD, 0)
             return self.found
         data = self._pending + chunk if self._pending else chunk
         lines = data.split(b"\n")
@@ -156,6 +167,11 @@ class Detector:
     def _decide(self, format: Format, line: int) -> bool:
         self.found = Detection(format, line)
         return True
+
+
+def _is_archive(head: bytes) -> bool:
+    """A zip, or a tar (the input is already gunzipped): the shapes of a build record."""
+    return head.startswith(ZIP_MAGIC) or head[TAR_MAGIC_OFFSET:].startswith(TAR_MAGIC)
 
 
 def _refusal(text: str) -> Format | None:
