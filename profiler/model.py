@@ -179,8 +179,8 @@ class Build:
     """Why the times are reconstructed rather than read (a plain log has no start
     times, no inputs): empty when the build was read exactly."""
     name: str | None = None
-    """The build's name when the input says it: a compose service, a bake target, an
-    image tag. ``None`` for a single unnamed build."""
+    """What the input calls this build, when it says: a compose service, a bake
+    target, the image tag of its ``docker build -t``. ``None`` if it does not."""
     source_format: str | None = None
     """The input format it was read from (``rawjson``, ``plain``; see
     :class:`profiler.sources.Format`); ``None`` for a Build made in code."""

@@ -21,8 +21,8 @@ from profiler.errors import InputError, StreamError
 from profiler.model import Build
 from profiler.sources.detect import Detector, Format, UnsupportedInput
 from profiler.sources.dockerbuild import read_records
-from profiler.sources.opening import Replay, Source, open_chunks, source_label
-from profiler.sources.plain import read_plain_chunks
+from profiler.sources.opening import Replay, Source, open_chunks, read_input, source_label
+from profiler.sources.plain import read_plain_builds
 from profiler.sources.rawjson import read_rawjson_chunks
 
 if TYPE_CHECKING:
@@ -80,9 +80,7 @@ def read_builds(
             builds = read_records(data, label)
         else:
             parsed = _parsed(dockerfile)
-            builds = [
-                read_plain_chunks(replay.chunks(), dockerfile=parsed, on_progress=on_progress)
-            ]
+            builds = read_plain_builds(replay.chunks(), dockerfile=parsed, on_progress=on_progress)
     return [dataclasses.replace(build, source_format=detection.format.value) for build in builds]
 
 
@@ -99,6 +97,44 @@ def read_build(
     return builds[0]
 
 
+def select_build(builds: list[Build], choice: str | None, label: str = "input") -> Build:
+    """The build ``choice`` names among ``builds``: its number (1-based) or its name.
+
+    With no choice, the only build; :class:`SeveralBuilds` if there are several.
+    """
+    if choice is None:
+        if len(builds) > 1:
+            raise SeveralBuilds(label, builds)
+        return builds[0]
+    return builds[build_position(builds, choice, label)]
+
+
+def build_position(builds: list[Build], choice: str, label: str = "input") -> int:
+    """The 0-based position of the build ``choice`` names (a number from 1, or a name)."""
+    text = choice.strip()
+    if text.isdigit():
+        number = int(text)
+        if 1 <= number <= len(builds):
+            return number - 1
+        raise InputError(
+            f"{label} holds {len(builds)} build{'s' if len(builds) != 1 else ''}: "
+            f"there is no build {number}"
+        )
+    named = [position for position, build in enumerate(builds) if build.name == text]
+    if len(named) == 1:
+        return named[0]
+    names = ", ".join(build.name for build in builds if build.name) or "none has a name"
+    if named:
+        raise InputError(f"{label} holds {len(named)} builds named {text!r}: use --build N")
+    raise InputError(f"{label} holds no build named {text!r} (names: {names})")
+
+
+def build_heading(build: Build, index: int, count: int) -> str:
+    """How reports title one build of several: ``build 2 of 3: api``."""
+    heading = f"build {index} of {count}"
+    return f"{heading}: {build.name}" if build.name else heading
+
+
 def _parsed(dockerfile: Dockerfile | str | Path | None) -> Dockerfile | None:
     if isinstance(dockerfile, str | Path):
         from profiler.dockerfile import read_dockerfile
@@ -112,6 +148,10 @@ __all__ = [
     "SeveralBuilds",
     "Source",
     "UnsupportedInput",
+    "build_heading",
+    "build_position",
     "read_build",
     "read_builds",
+    "read_input",
+    "select_build",
 ]

@@ -77,14 +77,17 @@ class UnsupportedInput(StreamError):
 _ONE_LINE_STATUS = re.compile(rb'^\{\s*"(?:vertexes|statuses|logs|warnings)"\s*:')
 _INDENTED_KEY = re.compile(rb'^\s+"(?:vertexes|statuses|logs|warnings)"\s*:')
 _JSON_START = re.compile(rb'^(?:\{|\[\s*(?:$|[\[{"\]]|-?\d+(?:\.\d+)?\s*[,\]]))')
-_CLASSIC = re.compile(r"^(?:Step \d+/\d+ : \S| ---> (?:Running in|Using cache)\b)")
-_PODMAN = re.compile(r"^(?:\[\d+/\d+\] )?STEP \d+(?:/\d+)?: [A-Z]+\b")
-_TTY = re.compile(r"^(?:\[\+\] Building \d|\s*=> (?:\[|CACHED \[|ERROR \[|exporting\b))")
+# Refusal shapes are searched anywhere in a line: logs come with prefixes of every
+# kind (timestamps, "2024/03/29 14:00:00 ", indentation of a paste).
+_CLASSIC = re.compile(
+    r"(?:^|\s)Step \d+(?:/\d+)? : [A-Za-z]|(?:^|\s)---> (?:Running in|Using cache)\b"
+)
+_PODMAN = re.compile(r"(?:^|\s|\] )STEP \d+(?:/\d+)?: [A-Z]+\b")
+_TTY = re.compile(r"\[\+\] Building \d|(?:^|\s)=> (?:\[|CACHED \[|ERROR \[|exporting\b)")
 ZIP_MAGIC = b"PK\x03\x04"
 TAR_MAGIC = b"ustar"
 TAR_MAGIC_OFFSET = 257
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07")
-_TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)? ")
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,12 +180,11 @@ def _is_archive(head: bytes) -> bool:
 def _refusal(text: str) -> Format | None:
     if "\x1b" in text:
         text = _ANSI.sub("", text)
-    text = _TIMESTAMP.sub("", text, count=1)
-    if _CLASSIC.match(text):
+    if _CLASSIC.search(text):
         return Format.CLASSIC_BUILDER
-    if _PODMAN.match(text):
+    if _PODMAN.search(text):
         return Format.PODMAN
-    if _TTY.match(text):
+    if _TTY.search(text):
         return Format.TTY_PROGRESS
     return None
 

@@ -48,6 +48,12 @@ def open_chunks(source: Source) -> Iterator[bytes]:
     return _unicode(_raw_chunks(source))
 
 
+def read_input(source: Source) -> bytes:
+    """The input's bytes, gunzipped if it is gzip, otherwise as found (what a store
+    keeps and hashes: reading them again goes through :func:`open_chunks`)."""
+    return b"".join(_raw_chunks(source))
+
+
 def _raw_chunks(source: Source) -> Iterator[bytes]:
     if isinstance(source, bytes):
         yield from _decompressed_bytes(source)

@@ -24,6 +24,7 @@ from profiler.sources.plain import (
     NOTE_INFERRED,
     NOTE_TIMESTAMPED,
     read_plain,
+    read_plain_builds,
     read_plain_chunks,
 )
 
@@ -252,9 +253,12 @@ def test_ansi_colours_and_crlf_are_ignored() -> None:
     assert step(build, "RUN true").duration == pytest.approx(0.3)
 
 
-def test_a_log_with_two_builds_reads_the_first() -> None:
-    build = plain(INTERLEAVED + "\n" + INTERLEAVED.replace("make slow", "make other"))
-    assert len(build) == 6 and any("holds 2 builds" in note for note in build.notes)
+def test_a_log_with_two_builds_gives_both() -> None:
+    text = INTERLEAVED + "\n" + INTERLEAVED.replace("make slow", "make other")
+    first, second = read_plain_builds([text.encode()])
+    assert len(first) == len(second) == 6
+    assert any("make other" in s.name for s in second)
+    assert "build 2 of 2 in this log" in second.notes
 
 
 def test_a_log_that_starts_mid_build() -> None:
@@ -291,9 +295,13 @@ def test_a_bake_log_of_two_targets() -> None:
     )
     # the exporter ran once per target
     assert len(step(build, "exporting to image").intervals) == 2
-    # api's step after WORKDIR depends on the WORKDIR printed under web's name
+    # api's step after WORKDIR depends on the WORKDIR printed under web's name, and
+    # (a COPY of the context) on api's context upload
     copy = step(build, "[api base 3/4]")
-    assert [s.name for s in build.inputs_of(copy)] == ["[web base 2/4] WORKDIR /app"]
+    assert [s.name for s in build.inputs_of(copy)] == [
+        "[web base 2/4] WORKDIR /app",
+        "[api internal] load build context",
+    ]
     analysis = analyze(build)
     assert analysis.wall_seconds == pytest.approx(5.9, abs=0.01)
     assert critical_stages(build, analysis) == ["base", "web"]
