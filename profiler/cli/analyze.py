@@ -13,12 +13,13 @@ from rich.rule import Rule
 
 from profiler.analysis import BuildAnalysis, analyze
 from profiler.analysis.suggest import SuggestionReport, suggest
-from profiler.cli.app import app, load, stdout_console
+from profiler.cli.app import BuildOption, app, load_builds, stdout_console
 from profiler.dockerfile import read_dockerfile, recorded_dockerfile
 from profiler.model import Build
 from profiler.render.console import render_report
 from profiler.render.json_report import report_dict
 from profiler.render.suggestions import render_suggestions, suggestion_dicts
+from profiler.sources import build_heading, build_position
 
 DockerfileOption = Annotated[
     Path | None,
@@ -39,28 +40,44 @@ def analyze_command(
         str,
         typer.Argument(
             metavar="FILE|-",
-            help="A --progress=rawjson stream (plain or gzip); - reads standard input.",
+            help="A --progress=rawjson stream or a --progress=plain log (plain or gzip); "
+            "- reads standard input.",
         ),
     ],
     dockerfile: DockerfileOption = None,
-    json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    build: BuildOption = None,
+    json: Annotated[
+        bool,
+        typer.Option("--json", help="Print one JSON object per build, one per line."),
+    ] = False,
 ) -> None:
     """Analyse a BuildKit rawjson stream: timeline, critical path, cache, failure.
 
-    Record one with `docker buildx build --progress=rawjson . 2> build.rawjson`.
+    Record one with `docker buildx build --progress=rawjson . 2> build.rawjson`, or
+    give a CI job's log (--progress=plain): a log of several builds reports each.
     """
     parsed = read_dockerfile(dockerfile) if dockerfile else None
-    build = load(file, parsed)
-    parsed = parsed or recorded_dockerfile(build)
-    analysis = analyze(build)
-    suggestions = suggest(build, parsed)
-    if json:
-        sys.stdout.buffer.write(
-            orjson.dumps(full_report(build, analysis, suggestions), option=orjson.OPT_INDENT_2)
-            + b"\n"
-        )
-        return
-    print_report(build, analysis, suggestions, stdout_console())
+    builds = load_builds(file, parsed)
+    label = "standard input" if file == "-" else file
+    numbered = list(enumerate(builds, start=1))
+    if build is not None:
+        numbered = [numbered[build_position(builds, build, label)]]
+    console = None if json else stdout_console()
+    for index, one in numbered:
+        analysis = analyze(one)
+        # A build record carries its Dockerfile: diffs without --dockerfile.
+        suggestions = suggest(one, parsed or recorded_dockerfile(one))
+        if console is None:
+            report = {
+                **full_report(one, analysis, suggestions),
+                "build_index": index,
+                "build_name": one.name,
+            }
+            sys.stdout.buffer.write(orjson.dumps(report) + b"\n")
+            continue
+        if len(builds) > 1:
+            console.print(Rule(build_heading(one, index, len(builds)), style="bold"))
+        print_report(one, analysis, suggestions, console)
 
 
 def full_report(

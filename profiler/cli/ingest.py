@@ -12,7 +12,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from profiler.ci import detect_ci
-from profiler.cli.app import app, stderr_console
+from profiler.cli.app import BuildOption, app, stderr_console
 from profiler.cli.history import (
     JSON_SCHEMA,
     DbOption,
@@ -31,10 +31,11 @@ def ingest_command(
         list[Path],
         typer.Argument(
             metavar="FILE...",
-            help="rawjson streams (plain or gzip), e.g. written by --progress=rawjson.",
+            help="rawjson streams or --progress=plain logs (plain or gzip).",
         ),
     ],
     label: LabelOption = None,
+    build: BuildOption = None,
     db: DbOption = None,
     allow_truncated: Annotated[
         bool,
@@ -50,8 +51,10 @@ def ingest_command(
     The CI system (GitHub Actions, GitLab CI, CircleCI, Jenkins, Buildkite, Azure
     Pipelines) is detected from the environment. A FILE.run.json next to a stream
     (written by `kitprof run`) adds the command, context, git and versions. The same
-    stream ingested twice is stored once. A file that is not a usable stream is
-    reported and stores nothing; the exit code is then 1.
+    stream ingested twice is stored once. Each build of a log that holds several
+    (compose services, two builds in one job) is its own run, labelled build=NAME
+    (else its number); --build stores only the one named. A file that is not a
+    usable stream is reported and stores nothing; the exit code is then 1.
     """
     from profiler.store import installed_version, read_run_info, run_context, run_info_path
 
@@ -68,30 +71,45 @@ def ingest_command(
                 info_path = run_info_path(path)
                 run_info = read_run_info(info_path) if info_path.is_file() else None
                 context = run_context(run_info, ci=ci, labels=labels, kitprof_version=version)
-                result = store.ingest(
-                    path, context=context, source_name=str(path), allow_truncated=allow_truncated
+                stored = store.ingest_builds(
+                    path,
+                    context=context,
+                    source_name=str(path),
+                    allow_truncated=allow_truncated,
+                    build=build,
                 )
             except KitprofError as error:
                 errors.append({"file": str(path), "error": str(error)})
                 console.print(f"[bold red]Error:[/] {escape(str(error))}", highlight=False)
             else:
-                results.append(
-                    {
-                        "file": str(path),
-                        "run_id": result.run_id,
-                        "created": result.created,
-                        "sha256": result.sha256,
-                    }
-                )
-                if not json:
-                    what = "stored as" if result.created else "already stored as"
-                    typer.echo(f"{path}: {what} run {result.run_id}")
+                for result in stored:
+                    results.append(
+                        {
+                            "file": str(path),
+                            "run_id": result.run_id,
+                            "created": result.created,
+                            "sha256": result.sha256,
+                            "build_index": result.build_index,
+                            "build_name": result.build_name,
+                        }
+                    )
+                    if not json:
+                        what = "stored as" if result.created else "already stored as"
+                        which = _which(result.build_index, result.build_name)
+                        typer.echo(f"{path}{which}: {what} run {result.run_id}")
             advance()
         url = store.url
     if json:
         print_json({"schema": JSON_SCHEMA, "database": url, "ingested": results, "errors": errors})
     if errors:
         raise typer.Exit(1)
+
+
+def _which(index: int | None, name: str | None) -> str:
+    """`` build 2 (api)`` for one build of a log that holds several; else nothing."""
+    if index is None:
+        return f" build {name}" if name else ""
+    return f" build {index}" + (f" ({name})" if name else "")
 
 
 class _progress:

@@ -108,6 +108,7 @@ def report_dict(build: Build, analysis: BuildAnalysis) -> dict[str, Any]:
         },
         "messages": list(build.messages),
         "notes": list(build.all_notes),
+        "approximate": build.approximate,
         "truncated": build.truncated,
         # Read from Docker's own build record (.dockerbuild) only; null / [] otherwise.
         "record": build.record.summary() if build.record is not None else None,
