@@ -110,6 +110,8 @@ def test_a_bake_record_holds_one_build_per_target_named_as_the_stream_names_them
             assert step.cached == seen.cached
             # a vertex both targets share is merged from both solves in the one stream
             assert step.duration == pytest.approx(seen.duration, rel=0.02, abs=0.005)
+    # the web record stores one vertex's "started" snapshot after its "completed" one
+    assert all(s.status.value == "done" for b in records for s in b.steps)
     only_in_stream = {s.digest for s in stream.steps} - {s.digest for b in records for s in b}
     assert [stream.step(d).name for d in only_in_stream] == [
         "[internal] load local bake definitions"
