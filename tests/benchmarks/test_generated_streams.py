@@ -3,6 +3,7 @@ whatever their layout or however they are cut into chunks."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +32,8 @@ def read_in_chunks(path: Path, size: int) -> Build:
     for offset in range(0, len(data), size):
         recorder.add_all(decoder.feed(data[offset : offset + size]))
     recorder.add_all(decoder.close())
-    return recorder.build(truncated=decoder.truncated)
+    # read_build stamps the format it detected; this reads rawjson without detection.
+    return replace(recorder.build(truncated=decoder.truncated), source_format="rawjson")
 
 
 def test_same_seed_same_bytes_and_another_seed_other_bytes(tmp_path: Path) -> None:

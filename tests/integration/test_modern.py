@@ -112,3 +112,47 @@ def test_a_failed_build_record_has_the_error_and_the_same_failure(
     )
     assert analyzed.returncode == 0, analyzed.stderr
     assert json.loads(analyzed.stdout)["record"]["error"] == record.record.error
+
+
+def kitprof_cli(kitprof: Kitprof, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "profiler", *args],
+        env=kitprof.env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_run_records_the_history_ref_and_ingest_from_history_stores_it_once(
+    kitprof: Kitprof, nonce: str, tmp_path: Path
+) -> None:
+    stream = tmp_path / "parallel.rawjson"
+    result = kitprof.run(
+        "--json", "--out", str(stream), "--no-store", "--",
+        "docker", "buildx", "build", "--build-arg", f"NONCE={nonce}",
+        "--tag", kitprof.tag("history"), ".",
+        cwd=BUILDS / "parallel",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr.decode()[-2000:]
+    refs = json.loads(result.stdout)["run"]["history_refs"]
+    assert isinstance(refs, list) and len(refs) == 1
+    first = kitprof_cli(kitprof, "ingest", "--json", "--from-history", refs[0])
+    assert first.returncode == 0, first.stderr
+    (stored,) = json.loads(first.stdout)["ingested"]
+    assert stored["created"] is True
+    again = kitprof_cli(kitprof, "ingest", "--json", "--from-history", refs[0])
+    (same,) = json.loads(again.stdout)["ingested"]
+    assert same == {**same, "created": False, "run_id": stored["run_id"]}
+    runs = json.loads(kitprof_cli(kitprof, "runs", "--json").stdout)["runs"]
+    assert [r["id"] for r in runs] == [stored["run_id"]]
+    assert runs[0]["labels"]["history_ref"] == refs[0]
+    # the stored record is the build kitprof ran: same wall time as its stream
+    saved = json.loads(kitprof_cli(kitprof, "analyze", "--json", str(stream)).stdout)
+    assert runs[0]["wall_seconds"] == pytest.approx(saved["wall_seconds"], rel=0.02)
+    missing = kitprof_cli(kitprof, "ingest", "--from-history", "nosuchrecord0")
+    assert missing.returncode == 1
+    assert missing.stderr.strip().splitlines() == [
+        "Error: no record of this builder matches 'nosuchrecord0'"
+    ]

@@ -286,3 +286,18 @@ def test_profile_build_python_api(
     assert profile.stream_path == tmp_path / "api.rawjson"
     assert profile.run.tool == "docker buildx build"
     assert profile.run.docker is not None and profile.run.docker.driver == "docker"
+
+
+@pytest.mark.parametrize("toolchain", ["legacy"], indirect=True)
+def test_ingest_from_history_on_an_old_buildx_says_what_to_update(kitprof: Kitprof) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "profiler", "ingest", "--from-history", "--all"],
+        env=kitprof.env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 1
+    (line,) = result.stderr.strip().splitlines()
+    assert "needs buildx 0.23 or newer" in line and "Traceback" not in line
