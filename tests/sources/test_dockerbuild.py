@@ -267,3 +267,20 @@ def test_analyze_json_of_a_record_has_host_usage_and_the_record_facts() -> None:
     plain_report = json.loads(stream.stdout)
     assert plain_report["record"] is None and plain_report["host_usage"] == []
     assert report["wall_seconds"] == pytest.approx(plain_report["wall_seconds"], rel=0.02)
+
+
+def test_exports_and_the_dashboard_take_the_dockerfile_from_the_record(tmp_path: Path) -> None:
+    record = SAMPLES / "secret-mount" / "modern" / "secret.dockerbuild"
+    out = tmp_path / "summary.md"
+    result = kitprof("export", str(record), "--format", "markdown", "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    assert '+RUN test ! -e /run/secrets/token && echo "no secret in the final image"' in (
+        out.read_text()
+    )
+    from dashboard.sources import RunFilters, load_files
+
+    source = load_files([record])
+    (run,) = [r.id for r in source.runs(RunFilters(), limit=10)]
+    dockerfile = source.dockerfile(run)
+    assert dockerfile is not None
+    assert dockerfile.text == (SAMPLES / "secret-mount" / "Dockerfile").read_text()
