@@ -33,6 +33,7 @@ PAIRS = [
     ("parallel-stages", "cold"),
     ("parallel-stages", "cached"),
     ("failing-test", "failed"),
+    ("secret-mount", "secret"),
 ]
 
 
