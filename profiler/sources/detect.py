@@ -6,9 +6,10 @@ BuildKit line, so detection never gives up after a fixed amount. Lines read ahea
 kept (:class:`~profiler.sources.opening.Replay`) for the format's reader.
 
 Formats read: ``rawjson`` (``--progress=rawjson``, indented or one object per line),
-``plain`` (``--progress=plain``, alone or inside a CI job log) and ``dockerbuild``
-(Docker's own build records: a tar, gzip'd or not, or a zip holding one, told by
-their magic bytes at the very start). Refused, each with
+``plain`` (``--progress=plain``, alone or inside a CI job log), ``zip`` (an archive
+of such logs, or the GitHub Actions artifact holding a build record) and
+``dockerbuild`` (Docker's own build records: a tar in OCI layout, gzip'd or not, told
+by its magic bytes). Refused, each with
 what to do instead: ``classic-builder`` (``Step 1/12 : FROM``), ``podman`` (podman or
 buildah, ``STEP 1/3: FROM``), ``tty-progress`` (the terminal view, ``=> [stage 1/3]``),
 and ``not-a-build-log`` (anything else).
@@ -22,12 +23,15 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from profiler.errors import StreamError
+from profiler.sources.archive import ZIP_MAGIC
 from profiler.sources.plain import is_progress_line
 
 
 class Format(StrEnum):
     RAWJSON = "rawjson"
     PLAIN = "plain"
+    ZIP = "zip"
+    """A zip archive of logs (GitHub Actions' log archive): each member is read."""
     DOCKERBUILD = "dockerbuild"
     CLASSIC_BUILDER = "classic-builder"
     PODMAN = "podman"
@@ -37,15 +41,15 @@ class Format(StrEnum):
 
     @property
     def readable(self) -> bool:
-        return self in (Format.RAWJSON, Format.PLAIN, Format.DOCKERBUILD)
+        return self in (Format.RAWJSON, Format.PLAIN, Format.ZIP, Format.DOCKERBUILD)
 
 
 READ_FORMATS = (
     "`--progress=rawjson` streams (`docker buildx build --progress=rawjson . 2> build.rawjson`)"
     " and `--progress=plain` logs (alone or inside a CI job log: GitHub Actions, GitLab, "
-    "Jenkins, Buildkite, compose), plain or gzip, and Docker's build records "
-    "(`.dockerbuild` from `docker buildx history export` or Docker Desktop, or the GitHub "
-    "Actions artifact `.zip` holding one)"
+    "Jenkins, Buildkite, compose), plain, gzip or in a zip archive, and Docker's build "
+    "records (`.dockerbuild` from `docker buildx history export` or Docker Desktop, or the "
+    "GitHub Actions artifact `.zip` holding one)"
 )
 
 REFUSALS = {
@@ -84,7 +88,8 @@ _CLASSIC = re.compile(
 )
 _PODMAN = re.compile(r"(?:^|\s|\] )STEP \d+(?:/\d+)?: [A-Z]+\b")
 _TTY = re.compile(r"\[\+\] Building \d|(?:^|\s)=> (?:\[|CACHED \[|ERROR \[|exporting\b)")
-ZIP_MAGIC = b"PK\x03\x04"
+_MAYBE_PROGRESS = re.compile(rb"#\d")
+_MAYBE_REFUSAL = re.compile(rb"Step \d|STEP \d|---> |=> |\[\+\] ")
 TAR_MAGIC = b"ustar"
 TAR_MAGIC_OFFSET = 257
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07")
@@ -116,7 +121,7 @@ class Detector:
     def feed(self, chunk: bytes) -> Detection | None:
         if self.found is not None:
             return self.found
-        if self._line == 0 and not self._pending and _is_archive(chunk):
+        if self._line == 0 and not self._pending and _is_tar(chunk):
             self._decide(Format.DOCKERBUILD, 0)
             return self.found
         data = self._pending + chunk if self._pending else chunk
@@ -146,6 +151,8 @@ class Detector:
         if not line.strip():
             return False
         self._any = True
+        if self._line == 1 and line.startswith(ZIP_MAGIC):
+            return self._decide(Format.ZIP, 1)
         if self._after_brace:
             self._after_brace = False
             if _INDENTED_KEY.match(line):
@@ -158,11 +165,14 @@ class Detector:
             if _ONE_LINE_STATUS.match(line):
                 return self._decide(Format.RAWJSON, self._line)
             return False
-        text = line.decode("utf-8", errors="replace")
-        if is_progress_line(text):
+        # Most lines of a CI log are neither: cheap byte tests first (a few MB of
+        # output before the build would otherwise cost seconds).
+        if _MAYBE_PROGRESS.search(line) and is_progress_line(
+            line.decode("utf-8", errors="replace")
+        ):
             return self._decide(Format.PLAIN, self._line)
-        if self._refusal is None:
-            refusal = _refusal(text)
+        if self._refusal is None and _MAYBE_REFUSAL.search(line):
+            refusal = _refusal(line.decode("utf-8", errors="replace"))
             if refusal is not None:
                 self._refusal = Detection(refusal, self._line)
         return False
@@ -172,9 +182,9 @@ class Detector:
         return True
 
 
-def _is_archive(head: bytes) -> bool:
-    """A zip, or a tar (the input is already gunzipped): the shapes of a build record."""
-    return head.startswith(ZIP_MAGIC) or head[TAR_MAGIC_OFFSET:].startswith(TAR_MAGIC)
+def _is_tar(head: bytes) -> bool:
+    """A tar (the input is already gunzipped): the shape of a build record."""
+    return head[TAR_MAGIC_OFFSET:].startswith(TAR_MAGIC)
 
 
 def _refusal(text: str) -> Format | None:

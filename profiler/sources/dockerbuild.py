@@ -1,7 +1,8 @@
 """Docker's own build records: ``.dockerbuild`` files, and the ``.zip`` that holds one.
 
 ``docker buildx history export``, Docker Desktop's Builds view and
-``docker/build-push-action`` (as a workflow artifact, zipped) write the same file: a
+``docker/build-push-action`` (as a workflow artifact, zipped: the zip is read as an
+archive of inputs by :mod:`~profiler.sources.archive`) write the same file: a
 gzip'd tar in OCI image layout. ``index.json`` lists one manifest per build, or a
 nested index of them (bake, ``--all``); each manifest's config is the history record
 (JSON) and its layers include the whole progress stream
@@ -18,7 +19,6 @@ from __future__ import annotations
 import binascii
 import io
 import tarfile
-import zipfile
 import zlib
 from collections.abc import Iterator
 from dataclasses import replace
@@ -31,7 +31,6 @@ from profiler.errors import StreamError
 from profiler.events import TextLine
 from profiler.merge import BuildRecorder
 from profiler.model import Build
-from profiler.sources.detect import ZIP_MAGIC
 from profiler.sources.opening import GZIP_MAGIC
 from profiler.sources.protowire import fields, signed
 from profiler.sources.provenance import build_record
@@ -49,13 +48,11 @@ class RecordError(StreamError):
 
 
 def read_records(data: bytes, label: str) -> list[Build]:
-    """Every build of a ``.dockerbuild`` file (raw or gzip'd tar) or of a zip holding some."""
-    if data.startswith(ZIP_MAGIC):
-        return [
-            build
-            for name, inner in _zip_members(data, label)
-            for build in read_records(inner, name)
-        ]
+    """Every build of a ``.dockerbuild`` file (a tar, gzip'd or not).
+
+    (A zip holding one, as GitHub Actions hands it out, is an archive of inputs:
+    :mod:`profiler.sources.archive` reads its members.)
+    """
     if data.startswith(GZIP_MAGIC):
         try:
             data = zlib.decompress(data, wbits=31)
@@ -68,21 +65,6 @@ def read_records(data: bytes, label: str) -> list[Build]:
     if not builds:
         raise RecordError(f"{label} is an OCI layout without any build record")
     return sorted(builds, key=lambda b: b.started_at or datetime.max.replace(tzinfo=UTC))
-
-
-def _zip_members(data: bytes, label: str) -> Iterator[tuple[str, bytes]]:
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-        names = [info.filename for info in archive.infolist() if not info.is_dir()]
-        found = [name for name in names if name.endswith(".dockerbuild")]
-        if not found:
-            raise RecordError(
-                f"{label} is a zip without a .dockerbuild file (it holds {len(names)} files)"
-            )
-        for name in found:
-            yield name, archive.read(name)
-    except (zipfile.BadZipFile, OSError) as error:
-        raise RecordError(f"{label} is not a valid zip file: {error}") from None
 
 
 def _tar_blobs(data: bytes, label: str) -> dict[str, bytes]:
