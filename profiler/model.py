@@ -16,6 +16,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from profiler.names import ParsedName, StepKind
+from profiler.record import BuildRecord
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -192,6 +193,8 @@ class Build:
     untrusted_times: tuple[str, ...] = ()
     """Why the times cannot be trusted (see :mod:`profiler.validate`); empty if they can.
     Such a build is shown, but never stored as a run comparable with others."""
+    record: BuildRecord | None = None
+    """Docker's own record of the build, when it was read from one (``.dockerbuild``)."""
     _by_digest: dict[str, Step] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

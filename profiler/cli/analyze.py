@@ -14,7 +14,7 @@ from rich.rule import Rule
 from profiler.analysis import BuildAnalysis, analyze
 from profiler.analysis.suggest import SuggestionReport, suggest
 from profiler.cli.app import BuildOption, MaxBytesOption, app, load_builds, stdout_console
-from profiler.dockerfile import read_dockerfile
+from profiler.dockerfile import read_dockerfile, recorded_dockerfile
 from profiler.model import Build
 from profiler.render.console import render_report
 from profiler.render.json_report import report_dict
@@ -67,7 +67,8 @@ def analyze_command(
     console = None if json else stdout_console()
     for index, one in numbered:
         analysis = analyze(one)
-        suggestions = suggest(one, parsed)
+        # A build record carries its Dockerfile: diffs without --dockerfile.
+        suggestions = suggest(one, parsed or recorded_dockerfile(one))
         if console is None:
             report = {
                 **full_report(one, analysis, suggestions),

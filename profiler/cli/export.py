@@ -104,7 +104,9 @@ def export_command(
     analysis = analyze(one)
     report = None
     if suggestions and chosen in (ExportFormat.HTML, ExportFormat.MARKDOWN):
-        report = suggestions_for(one, parsed)
+        from profiler.dockerfile import recorded_dockerfile
+
+        report = suggestions_for(one, parsed or recorded_dockerfile(one))
     data = export(one, chosen, analysis=analysis, suggestions=report, title=title)
     if output is None or str(output) == "-":
         sys.stdout.buffer.write(data)
