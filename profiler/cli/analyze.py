@@ -12,8 +12,8 @@ from rich.console import Console
 from rich.rule import Rule
 
 from profiler.analysis import BuildAnalysis, analyze
-from profiler.cli.app import BuildOption, app, load_builds, stdout_console
-from profiler.dockerfile import read_dockerfile
+from profiler.cli.app import BuildOption, MaxBytesOption, app, load_builds, stdout_console
+from profiler.dockerfile import read_dockerfile, recorded_dockerfile
 from profiler.model import Build
 from profiler.render.console import render_report
 from profiler.render.json_report import report_dict
@@ -26,6 +26,7 @@ DockerfileOption = Annotated[
     typer.Option(
         "--dockerfile",
         "-f",
+        readable=False,
         help="The build's Dockerfile: suggestions point at its lines, and a plain log's "
         "stages get their FROM dependencies.",
     ),
@@ -50,6 +51,7 @@ def analyze_command(
         bool,
         typer.Option("--json", help="Print one JSON object per build, one per line."),
     ] = False,
+    max_bytes: MaxBytesOption = None,
 ) -> None:
     """Analyse a BuildKit rawjson stream: timeline, critical path, cache, failure.
 
@@ -65,7 +67,8 @@ def analyze_command(
     console = None if json else stdout_console()
     for index, one in numbered:
         analysis = analyze(one)
-        suggestions = suggest(one, parsed)
+        # A build record carries its Dockerfile: diffs without --dockerfile.
+        suggestions = suggest(one, parsed or recorded_dockerfile(one))
         if console is None:
             report = {
                 **full_report(one, analysis, suggestions),

@@ -35,7 +35,7 @@ from profiler.cli.history import (
     run_dict,
     signed_seconds,
 )
-from profiler.render.console import seconds
+from profiler.render.console import clip, seconds
 
 if TYPE_CHECKING:
     from profiler.store import Store
@@ -235,7 +235,7 @@ def render_check(result: CheckResult, branch: str | None, console: Console) -> N
                 else " (new)"
             )
             console.print(
-                f"  {escape(verdict.stage)}: {seconds(verdict.value)} vs "
+                f"  {escape(clip(verdict.stage))}: {seconds(verdict.value)} vs "
                 f"{seconds(verdict.baseline_median)}, {signed_seconds(verdict.delta)}{change}",
                 highlight=False,
             )

@@ -54,7 +54,11 @@ def export_command(
     output: Annotated[
         Path | None,
         typer.Option(
-            "--output", "-o", metavar="OUT", help="Write here instead of standard output."
+            "--output",
+            "-o",
+            readable=False,
+            metavar="OUT",
+            help="Write here instead of standard output.",
         ),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite OUT if it exists.")] = False,
@@ -63,6 +67,7 @@ def export_command(
         typer.Option(
             "--dockerfile",
             "-f",
+            readable=False,
             help=(
                 "The build's Dockerfile: stage dependencies of a plain log, and "
                 "Dockerfile lines and diffs in the suggestions."
@@ -99,7 +104,9 @@ def export_command(
     analysis = analyze(one)
     report = None
     if suggestions and chosen in (ExportFormat.HTML, ExportFormat.MARKDOWN):
-        report = suggestions_for(one, parsed)
+        from profiler.dockerfile import recorded_dockerfile
+
+        report = suggestions_for(one, parsed or recorded_dockerfile(one))
     data = export(one, chosen, analysis=analysis, suggestions=report, title=title)
     if output is None or str(output) == "-":
         sys.stdout.buffer.write(data)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -12,7 +13,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from profiler.ci import detect_ci
-from profiler.cli.app import BuildOption, app, stderr_console
+from profiler.cli.app import BuildOption, MaxBytesOption, app, stderr_console
 from profiler.cli.history import (
     JSON_SCHEMA,
     DbOption,
@@ -28,12 +29,33 @@ from profiler.errors import KitprofError
 @app.command(name="ingest")
 def ingest_command(
     files: Annotated[
-        list[Path],
+        list[str] | None,
         typer.Argument(
-            metavar="FILE...",
-            help="rawjson streams or --progress=plain logs (plain or gzip).",
+            # Not Click's check (a usage error, exit 2): reading the file reports it (exit 1).
+            readable=False,
+            metavar="FILE...|REF...",
+            help="rawjson streams, --progress=plain logs, .dockerbuild records (plain or "
+            "gzip); with --from-history, build record refs.",
         ),
-    ],
+    ] = None,
+    from_history: Annotated[
+        bool,
+        typer.Option(
+            "--from-history",
+            help="Export the builder's own records (docker buildx history, buildx >= 0.23) "
+            "and store them: the REFs given, --all, or else the newest.",
+        ),
+    ] = False,
+    all_records: Annotated[
+        bool, typer.Option("--all", help="With --from-history: every record of the builder.")
+    ] = False,
+    builder: Annotated[
+        str | None, typer.Option("--builder", help="With --from-history: this buildx builder.")
+    ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option("--since", help="With --from-history: records of the last 7d, 12h, 30m…"),
+    ] = None,
     label: LabelOption = None,
     build: BuildOption = None,
     db: DbOption = None,
@@ -45,6 +67,7 @@ def ingest_command(
         bool, typer.Option("--no-ci", help="Do not read the CI system's environment.")
     ] = False,
     json: JsonOption = False,
+    max_bytes: MaxBytesOption = None,
 ) -> None:
     """Store build streams in the history, with their CI run, git branch and commit.
 
@@ -54,8 +77,15 @@ def ingest_command(
     same stream ingested twice is stored once. Each build of a log that holds several
     (compose services, two builds in one job) is its own run, labelled build=NAME (else
     its number); --build stores only the one named. A file that is not a usable stream
-    is reported and stores nothing; the exit code is then 1.
+    is reported and stores nothing; the exit code is then 1. With --from-history each
+    record is labelled history_ref=ID; a record already stored is not exported again.
     """
+    from profiler.cli.ingest_history import (
+        HISTORY_REF_LABEL,
+        chosen_records,
+        exported,
+        parse_since,
+    )
     from profiler.runfile import run_info_beside
     from profiler.store import installed_version, run_context
 
@@ -65,27 +95,56 @@ def ingest_command(
     results: list[dict[str, Any]] = []
     errors: list[dict[str, str]] = []
     console = stderr_console()
-    show_progress = len(files) > 1 and sys.stderr.isatty()
-    with open_store(db) as store, _progress(show_progress, len(files)) as advance:
-        for path in files:
+    names = files or []
+    if not names and not from_history:
+        raise typer.BadParameter("give FILE... to ingest, or --from-history", param_hint="FILE")
+    with open_store(db) as store, ExitStack() as stack:
+        # (shown as, file to read or None if already stored, extra labels, stored run)
+        items: list[tuple[str, Path | None, dict[str, str], int | None]]
+        if from_history:
+            try:
+                records = chosen_records(names, all_records, builder, parse_since(since))
+                exports = stack.enter_context(exported(store, records, builder))
+            except KitprofError as error:
+                typer.echo(f"Error: {error}", err=True)  # one line, however long
+                raise typer.Exit(1) from None
+            items = [
+                (f"history {e.record.ref} ({e.record.name})", e.path,
+                 {HISTORY_REF_LABEL: e.record.ref}, e.stored_run)
+                for e in exports
+            ]  # fmt: skip
+        else:
+            items = [(name, Path(name), {}, None) for name in names]
+        advance = stack.enter_context(_progress(len(items) > 1 and sys.stderr.isatty(), len(items)))
+        for shown, path, extra, already in items:
+            if path is None:
+                results.append({"file": shown, "run_id": already, "created": False})
+                if not json:
+                    typer.echo(f"{shown}: already stored as run {already}")
+                advance()
+                continue
             try:
                 run_info = run_info_beside(path)
-                context = run_context(run_info, ci=ci, labels=labels, kitprof_version=version)
+                context = run_context(
+                    run_info, ci=ci, labels={**labels, **extra}, kitprof_version=version
+                )
                 stored = store.ingest_builds(
                     path,
                     context=context,
-                    source_name=str(path),
+                    source_name=shown,
                     allow_truncated=allow_truncated,
                     build=build,
                 )
             except KitprofError as error:
-                errors.append({"file": str(path), "error": str(error)})
-                console.print(f"[bold red]Error:[/] {escape(str(error))}", highlight=False)
+                errors.append({"file": shown, "error": str(error)})
+                console.print(
+                    f"[bold red]Error:[/] {escape(str(error))}", highlight=False, soft_wrap=True
+                )
             else:
                 for result in stored:
                     results.append(
                         {
-                            "file": str(path),
+                            "file": shown,
                             "run_id": result.run_id,
                             "created": result.created,
                             "sha256": result.sha256,
@@ -96,7 +155,7 @@ def ingest_command(
                     if not json:
                         what = "stored as" if result.created else "already stored as"
                         which = _which(result.build_index, result.build_name)
-                        typer.echo(f"{path}{which}: {what} run {result.run_id}")
+                        typer.echo(f"{shown}{which}: {what} run {result.run_id}")
             advance()
         url = store.url
     if json:

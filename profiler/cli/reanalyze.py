@@ -48,7 +48,9 @@ def reanalyze_command(
         typer.echo(f"reanalysed {result.reanalyzed} run(s) in {url}")
     console = stderr_console()
     for run_id, error in result.failures:
-        console.print(f"[bold red]Error:[/] run {run_id}: {escape(error)}", highlight=False)
+        console.print(
+            f"[bold red]Error:[/] run {run_id}: {escape(error)}", highlight=False, soft_wrap=True
+        )
     if result.failures:
         raise typer.Exit(1)
 

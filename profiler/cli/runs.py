@@ -31,6 +31,7 @@ STATUS_STYLE = {
     "failed": "red",
     "cancelled": "yellow",
     "incomplete": "magenta",
+    "untrusted": "bold magenta",
 }
 
 
@@ -41,7 +42,9 @@ def runs_command(
     status: Annotated[
         str | None,
         typer.Option(
-            "--status", metavar="STATUS", help="success, failed, cancelled or incomplete."
+            "--status",
+            metavar="STATUS",
+            help="success, failed, cancelled, incomplete or untrusted.",
         ),
     ] = None,
     limit: Annotated[

@@ -10,7 +10,7 @@ import orjson
 import typer
 
 from profiler.cli.app import BuildOption, app, load, load_builds, stdout_console
-from profiler.dockerfile import read_dockerfile
+from profiler.dockerfile import read_dockerfile, recorded_dockerfile
 from profiler.render.suggestions import render_kinds, render_suggestions, report_dict
 from profiler.sources import select_build
 from profiler.suggest import SuggestOptions, suggest
@@ -37,6 +37,7 @@ def suggest_command(
         typer.Option(
             "--dockerfile",
             "-f",
+            readable=False,
             help="The build's Dockerfile: steps map to its lines and changes come as diffs.",
         ),
     ] = None,
@@ -52,6 +53,7 @@ def suggest_command(
         Path | None,
         typer.Option(
             "--context",
+            readable=False,
             help="The build context directory (default: the Dockerfile's directory).",
         ),
     ] = None,
@@ -95,6 +97,8 @@ def suggest_command(
         builds = load_builds(previous, parsed)
         earlier = builds[0] if len(builds) == 1 else select_build(builds, build, previous)
     options = SuggestOptions(cores=cores, max_parallelism=max_parallelism, context=context)
+    # A build record carries its Dockerfile: diffs without --dockerfile.
+    parsed = parsed or recorded_dockerfile(chosen)
     report = suggest(chosen, parsed, previous=earlier, options=options)
     if json:
         sys.stdout.buffer.write(

@@ -34,7 +34,7 @@ from profiler.cli.history import (
     signed_seconds,
     sparkline,
 )
-from profiler.render.console import seconds
+from profiler.render.console import clip, seconds
 
 METRIC_LABELS = {
     "wall_seconds": "wall",
@@ -197,7 +197,7 @@ def render_trend(trend: Trend, stage: str | None, console: Console) -> None:
             busy = metrics["busy_seconds"]
             cache = metrics["cache_hit_ratio"].summary
             table.add_row(
-                escape(label),
+                escape(clip(label)),
                 seconds(busy.summary.median),
                 seconds(busy.summary.last),
                 signed_seconds(busy.summary.change),

@@ -13,6 +13,10 @@ from profiler.model import Build, Step, StepStatus
 from profiler.names import StepKind
 
 SLOWEST_STEPS = 10
+NAME_LIMIT = 300
+"""Characters of a step name, error or log line the terminal shows: a 10 MB name
+(a generated RUN line) would otherwise be wrapped by Rich for minutes. The JSON
+report and the exports keep names whole."""
 STATUS_STYLE = {
     StepStatus.DONE: "green",
     StepStatus.CACHED: "cyan",
@@ -20,6 +24,18 @@ STATUS_STYLE = {
     StepStatus.CANCELLED: "yellow",
     StepStatus.UNFINISHED: "magenta",
 }
+
+
+def clip(text: str, limit: int = NAME_LIMIT) -> str:
+    """``text`` on one line (runs of blanks squeezed), cut with "…" beyond ``limit``.
+
+    Linear in ``limit``, not in the text: only a little more than ``limit`` characters
+    are looked at, whatever the text's length.
+    """
+    head = " ".join(text[: limit * 4 + 1].split())
+    if len(head) <= limit and len(text) <= limit * 4:
+        return head
+    return head[: limit - 1] + "…"
 
 
 def seconds(value: float | None) -> str:
@@ -39,6 +55,8 @@ def summary_line(build: Build, analysis: BuildAnalysis) -> str:
         status = "incomplete"
     elif analysis.failure and not analysis.failure.step and analysis.failure.cancelled:
         status = "cancelled"
+    if build.untrusted_times:
+        status = f"{status}, times not trusted"
     return (
         f"{status}: {seconds(analysis.wall_seconds)} wall, "
         f"{seconds(analysis.sequential_seconds)} sequential "
@@ -65,8 +83,8 @@ def _critical_path_table(build: Build, analysis: BuildAnalysis) -> Table:
         table.add_row(
             seconds(step.start),
             seconds(step.duration),
-            escape(step_stage_label(step)),
-            escape(step.parsed.text or step.name),
+            escape(clip(step_stage_label(step))),
+            escape(clip(step.parsed.text or step.name)),
             _status_text(step),
         )
     return table
@@ -83,8 +101,8 @@ def _slowest_table(build: Build, analysis: BuildAnalysis) -> Table:
     for step in slowest:
         table.add_row(
             seconds(step.duration),
-            escape(step_stage_label(step)),
-            escape(step.parsed.text or step.name),
+            escape(clip(step_stage_label(step))),
+            escape(clip(step.parsed.text or step.name)),
             "*" if step.digest in on_path else "",
         )
     return table
@@ -99,7 +117,7 @@ def _stages_table(build: Build, analysis: BuildAnalysis) -> Table:
         share = analysis.critical_path_by_stage.get(label, 0.0)
         total = analysis.critical_path_seconds
         table.add_row(
-            escape(label),
+            escape(clip(label)),
             seconds(stage.start),
             seconds(stage.end),
             seconds(stage.busy),
@@ -116,12 +134,12 @@ def _failure_panel(analysis: BuildAnalysis) -> Panel | None:
         return None
     lines: list[RenderableType] = []
     if failure.step is not None:
-        lines.append(Text.assemble(("failed: ", "bold red"), failure.step.name))
+        lines.append(Text.assemble(("failed: ", "bold red"), clip(failure.step.name)))
         if failure.error:
-            lines.append(Text(f"error: {failure.error}"))
+            lines.append(Text(f"error: {clip(failure.error)}"))
         if failure.log_tail:
             lines.append(Text("last log lines:", style="bold"))
-            lines.extend(Text(f"  {line}", style="dim") for line in failure.log_tail)
+            lines.extend(Text(f"  {clip(line)}", style="dim") for line in failure.log_tail)
     if failure.cancelled:
         lines.append(
             Text(
@@ -129,8 +147,10 @@ def _failure_panel(analysis: BuildAnalysis) -> Panel | None:
                 f"{seconds(failure.cancelled_seconds)} of work thrown away"
             )
         )
-        lines.extend(Text(f"  {step.name}", style="yellow") for step in failure.cancelled[:10])
-    lines.extend(Text(message, style="red") for message in failure.messages)
+        lines.extend(
+            Text(f"  {clip(step.name)}", style="yellow") for step in failure.cancelled[:10]
+        )
+    lines.extend(Text(clip(message), style="red") for message in failure.messages)
     return Panel(Group(*lines), title="Failure", title_align="left", border_style="red")
 
 
@@ -152,4 +172,4 @@ def render_report(build: Build, analysis: BuildAnalysis, console: Console) -> No
     if panel is not None:
         console.print(panel)
     for note in build.all_notes:
-        console.print(Text(f"note: {note}", style="dim"))
+        console.print(Text(f"note: {clip(note)}", style="dim"))

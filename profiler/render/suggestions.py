@@ -35,9 +35,12 @@ from rich.panel import Panel
 from rich.syntax import Syntax
 from rich.text import Text
 
-from profiler.render.console import seconds
+from profiler.render.console import clip, seconds
 from profiler.suggest import FINDERS, SCHEMA_VERSION, Suggestion, SuggestionReport
 from profiler.suggest.simulate import Calibration
+
+DETAIL_LIMIT = 2000
+"""A suggestion's explanation names steps; a 10 MB name is cut like everywhere else."""
 
 
 def _round(value: float) -> float:
@@ -108,7 +111,7 @@ def _panel(number: int, suggestion: Suggestion, diffs: bool) -> Panel:
         f"~{seconds(suggestion.estimated_wall_seconds)}, {suggestion.scenario}",
     )
     parts.append(saving)
-    parts.append(Text(suggestion.detail))
+    parts.append(Text(clip(suggestion.detail, DETAIL_LIMIT)))
     if suggestion.dockerfile_lines:
         lines = ", ".join(str(n) for n in suggestion.dockerfile_lines)
         parts.append(Text(f"Dockerfile lines: {lines}", style="cyan"))
@@ -118,7 +121,7 @@ def _panel(number: int, suggestion: Suggestion, diffs: bool) -> Panel:
         parts.append(Syntax(suggestion.diff.rstrip("\n"), "diff", theme="ansi_dark"))
     return Panel(
         Group(*parts),
-        title=escape(f"{number}. [{suggestion.kind}] {suggestion.title}"),
+        title=escape(clip(f"{number}. [{suggestion.kind}] {suggestion.title}")),
         title_align="left",
         border_style="green" if number == 1 else "blue",
     )
