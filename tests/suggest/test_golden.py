@@ -1,10 +1,11 @@
 """Golden test: every sample build's suggestions, exactly as they were when recorded.
 
 It guards refactoring of the suggestion engine: the same suggestions, savings, lines
-and diffs on every recorded sample (rawjson and plain logs, with and without their
-Dockerfile, against a previous run, with contended cores). ``golden.json`` beside this
-module was written by this module from the code as it was; when a change of behaviour
-is intended, regenerate it and review the diff of the JSON file:
+and diffs on every recorded sample (rawjson, plain logs, Docker's build records; with
+and without their Dockerfile, against a previous run, with contended cores).
+``golden.json`` beside this module was written by this module from the code as it
+was; when a change of behaviour is intended, regenerate it and review the diff of the
+JSON file:
 
     python -m tests.suggest.test_golden --regenerate
 """
@@ -98,9 +99,10 @@ class Case:
 
 
 def _dockerfile_of(stream: Path) -> Path | None:
-    beside = stream.parent / "Dockerfile"
-    if beside.is_file():
-        return beside
+    # Beside the stream, or in its sample's folder (modern/ recordings sit below it).
+    for folder in (stream.parent, stream.parent.parent):
+        if (folder / "Dockerfile").is_file() and folder != SAMPLES:
+            return folder / "Dockerfile"
     relative = stream.relative_to(SAMPLES).as_posix()
     for prefix, folder in _ELSEWHERE.items():
         if relative.startswith(prefix):
@@ -111,8 +113,8 @@ def _dockerfile_of(stream: Path) -> Path | None:
 def cases() -> list[Case]:
     streams = sorted(
         p
-        for p in SAMPLES.glob("*/*")
-        if p.name.endswith((".rawjson", ".rawjson.gz", ".plain", ".log"))
+        for p in SAMPLES.glob("**/*")
+        if p.name.endswith((".rawjson", ".rawjson.gz", ".plain", ".log", ".dockerbuild", ".zip"))
     )
     found: list[Case] = []
     for stream in streams:
