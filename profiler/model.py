@@ -270,7 +270,10 @@ _STAGE_COLUMNS = [
 
 
 def union_length(intervals: Iterable[tuple[float, float]]) -> float:
-    """Total length covered by possibly overlapping ``(start, end)`` intervals."""
+    """Total length covered by possibly overlapping ``(start, end)`` intervals.
+
+    An interval that ends before it starts covers nothing (never a negative length:
+    clocks that disagree must not make a busy time shrink below zero)."""
     total = 0.0
     current_start: float | None = None
     current_end = 0.0
@@ -278,7 +281,7 @@ def union_length(intervals: Iterable[tuple[float, float]]) -> float:
         if current_start is None or start > current_end:
             if current_start is not None:
                 total += current_end - current_start
-            current_start, current_end = start, end
+            current_start, current_end = start, max(start, end)
         elif end > current_end:
             current_end = end
     if current_start is not None:
