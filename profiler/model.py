@@ -287,7 +287,10 @@ def merged_intervals(intervals: Iterable[tuple[float, float]]) -> list[tuple[flo
 
 
 def union_length(intervals: Iterable[tuple[float, float]]) -> float:
-    """Total length covered by possibly overlapping ``(start, end)`` intervals."""
+    """Total length covered by possibly overlapping ``(start, end)`` intervals.
+
+    An interval that ends before it starts covers nothing (never a negative length:
+    clocks that disagree must not make a busy time shrink below zero)."""
     return sum((end - start for start, end in merged_intervals(intervals)), 0.0)
 
 
