@@ -22,7 +22,7 @@ from dashboard.layout.common import (
     stat,
 )
 from dashboard.urls import compare_href, runs_href
-from profiler.analysis import BuildAnalysis, stage_label, step_stage_label
+from profiler.analysis import BuildAnalysis, path_start, stage_label, step_stage_label
 from profiler.analysis.suggest import Suggestion, SuggestionReport
 from profiler.figures import concurrency_figure, gantt_figure, stage_figure, time_budget_figure
 from profiler.figures_history import CAPPED_HEIGHT, MAX_ROWS_FULL_HEIGHT, timeline_height
@@ -349,7 +349,7 @@ def _critical_path_table(build: Build, analysis: BuildAnalysis) -> list[Child]:
                 className="hint",
             )
         )
-    rows = [_step_row(step) for step in shown]
+    rows = [{**_step_row(step), "start": _round(path_start(step))} for step in shown]
     parts.append(record_table(STEP_COLUMNS, rows, id=ids.CRITICAL_PATH_TABLE))
     return parts
 

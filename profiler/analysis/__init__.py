@@ -13,6 +13,7 @@ from profiler.analysis.critical_path import (
     dependency_graph,
     longest_path,
     observed_critical_path,
+    path_start,
 )
 from profiler.analysis.failure import FailureSummary, failure_summary
 from profiler.analysis.timeline import (
@@ -85,6 +86,7 @@ __all__ = [
     "CacheSummary",
     "FailureSummary",
     "analyze",
+    "path_start",
     "stage_label",
     "step_stage_label",
 ]
