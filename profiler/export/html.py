@@ -19,7 +19,8 @@ from profiler.analysis import BuildAnalysis, analyze, stage_label, step_stage_la
 from profiler.figures import concurrency_figure, gantt_figure, stage_figure, time_budget_figure
 from profiler.model import Build
 from profiler.plain import is_approximate
-from profiler.render.console import seconds, summary_line
+from profiler.render.console import summary_line
+from profiler.render.format import seconds
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go

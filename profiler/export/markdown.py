@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING
 from profiler.analysis import BuildAnalysis, analyze, stage_label, step_stage_label
 from profiler.model import Build, StepStatus
 from profiler.plain import is_approximate
-from profiler.render.console import seconds, summary_line
+from profiler.render.console import summary_line
+from profiler.render.format import seconds
 
 if TYPE_CHECKING:
     from profiler.analysis.suggest import SuggestionReport

@@ -37,7 +37,7 @@ from rich.text import Text
 
 from profiler.analysis.simulate import Calibration
 from profiler.analysis.suggest import SCHEMA_VERSION, Suggestion, SuggestionReport
-from profiler.render.console import seconds
+from profiler.render.format import seconds
 
 
 def _round(value: float) -> float:
