@@ -54,7 +54,7 @@ if str(HERE.parent) not in sys.path:
 
 from benchmarks.generate_stream import generate  # noqa: E402
 from profiler.analysis import analyze  # noqa: E402
-from profiler.reader import read_build  # noqa: E402
+from profiler.sources import read_build  # noqa: E402
 
 LAYOUTS = ("indented", "one-line")
 MIB = 1024 * 1024

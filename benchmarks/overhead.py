@@ -54,7 +54,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from profiler.reader import read_build  # noqa: E402
+from profiler.sources import read_build  # noqa: E402
 
 COLD_DOCKERFILE = """\
 # A realistic small build: base -> deps, compile, assets in parallel -> test -> final.

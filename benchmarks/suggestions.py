@@ -61,7 +61,7 @@ from profiler.analysis.simulate import (  # noqa: E402
 from profiler.analysis.suggest import Suggestion, suggest  # noqa: E402
 from profiler.dockerfile import read_dockerfile  # noqa: E402
 from profiler.model import Build, StepStatus, closed_intervals, union_length  # noqa: E402
-from profiler.reader import read_build  # noqa: E402
+from profiler.sources import read_build  # noqa: E402
 
 BUILDS = ROOT / "tests" / "integration" / "builds"
 BUILD_TIMEOUT = 120

@@ -19,7 +19,6 @@ from profiler.analysis import BuildAnalysis, step_stage_label
 from profiler.analysis.compare import Comparison, compare_builds
 from profiler.analysis.trends import RunMetrics, Trend, trends
 from profiler.model import Build, Step
-from profiler.plain import is_approximate
 
 PAGE_SIZE = 50
 SPARK_RUNS = 20
@@ -128,7 +127,7 @@ def build_view(catalog: Catalog, ref: RunRef) -> BuildView:
         run=run,
         build=build,
         analysis=analysis,
-        approximate=is_approximate(build),
+        approximate=build.approximate,
         has_dockerfile=catalog.dockerfile(run.ref) is not None,
     )
 

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from profiler.merge import BuildRecorder
     from profiler.model import Build, Stage, Step, StepStatus
     from profiler.names import StepKind
-    from profiler.reader import read_build
+    from profiler.sources import read_build, read_builds
 
 _HOMES = {
     "Build": "profiler.model",
@@ -39,7 +39,8 @@ _HOMES = {
     "StreamError": "profiler.errors",
     "analyze": "profiler.analysis",
     "profile_build": "profiler.capture",
-    "read_build": "profiler.reader",
+    "read_build": "profiler.sources",
+    "read_builds": "profiler.sources",
     "run_build": "profiler.capture",
 }
 
@@ -73,5 +74,6 @@ __all__ = [
     "analyze",
     "profile_build",
     "read_build",
+    "read_builds",
     "run_build",
 ]

@@ -174,6 +174,15 @@ class Build:
     """Lines of the stream that were not JSON, e.g. ``ERROR: failed to solve: …``."""
     notes: tuple[str, ...] = ()
     """What the reader had to skip or repair, for the user to know."""
+    approximations: tuple[str, ...] = ()
+    """Why the times are reconstructed rather than read (a plain log has no start
+    times, no inputs): empty when the build was read exactly."""
+    name: str | None = None
+    """What the input calls this build, when it says: a compose service, a bake
+    target, the image tag of its ``docker build -t``. ``None`` if it does not."""
+    source_format: str | None = None
+    """The input format it was read from (``rawjson``, ``plain``; see
+    :class:`profiler.sources.Format`); ``None`` for a Build made in code."""
     truncated: bool = False
     """The stream ended inside an event: the build or its capture was killed."""
     stream_end: float = 0.0
@@ -182,6 +191,16 @@ class Build:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_digest", {step.digest: step for step in self.steps})
+
+    @property
+    def approximate(self) -> bool:
+        """True if the build was reconstructed (plain logs) rather than read exactly."""
+        return bool(self.approximations)
+
+    @property
+    def all_notes(self) -> tuple[str, ...]:
+        """What reports show: each approximation (``approximate: …``), then the notes."""
+        return (*(f"approximate: {reason}" for reason in self.approximations), *self.notes)
 
     def __iter__(self) -> Iterator[Step]:
         return iter(self.steps)
@@ -214,43 +233,6 @@ class Build:
         stages = [_rollup(target, name, members) for (target, name), members in groups.items()]
         return tuple(sorted(stages, key=lambda s: (s.start is None, s.start or 0.0)))
 
-    def steps_frame(self) -> pd.DataFrame:
-        """One row per vertex: the shape the dashboard, notebooks and exports use.
-
-        Includes ``on_critical_path`` from the analysis, so a frame alone can draw the
-        Gantt with the critical path highlighted.
-        """
-        import pandas as pd
-
-        from profiler.analysis import analyze
-
-        on_path = set(analyze(self).critical_path)
-        rows = [
-            {
-                "digest": s.digest,
-                "name": s.name,
-                "kind": s.kind.value,
-                "target": s.target,
-                "platform": s.parsed.platform,
-                "stage": s.stage_key,
-                "index": s.parsed.index,
-                "count": s.parsed.count,
-                "instruction": s.parsed.instruction,
-                "text": s.parsed.text,
-                "start": s.start,
-                "end": s.end,
-                "duration": s.duration,
-                "cached": s.cached,
-                "status": s.status.value,
-                "error": s.error,
-                "on_critical_path": s.digest in on_path,
-                "log_chunks": len(s.logs),
-                "inputs": list(s.inputs),
-            }
-            for s in self.steps
-        ]
-        return pd.DataFrame(rows, columns=_STEP_COLUMNS)
-
     def stages_frame(self) -> pd.DataFrame:
         """One row per stage rollup (per bake target where there is one)."""
         import pandas as pd
@@ -273,11 +255,6 @@ class Build:
         return pd.DataFrame(rows, columns=_STAGE_COLUMNS)
 
 
-_STEP_COLUMNS = [
-    "digest", "name", "kind", "target", "platform", "stage", "index", "count",
-    "instruction", "text", "start", "end", "duration", "cached", "status", "error",
-    "on_critical_path", "log_chunks", "inputs",
-]  # fmt: skip
 _STAGE_COLUMNS = [
     "target", "stage", "start", "end", "span", "busy", "sequential", "steps", "cached",
     "failed",

@@ -84,7 +84,7 @@ def test_terminal_report_names_the_critical_path(stream_file: Path) -> None:
     ("stdin", "message"),
     [
         (b"", "empty input"),
-        (b"\x00\x01\x02\xff garbage \x00\n\xfe", "no BuildKit rawjson events"),
+        (b"\x00\x01\x02\xff garbage \x00\n\xfe", "not a BuildKit build log"),
         (b'{"hello": "world"}\n', "no BuildKit SolveStatus"),
         (b'{\n  "vertexes": [\n    {\n      "digest": "sha', "ends inside its first event"),
     ],

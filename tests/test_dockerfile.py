@@ -23,7 +23,7 @@ from profiler.dockerfile import (
 )
 from profiler.errors import InputError
 from profiler.names import StepKind
-from profiler.reader import read_build
+from profiler.sources import read_build
 
 SAMPLES = Path(__file__).parent.parent / "sample_builds"
 SUGGEST_BUILDS = Path(__file__).parent / "integration" / "builds"

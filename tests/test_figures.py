@@ -13,7 +13,7 @@ from profiler.figures import (
     time_budget_figure,
 )
 from profiler.model import Build
-from profiler.reader import read_build
+from profiler.sources import read_build
 from tests.streams import Stream, parallel_build
 
 SAMPLES = Path(__file__).resolve().parent.parent / "sample_builds"

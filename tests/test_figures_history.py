@@ -21,7 +21,7 @@ from profiler.figures_history import (
     trend_figure,
 )
 from profiler.model import Build
-from profiler.reader import read_build
+from profiler.sources import read_build
 from tests.store.builds import app_build
 from tests.streams import Stream
 

@@ -8,7 +8,7 @@ import pytest
 
 from profiler.errors import StreamError
 from profiler.model import Build, StepStatus
-from profiler.reader import read_build
+from profiler.sources import read_build
 from tests.streams import T0, Stream, parallel_build
 
 

@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 
 from profiler.analysis import analyze
 from profiler.errors import KitprofError
-from profiler.reader import read_build
 from profiler.render.json_report import report_dict
+from profiler.sources import read_build
 from tests.streams import parallel_build
 
 json_values = st.recursive(

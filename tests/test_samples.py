@@ -19,9 +19,9 @@ import pytest
 from profiler.analysis import BuildAnalysis, analyze
 from profiler.model import Build, Step, StepStatus
 from profiler.names import StepKind
-from profiler.reader import read_build
 from profiler.render.console import render_report
 from profiler.render.json_report import report_dict
+from profiler.sources import read_build
 
 SAMPLES = Path(__file__).resolve().parent.parent / "sample_builds"
 

@@ -450,8 +450,8 @@ def diff_block(diff: str) -> html.Pre:
 
 
 def _notes(build: Build, source: str | None) -> list[html.Div]:
-    if not build.notes and not build.messages:
+    if not build.all_notes and not build.messages:
         return []
-    items = [html.Li(note) for note in build.notes]
+    items = [html.Li(note) for note in build.all_notes]
     items.extend(html.Li(message, className="mono") for message in build.messages[:50])
     return [card(html.Ul(items, className="compact"), title="Notes and messages")]

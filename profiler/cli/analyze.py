@@ -13,7 +13,6 @@ from profiler.analysis import analyze
 from profiler.analysis.suggest import suggest
 from profiler.cli.app import app, load, stdout_console
 from profiler.dockerfile import read_dockerfile
-from profiler.plain import is_approximate, read_plain
 from profiler.render.analyze import full_report, print_report
 
 DockerfileOption = Annotated[
@@ -44,10 +43,7 @@ def analyze_command(
     Record one with `docker buildx build --progress=rawjson . 2> build.rawjson`.
     """
     parsed = read_dockerfile(dockerfile) if dockerfile else None
-    build = load(file)
-    if parsed is not None and is_approximate(build) and file != "-":
-        # A plain log: the Dockerfile tells which stage each stage is built FROM.
-        build = read_plain(file, dockerfile=parsed)
+    build = load(file, parsed)
     analysis = analyze(build)
     suggestions = suggest(build, parsed)
     if json:

@@ -25,6 +25,7 @@ from profiler.errors import KitprofError
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from profiler.dockerfile import Dockerfile
     from profiler.model import Build
 
 COMMANDS: dict[str, str] = {
@@ -129,19 +130,24 @@ def stderr_console() -> Console:
     return Console(stderr=True)
 
 
-def load(source: str) -> Build:
-    """Read a stream, with a progress bar on stderr for large files on a terminal."""
-    from profiler.reader import read_build
+def load(source: str, dockerfile: Dockerfile | None = None) -> Build:
+    """Read a stream, with a progress bar on stderr for large files on a terminal.
+
+    ``dockerfile`` gives a plain log's stages their ``FROM`` dependencies.
+    """
+    from profiler.sources import read_build
 
     size = 0 if source == "-" else _size(source)
     if size < PROGRESS_BAR_MIN_BYTES or not sys.stderr.isatty():
-        return read_build(source)
+        return read_build(source, dockerfile=dockerfile)
     from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
 
     columns = (BarColumn(), DownloadColumn(), TransferSpeedColumn())
     with Progress(*columns, console=stderr_console(), transient=True) as progress:
         task = progress.add_task("reading", total=size)
-        return read_build(source, on_progress=lambda n: progress.advance(task, n))
+        return read_build(
+            source, dockerfile=dockerfile, on_progress=lambda n: progress.advance(task, n)
+        )
 
 
 def _size(source: str) -> int:

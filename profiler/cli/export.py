@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -15,8 +14,7 @@ from profiler.cli.history import BranchOption, DbOption, open_store
 from profiler.errors import InputError
 from profiler.export import FORMATS, ExportFormat, export, format_for_path, suggestions_for
 from profiler.model import Build
-from profiler.plain import is_approximate, read_plain, read_plain_chunks
-from profiler.reader import read_build
+from profiler.sources import read_build
 
 if TYPE_CHECKING:
     from profiler.dockerfile import Dockerfile
@@ -135,24 +133,12 @@ def _dockerfile(path: Path | None) -> Dockerfile | None:
 
 
 def _load(source: str, dockerfile: Dockerfile | None, db: str | None, branch: str | None) -> Build:
-    """A file (re-read with the Dockerfile if it is a plain log) or a stored run."""
-    if source == "-":
-        raw = sys.stdin.buffer.read()
-        build = read_build(io.BytesIO(raw))
-        if dockerfile is not None and is_approximate(build):
-            build = read_plain_chunks([raw], dockerfile=dockerfile)
-        return build
-    if Path(source).is_file():
-        build = load(source)
-        if dockerfile is not None and is_approximate(build):
-            build = read_plain(source, dockerfile=dockerfile)
-        return build
+    """A file (``-``: standard input) or a stored run, read once."""
+    if source == "-" or Path(source).is_file():
+        return load(source, dockerfile)
     with open_store(db) as store:
         record = store.resolve(source, branch=branch)
         if dockerfile is None:
             return store.build(record.id)
         raw = store.stream(record.id)
-    build = read_build(io.BytesIO(raw))
-    if is_approximate(build):
-        build = read_plain_chunks([raw], dockerfile=dockerfile)
-    return build
+    return read_build(raw, dockerfile=dockerfile)

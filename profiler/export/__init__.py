@@ -101,13 +101,13 @@ def _markdown(data: ExportInput) -> bytes:
 def _csv(data: ExportInput) -> bytes:
     from profiler.export.tabular import steps_csv
 
-    return steps_csv(data.build).encode()
+    return steps_csv(data.build, data.analysis).encode()
 
 
 def _parquet(data: ExportInput) -> bytes:
     from profiler.export.tabular import steps_parquet
 
-    return steps_parquet(data.build)
+    return steps_parquet(data.build, data.analysis)
 
 
 FORMATS: dict[ExportFormat, FormatSpec] = {

@@ -126,7 +126,7 @@ def chrome_trace(build: Build, analysis: BuildAnalysis | None = None) -> dict[st
             "lower_bound_seconds": round(analysis.lower_bound_seconds, 6),
             "steps": len(build),
             "steps_without_time": len(build) - len(timed),
-            "notes": list(build.notes),
+            "notes": list(build.all_notes),
         },
     }
 

@@ -18,7 +18,6 @@ import plotly.io as pio
 from profiler.analysis import BuildAnalysis, analyze, stage_label, step_stage_label
 from profiler.figures import concurrency_figure, gantt_figure, stage_figure, time_budget_figure
 from profiler.model import Build
-from profiler.plain import is_approximate
 from profiler.render.console import summary_line
 from profiler.render.format import seconds
 
@@ -214,7 +213,7 @@ def html_report(
     analysis = analysis or analyze(build)
     title = title or "kitprof build report"
     banners = []
-    if is_approximate(build):
+    if build.approximate:
         banners.append(
             '<div class="banner approximate"><b>Approximate:</b> reconstructed from '
             "<code>--progress=plain</code> output; start times and dependencies are "
@@ -236,9 +235,9 @@ def html_report(
     ]
     notes = (
         '<h2>Notes</h2><ul class="notes">'
-        + "".join(f"<li>{_e(note)}</li>" for note in build.notes)
+        + "".join(f"<li>{_e(note)}</li>" for note in build.all_notes)
         + "</ul>"
-        if build.notes
+        if build.all_notes
         else ""
     )
     generated = datetime.now(UTC).isoformat(timespec="seconds")

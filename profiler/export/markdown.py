@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING
 
 from profiler.analysis import BuildAnalysis, analyze, stage_label, step_stage_label
 from profiler.model import Build, StepStatus
-from profiler.plain import is_approximate
 from profiler.render.console import summary_line
 from profiler.render.format import seconds
 
@@ -93,7 +92,7 @@ def markdown_summary(
     out: list[str] = [f"## {md(title or 'kitprof build report', None)}", ""]
     out.append(f"**{md(summary_line(build, analysis), None)}**")
     out.append("")
-    if is_approximate(build):
+    if build.approximate:
         out.append(
             "> [!NOTE]\n> Approximate: reconstructed from `--progress=plain` output; "
             "start times and dependencies are inferred."
@@ -142,9 +141,9 @@ def markdown_summary(
     out += ["", "### Suggestions", ""]
     out += _suggestions(suggestions)
     out += ["", "### Stages", "", mermaid_gantt(build, analysis), ""]
-    if build.notes:
+    if build.all_notes:
         out += ["<details><summary>Notes</summary>", ""]
-        out += [f"- {md(note, None)}" for note in build.notes]
+        out += [f"- {md(note, None)}" for note in build.all_notes]
         out += ["", "</details>", ""]
     return "\n".join(out)
 

@@ -1,4 +1,4 @@
-"""The steps frame (:meth:`~profiler.model.Build.steps_frame`) as CSV or Parquet.
+"""The steps frame (:func:`~profiler.analysis.frames.steps_frame`) as CSV or Parquet.
 
 One row per vertex, the columns documented on ``steps_frame``; times are seconds
 from the build's start. In CSV the ``inputs`` list is written as space-separated
@@ -13,30 +13,31 @@ from __future__ import annotations
 import io
 from typing import TYPE_CHECKING
 
+from profiler.analysis import BuildAnalysis
+from profiler.analysis.frames import steps_frame
 from profiler.model import Build
-from profiler.plain import is_approximate
 
 if TYPE_CHECKING:
     import pandas as pd
 
 
-def steps_table(build: Build) -> pd.DataFrame:
-    frame = build.steps_frame()
+def steps_table(build: Build, analysis: BuildAnalysis | None = None) -> pd.DataFrame:
+    frame = steps_frame(build, analysis)
     # Step positions are whole numbers, missing for internal vertices: not floats.
     for column in ("index", "count"):
         frame[column] = frame[column].astype("Int64")
     frame["build_started_at"] = build.started_at.isoformat() if build.started_at else None
-    frame["approximate"] = is_approximate(build)
+    frame["approximate"] = build.approximate
     return frame
 
 
-def steps_csv(build: Build) -> str:
-    frame = steps_table(build)
+def steps_csv(build: Build, analysis: BuildAnalysis | None = None) -> str:
+    frame = steps_table(build, analysis)
     frame["inputs"] = [" ".join(inputs) for inputs in frame["inputs"]]
     return str(frame.to_csv(index=False, lineterminator="\n"))
 
 
-def steps_parquet(build: Build) -> bytes:
+def steps_parquet(build: Build, analysis: BuildAnalysis | None = None) -> bytes:
     buffer = io.BytesIO()
-    steps_table(build).to_parquet(buffer, index=False)
+    steps_table(build, analysis).to_parquet(buffer, index=False)
     return buffer.getvalue()

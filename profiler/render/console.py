@@ -143,5 +143,5 @@ def render_report(build: Build, analysis: BuildAnalysis, console: Console) -> No
     panel = _failure_panel(analysis)
     if panel is not None:
         console.print(panel)
-    for note in build.notes:
+    for note in build.all_notes:
         console.print(Text(f"note: {note}", style="dim"))

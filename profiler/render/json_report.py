@@ -107,6 +107,6 @@ def report_dict(build: Build, analysis: BuildAnalysis) -> dict[str, Any]:
             "messages": list(failure.messages),
         },
         "messages": list(build.messages),
-        "notes": list(build.notes),
+        "notes": list(build.all_notes),
         "truncated": build.truncated,
     }

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import io
 import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -142,9 +141,9 @@ def derive(build: Build, analysis: BuildAnalysis | None = None) -> Derived:
 
 def parse_stream(raw: bytes) -> Build:
     """The Build of an uncompressed stream (what the store keeps)."""
-    from profiler.reader import read_build
+    from profiler.sources import read_build
 
-    return read_build(io.BytesIO(raw))
+    return read_build(raw)
 
 
 def compress(raw: bytes) -> bytes:

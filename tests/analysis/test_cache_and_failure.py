@@ -7,7 +7,7 @@ import pytest
 from profiler.analysis.cache import cache_summary
 from profiler.analysis.failure import failure_summary
 from profiler.model import Build
-from profiler.reader import read_build
+from profiler.sources import read_build
 from tests.streams import Stream
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from profiler.analysis.compare import compare_builds, step_key, step_keys
 from profiler.model import Build
-from profiler.reader import read_build
+from profiler.sources import read_build
 from tests.store.builds import app_build
 from tests.streams import Stream
 

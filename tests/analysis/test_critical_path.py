@@ -7,7 +7,7 @@ import pytest
 from profiler.analysis import analyze
 from profiler.analysis.critical_path import dependency_graph, longest_path, observed_critical_path
 from profiler.model import Build
-from profiler.reader import read_build
+from profiler.sources import read_build
 from tests.streams import Stream, parallel_build
 
 

@@ -19,7 +19,7 @@ from profiler.analysis.simulate import (
     simulator_for,
 )
 from profiler.model import Build
-from profiler.reader import read_build
+from profiler.sources import read_build
 from tests.streams import Stream, parallel_build
 
 ROOT = Path(__file__).parent.parent.parent

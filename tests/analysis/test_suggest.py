@@ -21,8 +21,8 @@ from profiler.analysis.suggest import Suggestion, SuggestOptions, suggest
 from profiler.dockerfile import Dockerfile, parse_dockerfile, read_dockerfile
 from profiler.model import Build
 from profiler.names import StepKind
-from profiler.reader import read_build
 from profiler.render.suggestions import suggestion_dict
+from profiler.sources import read_build
 from tests.streams import Stream
 
 ROOT = Path(__file__).parent.parent.parent

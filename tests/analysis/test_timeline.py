@@ -12,7 +12,7 @@ from profiler.analysis.timeline import (
     wall_seconds,
 )
 from profiler.model import Build
-from profiler.reader import read_build
+from profiler.sources import read_build
 from tests.streams import Stream, parallel_build
 
 

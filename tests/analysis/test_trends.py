@@ -18,7 +18,7 @@ from profiler.analysis.trends import (
     summarize,
     trends,
 )
-from profiler.reader import read_build
+from profiler.sources import read_build
 from tests.store.builds import app_build
 
 T0 = datetime(2026, 3, 1, tzinfo=UTC)

@@ -15,7 +15,7 @@ from profiler.events import StreamDecoder
 from profiler.merge import BuildRecorder
 from profiler.model import Build, StepStatus
 from profiler.names import StepKind
-from profiler.reader import read_build
+from profiler.sources import read_build
 
 
 def small(tmp_path: Path, name: str = "s.rawjson", **options: Any) -> Path:

@@ -9,7 +9,7 @@ import pytest
 from dashboard import data
 from dashboard.sources import Catalog, RunFilters, load_files
 from profiler.analysis import analyze
-from profiler.reader import read_build
+from profiler.sources import read_build
 from tests.dashboard.conftest import HISTORY_RUNS, SAMPLE_FILES, SAMPLES
 from tests.streams import Stream
 

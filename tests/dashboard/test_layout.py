@@ -28,7 +28,7 @@ from profiler.analysis import analyze
 from profiler.analysis.suggest import suggest
 from profiler.dockerfile import read_dockerfile
 from profiler.figures_history import CAPPED_HEIGHT
-from profiler.reader import read_build
+from profiler.sources import read_build
 from tests.dashboard.conftest import SAMPLES, XSS_NAME, xss_stream
 from tests.streams import Stream
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from profiler.analysis.suggest import Suggestion, SuggestionReport, suggest
 from profiler.model import Build
-from profiler.reader import read_build
+from profiler.sources import read_build
 from tests.streams import Stream
 
 IMG = "<img src=x onerror=alert(1)>"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from profiler.analysis import BuildAnalysis, analyze
 from profiler.model import Build
-from profiler.reader import read_build
+from profiler.sources import read_build
 
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_builds"
 PLAIN_LOGS = SAMPLES / "plain-logs"

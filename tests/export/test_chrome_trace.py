@@ -9,7 +9,7 @@ import pytest
 
 from profiler.export.chrome_trace import CRITICAL_PATH_CATEGORY, chrome_trace, chrome_trace_json
 from profiler.model import StepStatus
-from profiler.reader import read_build
+from profiler.sources import read_build
 from tests.export.samples import PLAIN_LOGS, SAMPLES, read, sample_streams, stream_id
 from tests.export.trace_format import validate_trace
 from tests.streams import parallel_build

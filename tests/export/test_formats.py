@@ -7,7 +7,7 @@ from pathlib import PurePath
 import pytest
 
 from profiler.export import FORMATS, ExportFormat, export, format_for_path
-from profiler.reader import read_build
+from profiler.sources import read_build
 from tests.export.samples import SAMPLES
 
 BUILD = read_build(SAMPLES / "parallel-stages" / "cold.rawjson")

@@ -8,8 +8,8 @@ from rich.console import Console
 
 from profiler.analysis import analyze
 from profiler.analysis.compare import compare_builds
-from profiler.reader import read_build
 from profiler.render.compare import comparison_dict, render_comparison
+from profiler.sources import read_build
 
 SAMPLE = Path(__file__).parent.parent.parent / "sample_builds" / "parallel-stages"
 COLD, CACHED = read_build(SAMPLE / "cold.rawjson"), read_build(SAMPLE / "cached.rawjson")

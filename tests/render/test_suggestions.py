@@ -14,8 +14,8 @@ from typer.testing import CliRunner
 from profiler.analysis.suggest import suggest
 from profiler.cli import app
 from profiler.dockerfile import read_dockerfile
-from profiler.reader import read_build
 from profiler.render.suggestions import render_suggestions, report_dict
+from profiler.sources import read_build
 
 ROOT = Path(__file__).parent.parent.parent
 SPLIT = ROOT / "tests" / "integration" / "builds" / "suggest-split"

@@ -18,18 +18,17 @@ from profiler.analysis import BuildAnalysis, analyze
 from profiler.errors import StreamError
 from profiler.model import Build, StepStatus
 from profiler.names import StepKind
-from profiler.plain import (
+from profiler.render.json_report import report_dict
+from profiler.sources import read_build
+from profiler.sources.plain import (
     NOTE_INFERRED,
     NOTE_TIMESTAMPED,
-    is_approximate,
-    looks_like_plain,
     read_plain,
+    read_plain_builds,
     read_plain_chunks,
 )
-from profiler.reader import read_build
-from profiler.render.json_report import report_dict
 
-SAMPLES = Path(__file__).resolve().parent.parent / "sample_builds"
+SAMPLES = Path(__file__).resolve().parents[2] / "sample_builds"
 LOGS = SAMPLES / "plain-logs"
 
 
@@ -59,12 +58,13 @@ def critical_stages(build: Build, analysis: BuildAnalysis) -> list[str]:
 
 def test_read_build_recognises_plain_logs_and_flags_them() -> None:
     build = read_build(LOGS / "parallel-stages.plain")
-    assert is_approximate(build) and NOTE_INFERRED in build.notes
+    assert build.approximate and NOTE_INFERRED in build.approximations
     assert build.started_at is None  # no clock in the log
     stamped = read_build(LOGS / "parallel-stages.gha.log")
-    assert NOTE_TIMESTAMPED in stamped.notes
+    assert NOTE_TIMESTAMPED in stamped.approximations
+    assert build.source_format == "plain" and stamped.source_format == "plain"
     assert stamped.started_at is not None and stamped.started_at.year == 2026
-    assert not is_approximate(read_build(LOGS / "parallel-stages.rawjson"))
+    assert not read_build(LOGS / "parallel-stages.rawjson").approximate
 
 
 def test_a_gzipped_plain_log(tmp_path: Path) -> None:
@@ -169,7 +169,7 @@ def test_close_to_the_rawjson_of_the_same_build(
     if same_path:
         assert critical_stages(approximate, b) == critical_stages(exact, a)
     else:
-        assert any("guessed" in note for note in approximate.notes)
+        assert any("guessed" in note for note in approximate.approximations)
 
 
 def test_chunk_boundaries_do_not_matter() -> None:
@@ -253,9 +253,12 @@ def test_ansi_colours_and_crlf_are_ignored() -> None:
     assert step(build, "RUN true").duration == pytest.approx(0.3)
 
 
-def test_a_log_with_two_builds_reads_the_first() -> None:
-    build = plain(INTERLEAVED + "\n" + INTERLEAVED.replace("make slow", "make other"))
-    assert len(build) == 6 and any("holds 2 builds" in note for note in build.notes)
+def test_a_log_with_two_builds_gives_both() -> None:
+    text = INTERLEAVED + "\n" + INTERLEAVED.replace("make slow", "make other")
+    first, second = read_plain_builds([text.encode()])
+    assert len(first) == len(second) == 6
+    assert any("make other" in s.name for s in second)
+    assert "build 2 of 2 in this log" in second.notes
 
 
 def test_a_log_that_starts_mid_build() -> None:
@@ -276,24 +279,6 @@ def test_text_without_progress_lines_is_refused() -> None:
         plain("hello\nERROR: something else\n")
 
 
-@pytest.mark.parametrize(
-    ("head", "expected"),
-    [
-        (b'#0 building with "default"\n\n#1 [internal] load build definition\n', True),
-        (b"2026-03-01T12:00:00.0000000Z #1 [internal] load build\n", True),
-        (b"Run docker/build-push-action@v6\nsome output\n#1 [internal] load build\n", True),
-        (b'{\n  "vertexes": [\n', False),
-        (b'WARNING: x\n{\n  "vertexes": []\n}\n', False),
-        (b'npm notice\n{"audit": "ok"}\n#1 [internal] load build definition\n', True),
-        (b"\x1f\x8b\x08", False),
-        (b"", False),
-        (b"# a comment\n#\n", False),
-    ],
-)
-def test_looks_like_plain(head: bytes, expected: bool) -> None:
-    assert looks_like_plain(head) is expected
-
-
 def test_binary_file_object_input() -> None:
     data = (LOGS / "cancelled.plain").read_bytes()
     assert len(read_plain(io.BytesIO(data))) == len(read_plain(LOGS / "cancelled.plain"))
@@ -310,9 +295,13 @@ def test_a_bake_log_of_two_targets() -> None:
     )
     # the exporter ran once per target
     assert len(step(build, "exporting to image").intervals) == 2
-    # api's step after WORKDIR depends on the WORKDIR printed under web's name
+    # api's step after WORKDIR depends on the WORKDIR printed under web's name, and
+    # (a COPY of the context) on api's context upload
     copy = step(build, "[api base 3/4]")
-    assert [s.name for s in build.inputs_of(copy)] == ["[web base 2/4] WORKDIR /app"]
+    assert [s.name for s in build.inputs_of(copy)] == [
+        "[web base 2/4] WORKDIR /app",
+        "[api internal] load build context",
+    ]
     analysis = analyze(build)
     assert analysis.wall_seconds == pytest.approx(5.9, abs=0.01)
     assert critical_stages(build, analysis) == ["base", "web"]

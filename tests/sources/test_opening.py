@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from profiler.errors import InputError, StreamError
-from profiler.reader import read_build
+from profiler.sources import read_build
 from tests.streams import Stream, parallel_build
 
 

@@ -1,0 +1,149 @@
+"""Every input kitprof reads, opened in one place.
+
+:func:`read_builds` takes a path, ``"-"`` (standard input), bytes or a binary stream,
+tells by content what it is (:mod:`~profiler.sources.detect`) and hands it to that
+format's reader: :mod:`~profiler.sources.rawjson` or :mod:`~profiler.sources.plain`.
+One input may hold several builds (a CI job that builds twice, ``docker compose
+build`` of several services); :func:`read_build` wants exactly one.
+
+No other module opens or sniffs an input file.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from profiler.errors import InputError, StreamError
+from profiler.model import Build
+from profiler.sources.detect import Detector, Format, UnsupportedInput
+from profiler.sources.opening import Replay, Source, open_chunks, read_input, source_label
+from profiler.sources.plain import read_plain_builds
+from profiler.sources.rawjson import read_rawjson_chunks
+
+if TYPE_CHECKING:
+    from profiler.dockerfile import Dockerfile
+
+ProgressCallback = Callable[[int], None]
+
+
+class SeveralBuilds(InputError):
+    """One build was asked for and the input holds several."""
+
+    def __init__(self, label: str, builds: list[Build]) -> None:
+        self.builds = builds
+        super().__init__(
+            f"{label} holds {len(builds)} builds: choose one with --build N (1 to "
+            f"{len(builds)}) or --build NAME"
+        )
+
+
+def read_builds(
+    source: Source,
+    *,
+    on_progress: ProgressCallback | None = None,
+    dockerfile: Dockerfile | str | Path | None = None,
+) -> list[Build]:
+    """Every build the input holds, in the order they start.
+
+    ``source`` is a path, ``"-"`` for standard input, the input's bytes, or a binary
+    file object; gzip is recognised by its magic bytes. ``on_progress`` is called with
+    the number of (uncompressed) bytes read, once per chunk. ``dockerfile`` (parsed or
+    a path) tells a plain log's stages which stage they are built ``FROM``.
+
+    Raises :class:`~profiler.errors.InputError` if the input cannot be read and
+    :class:`~profiler.errors.StreamError` (:class:`UnsupportedInput` for a log of
+    another builder) if it holds no build kitprof can read.
+    """
+    label = source_label(source)
+    with Replay(open_chunks(source)) as replay:
+        detector = Detector()
+        for chunk in replay.read_ahead():
+            if detector.feed(chunk) is not None:
+                break
+        detection = detector.result()
+        if detection.format is Format.EMPTY:
+            raise StreamError("empty input: expected the output of a build with --progress=rawjson")
+        if not detection.format.readable:
+            raise UnsupportedInput(detection.format, label)
+        if detection.format is Format.RAWJSON:
+            builds = [read_rawjson_chunks(replay.chunks(), on_progress=on_progress)]
+        else:
+            parsed = _parsed(dockerfile)
+            builds = read_plain_builds(replay.chunks(), dockerfile=parsed, on_progress=on_progress)
+    return [dataclasses.replace(build, source_format=detection.format.value) for build in builds]
+
+
+def read_build(
+    source: Source,
+    *,
+    on_progress: ProgressCallback | None = None,
+    dockerfile: Dockerfile | str | Path | None = None,
+) -> Build:
+    """The one build the input holds; :class:`SeveralBuilds` if it holds more."""
+    builds = read_builds(source, on_progress=on_progress, dockerfile=dockerfile)
+    if len(builds) > 1:
+        raise SeveralBuilds(source_label(source), builds)
+    return builds[0]
+
+
+def select_build(builds: list[Build], choice: str | None, label: str = "input") -> Build:
+    """The build ``choice`` names among ``builds``: its number (1-based) or its name.
+
+    With no choice, the only build; :class:`SeveralBuilds` if there are several.
+    """
+    if choice is None:
+        if len(builds) > 1:
+            raise SeveralBuilds(label, builds)
+        return builds[0]
+    return builds[build_position(builds, choice, label)]
+
+
+def build_position(builds: list[Build], choice: str, label: str = "input") -> int:
+    """The 0-based position of the build ``choice`` names (a number from 1, or a name)."""
+    text = choice.strip()
+    if text.isdigit():
+        number = int(text)
+        if 1 <= number <= len(builds):
+            return number - 1
+        raise InputError(
+            f"{label} holds {len(builds)} build{'s' if len(builds) != 1 else ''}: "
+            f"there is no build {number}"
+        )
+    named = [position for position, build in enumerate(builds) if build.name == text]
+    if len(named) == 1:
+        return named[0]
+    names = ", ".join(build.name for build in builds if build.name) or "none has a name"
+    if named:
+        raise InputError(f"{label} holds {len(named)} builds named {text!r}: use --build N")
+    raise InputError(f"{label} holds no build named {text!r} (names: {names})")
+
+
+def build_heading(build: Build, index: int, count: int) -> str:
+    """How reports title one build of several: ``build 2 of 3: api``."""
+    heading = f"build {index} of {count}"
+    return f"{heading}: {build.name}" if build.name else heading
+
+
+def _parsed(dockerfile: Dockerfile | str | Path | None) -> Dockerfile | None:
+    if isinstance(dockerfile, str | Path):
+        from profiler.dockerfile import read_dockerfile
+
+        return read_dockerfile(dockerfile)
+    return dockerfile
+
+
+__all__ = [
+    "Format",
+    "SeveralBuilds",
+    "Source",
+    "UnsupportedInput",
+    "build_heading",
+    "build_position",
+    "read_build",
+    "read_builds",
+    "read_input",
+    "select_build",
+]

@@ -1,0 +1,182 @@
+"""What an input is, by its content only (never by its name).
+
+The input is scanned line by line, as it streams, until a line says what it is: a CI
+log may hold megabytes of other output (dependency installs, tests) before its first
+BuildKit line, so detection never gives up after a fixed amount. Lines read ahead are
+kept (:class:`~profiler.sources.opening.Replay`) for the format's reader.
+
+Formats read: ``rawjson`` (``--progress=rawjson``, indented or one object per line)
+and ``plain`` (``--progress=plain``, alone or inside a CI job log). Refused, each with
+what to do instead: ``classic-builder`` (``Step 1/12 : FROM``), ``podman`` (podman or
+buildah, ``STEP 1/3: FROM``), ``tty-progress`` (the terminal view, ``=> [stage 1/3]``),
+and ``not-a-build-log`` (anything else).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from profiler.errors import StreamError
+from profiler.sources.plain import is_progress_line
+
+
+class Format(StrEnum):
+    RAWJSON = "rawjson"
+    PLAIN = "plain"
+    CLASSIC_BUILDER = "classic-builder"
+    PODMAN = "podman"
+    TTY_PROGRESS = "tty-progress"
+    NOT_A_BUILD_LOG = "not-a-build-log"
+    EMPTY = "empty"
+
+    @property
+    def readable(self) -> bool:
+        return self in (Format.RAWJSON, Format.PLAIN)
+
+
+READ_FORMATS = (
+    "`--progress=rawjson` streams (`docker buildx build --progress=rawjson . 2> build.rawjson`)"
+    " and `--progress=plain` logs (alone or inside a CI job log: GitHub Actions, GitLab, "
+    "Jenkins, Buildkite, compose), plain or gzip"
+)
+
+REFUSALS = {
+    Format.CLASSIC_BUILDER: (
+        "classic builder log (`Step 1/12 : FROM …`): rebuild with BuildKit "
+        "(`DOCKER_BUILDKIT=1`, or buildx) and `--progress=plain` or `rawjson`"
+    ),
+    Format.PODMAN: (
+        "podman/buildah log (`STEP 1/3: FROM …`): kitprof reads BuildKit output only; "
+        "build with `docker buildx build --progress=plain` or `rawjson`"
+    ),
+    Format.TTY_PROGRESS: (
+        "`--progress=tty` capture (the terminal view, `=> [stage 1/3]`): it has no "
+        "per-step times to read; rebuild with `--progress=plain` or `rawjson`"
+    ),
+    Format.NOT_A_BUILD_LOG: f"not a BuildKit build log: kitprof reads {READ_FORMATS}",
+}
+
+
+class UnsupportedInput(StreamError):
+    """The input is not a build log kitprof reads; the message says what it is."""
+
+    def __init__(self, format: Format, label: str) -> None:
+        self.format = format
+        super().__init__(f"{label}: {REFUSALS[format]}")
+
+
+# rawjson: Go marshals SolveStatus with these keys, in this order, each omitted if empty.
+_ONE_LINE_STATUS = re.compile(rb'^\{\s*"(?:vertexes|statuses|logs|warnings)"\s*:')
+_INDENTED_KEY = re.compile(rb'^\s+"(?:vertexes|statuses|logs|warnings)"\s*:')
+_JSON_START = re.compile(rb'^(?:\{|\[\s*(?:$|[\[{"\]]|-?\d+(?:\.\d+)?\s*[,\]]))')
+# Refusal shapes are searched anywhere in a line: logs come with prefixes of every
+# kind (timestamps, "2024/03/29 14:00:00 ", indentation of a paste).
+_CLASSIC = re.compile(
+    r"(?:^|\s)Step \d+(?:/\d+)? : [A-Za-z]|(?:^|\s)---> (?:Running in|Using cache)\b"
+)
+_PODMAN = re.compile(r"(?:^|\s|\] )STEP \d+(?:/\d+)?: [A-Z]+\b")
+_TTY = re.compile(r"\[\+\] Building \d|(?:^|\s)=> (?:\[|CACHED \[|ERROR \[|exporting\b)")
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07")
+
+
+@dataclass(frozen=True, slots=True)
+class Detection:
+    format: Format
+    line: int
+    """The 1-based line that decided it (0 if none did)."""
+
+
+class Detector:
+    """Fed the input's chunks in order; :attr:`found` is set by the first deciding line.
+
+    Refusal shapes do not decide at once: a BuildKit build later in the same log wins
+    over a classic build earlier in it. :meth:`result` gives the verdict at the end.
+    """
+
+    def __init__(self) -> None:
+        self.found: Detection | None = None
+        self._pending = b""
+        self._line = 0
+        self._after_brace = False
+        self._json = False
+        self._refusal: Detection | None = None
+        self._any = False
+
+    def feed(self, chunk: bytes) -> Detection | None:
+        if self.found is not None:
+            return self.found
+        data = self._pending + chunk if self._pending else chunk
+        lines = data.split(b"\n")
+        self._pending = lines.pop()
+        for line in lines:
+            if self._classify(line):
+                break
+        return self.found
+
+    def result(self) -> Detection:
+        if self.found is None and self._pending:
+            self._classify(self._pending)
+            self._pending = b""
+        if self.found is not None:
+            return self.found
+        if self._refusal is not None:
+            return self._refusal
+        if self._json:
+            # JSON, but not SolveStatus: the rawjson reader says precisely what it holds.
+            return Detection(Format.RAWJSON, 0)
+        return Detection(Format.NOT_A_BUILD_LOG if self._any else Format.EMPTY, 0)
+
+    def _classify(self, raw: bytes) -> bool:
+        self._line += 1
+        line = raw.rstrip(b"\r")
+        if not line.strip():
+            return False
+        self._any = True
+        if self._after_brace:
+            self._after_brace = False
+            if _INDENTED_KEY.match(line):
+                return self._decide(Format.RAWJSON, self._line - 1)
+        if _JSON_START.match(line):
+            self._json = True
+            if line == b"{":
+                self._after_brace = True
+                return False
+            if _ONE_LINE_STATUS.match(line):
+                return self._decide(Format.RAWJSON, self._line)
+            return False
+        text = line.decode("utf-8", errors="replace")
+        if is_progress_line(text):
+            return self._decide(Format.PLAIN, self._line)
+        if self._refusal is None:
+            refusal = _refusal(text)
+            if refusal is not None:
+                self._refusal = Detection(refusal, self._line)
+        return False
+
+    def _decide(self, format: Format, line: int) -> bool:
+        self.found = Detection(format, line)
+        return True
+
+
+def _refusal(text: str) -> Format | None:
+    if "\x1b" in text:
+        text = _ANSI.sub("", text)
+    if _CLASSIC.search(text):
+        return Format.CLASSIC_BUILDER
+    if _PODMAN.search(text):
+        return Format.PODMAN
+    if _TTY.search(text):
+        return Format.TTY_PROGRESS
+    return None
+
+
+def detect(chunks: Iterable[bytes]) -> Detection:
+    """The format of a whole input given as chunks (any split); reads until decided."""
+    detector = Detector()
+    for chunk in chunks:
+        if detector.feed(chunk) is not None:
+            break
+    return detector.result()
