@@ -6,7 +6,6 @@ import sys
 from pathlib import Path
 from typing import Annotated
 
-import orjson
 import typer
 
 from profiler.analysis import analyze
@@ -47,6 +46,8 @@ def analyze_command(
     analysis = analyze(build)
     suggestions = suggest(build, parsed)
     if json:
+        import orjson
+
         sys.stdout.buffer.write(
             orjson.dumps(full_report(build, analysis, suggestions), option=orjson.OPT_INDENT_2)
             + b"\n"
