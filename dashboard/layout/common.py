@@ -13,7 +13,7 @@ from urllib.parse import quote
 import plotly.graph_objects as go
 from dash import dcc, html
 
-from profiler.render.console import seconds
+from profiler.render.format import seconds
 
 GRAPH_CONFIG = {"displaylogo": False, "responsive": True, "modeBarButtonsToRemove": ["lasso2d"]}
 

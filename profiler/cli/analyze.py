@@ -4,21 +4,15 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
-import orjson
 import typer
-from rich.console import Console
-from rich.rule import Rule
 
-from profiler.analysis import BuildAnalysis, analyze
-from profiler.analysis.suggest import SuggestionReport, suggest
+from profiler.analysis import analyze
+from profiler.analysis.suggest import suggest
 from profiler.cli.app import app, load, stdout_console
 from profiler.dockerfile import read_dockerfile
-from profiler.model import Build
-from profiler.render.console import render_report
-from profiler.render.json_report import report_dict
-from profiler.render.suggestions import render_suggestions, suggestion_dicts
+from profiler.render.analyze import full_report, print_report
 
 DockerfileOption = Annotated[
     Path | None,
@@ -29,8 +23,6 @@ DockerfileOption = Annotated[
         "stages get their FROM dependencies.",
     ),
 ]
-# The analyze report shows the best few; `kitprof suggest` shows all, with diffs.
-TOP_SUGGESTIONS = 3
 
 
 @app.command(name="analyze")
@@ -54,24 +46,11 @@ def analyze_command(
     analysis = analyze(build)
     suggestions = suggest(build, parsed)
     if json:
+        import orjson
+
         sys.stdout.buffer.write(
             orjson.dumps(full_report(build, analysis, suggestions), option=orjson.OPT_INDENT_2)
             + b"\n"
         )
         return
     print_report(build, analysis, suggestions, stdout_console())
-
-
-def full_report(
-    build: Build, analysis: BuildAnalysis, suggestions: SuggestionReport
-) -> dict[str, Any]:
-    """The JSON report of a build: the analysis plus the suggestions (all of them)."""
-    return {**report_dict(build, analysis), "suggestions": suggestion_dicts(suggestions)}
-
-
-def print_report(
-    build: Build, analysis: BuildAnalysis, suggestions: SuggestionReport, console: Console
-) -> None:
-    render_report(build, analysis, console)
-    console.print(Rule("Suggestions", align="left", style="dim"))
-    render_suggestions(suggestions, console, top=TOP_SUGGESTIONS, diffs=False)

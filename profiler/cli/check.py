@@ -6,14 +6,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 
 from profiler.analysis import analyze
 from profiler.analysis.trends import (
     DEFAULT_BASELINE_RUNS,
     DEFAULT_NOISE_SIGMAS,
-    CheckResult,
     RunMetrics,
     check_regression,
     run_metrics,
@@ -21,7 +18,6 @@ from profiler.analysis.trends import (
 from profiler.ci import detect_ci
 from profiler.cli.app import app, stdout_console
 from profiler.cli.history import (
-    JSON_SCHEMA,
     BranchOption,
     DbOption,
     JsonOption,
@@ -29,19 +25,15 @@ from profiler.cli.history import (
     open_store,
     parse_fraction,
     parse_labels,
-    percent,
     print_json,
-    rounded,
-    run_dict,
-    signed_seconds,
 )
-from profiler.render.console import seconds
+from profiler.render.check import check_dict, render_check
+from profiler.render.runs import run_dict
 
 if TYPE_CHECKING:
     from profiler.store import Store
 
 REGRESSION_EXIT_CODE = 3
-CACHE_DROP_NOTICE = 0.10
 
 
 @app.command(name="check")
@@ -150,95 +142,3 @@ def _subject(
         {"file": reference if path.is_file() else None, "run": run_dict(record)},
         branch or record.git_branch,
     )
-
-
-def check_dict(
-    result: CheckResult,
-    about: dict[str, Any],
-    url: str,
-    branch: str | None,
-    labels: dict[str, str],
-    exit_code: int,
-) -> dict[str, Any]:
-    return {
-        "schema": JSON_SCHEMA,
-        "database": url,
-        "verdict": result.verdict,
-        "exit_code": exit_code,
-        "subject": about,
-        "metric": result.metric,
-        "value": rounded(result.value),
-        "ratio": rounded(result.ratio, 4),
-        "max_regression": result.max_regression,
-        "noise_sigmas": result.noise_sigmas,
-        "baseline": {
-            "branch": branch,
-            "labels": labels,
-            "runs": [run.run_id for run in result.baseline],
-            "count": len(result.baseline),
-            "min_runs": result.min_baseline_runs,
-            "median": rounded(result.baseline_median),
-            "mad": rounded(result.baseline_mad),
-            "limit": rounded(result.limit),
-        },
-        "cache_hit_ratio": {
-            "run": rounded(result.run.cache_hit_ratio, 4),
-            "baseline_median": rounded(result.baseline_cache_hit_ratio, 4),
-        },
-        "stages": [
-            {
-                "stage": verdict.stage,
-                "value": rounded(verdict.value),
-                "baseline_median": rounded(verdict.baseline_median),
-                "limit": rounded(verdict.limit),
-                "delta_seconds": rounded(verdict.delta),
-                "ratio": rounded(verdict.ratio, 4),
-            }
-            for verdict in result.stages
-        ],
-    }
-
-
-def render_check(result: CheckResult, branch: str | None, console: Console) -> None:
-    name = f"run {result.run.run_id}" if result.run.run_id is not None else "the build"
-    on = f" on {escape(branch)}" if branch else ""
-    if not result.enough_history:
-        console.print(
-            f"not judged: {len(result.baseline)} comparable run(s){on}, "
-            f"{result.min_baseline_runs} needed",
-            highlight=False,
-        )
-        return
-    summary = (
-        f"{name} took {seconds(result.value)}, {percent(result.ratio, signed=True)} vs the "
-        f"median {seconds(result.baseline_median)} of the last {len(result.baseline)} "
-        f"comparable runs{on} (limit {seconds(result.limit)})"
-    )
-    if result.regression:
-        console.print(f"[bold red]REGRESSION:[/] {summary}", highlight=False)
-    else:
-        console.print(f"[green]ok:[/] {summary}", highlight=False)
-    if result.stages:
-        title = "stages responsible" if result.regression else "stages over their own limit"
-        console.print(f"{title}:")
-        for verdict in result.stages:
-            change = (
-                f" ({percent(verdict.ratio, signed=True)})"
-                if verdict.ratio is not None
-                else " (new)"
-            )
-            console.print(
-                f"  {escape(verdict.stage)}: {seconds(verdict.value)} vs "
-                f"{seconds(verdict.baseline_median)}, {signed_seconds(verdict.delta)}{change}",
-                highlight=False,
-            )
-    baseline_cache = result.baseline_cache_hit_ratio
-    if (
-        baseline_cache is not None
-        and baseline_cache - result.run.cache_hit_ratio >= CACHE_DROP_NOTICE
-    ):
-        console.print(
-            f"cache hits fell from {percent(baseline_cache)} to "
-            f"{percent(result.run.cache_hit_ratio)}",
-            highlight=False,
-        )

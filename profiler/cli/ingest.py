@@ -14,7 +14,6 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from profiler.ci import detect_ci
 from profiler.cli.app import app, stderr_console
 from profiler.cli.history import (
-    JSON_SCHEMA,
     DbOption,
     JsonOption,
     LabelOption,
@@ -23,6 +22,7 @@ from profiler.cli.history import (
     print_json,
 )
 from profiler.errors import KitprofError
+from profiler.render.ingest import ingest_dict, ingested_line
 
 
 @app.command(name="ingest")
@@ -84,12 +84,11 @@ def ingest_command(
                     }
                 )
                 if not json:
-                    what = "stored as" if result.created else "already stored as"
-                    typer.echo(f"{path}: {what} run {result.run_id}")
+                    typer.echo(ingested_line(str(path), result.run_id, result.created))
             advance()
         url = store.url
     if json:
-        print_json({"schema": JSON_SCHEMA, "database": url, "ingested": results, "errors": errors})
+        print_json(ingest_dict(url, results, errors))
     if errors:
         raise typer.Exit(1)
 

@@ -10,12 +10,12 @@ import orjson
 import typer
 from rich.text import Text
 
-from profiler.analysis.suggest import suggest
+from profiler.analysis.suggest import SuggestionReport, suggest
 from profiler.capture import DisplayMode, Profile, make_display, run_build
-from profiler.cli.analyze import full_report, print_report
 from profiler.cli.app import app, stderr_console, stdout_console
 from profiler.cli.history import DbOption, LabelOption, parse_labels
 from profiler.errors import KitprofError
+from profiler.render.run import render_run, run_report_dict
 
 
 @app.command(
@@ -106,10 +106,13 @@ def run_command(
         stdout=sys.stderr.fileno() if json else None,
     )
     stored = _store(profile, db, labels) if store else None
+    suggestions = _suggestions(profile)
     if json:
-        _print_json(profile, stored)
+        report = run_report_dict(profile, suggestions, stored)
+        sys.stdout.buffer.write(orjson.dumps(report, option=orjson.OPT_INDENT_2) + b"\n")
+        sys.stdout.flush()
     else:
-        _print_report(profile, stored)
+        render_run(profile, suggestions, stored, stdout_console(), stderr_console())
     raise typer.Exit(profile.exit_code)
 
 
@@ -132,31 +135,5 @@ def _store(profile: Profile, db: str | None, labels: dict[str, str]) -> int | No
     return result.run_id
 
 
-def _print_report(profile: Profile, stored: int | None) -> None:
-    console = stdout_console()
-    if profile.build is not None and profile.analysis is not None:
-        print_report(profile.build, profile.analysis, suggest(profile.build), console)
-    else:
-        stderr_console().print(
-            Text.assemble(("kitprof: ", "bold yellow"), f"nothing to analyse: {profile.problem}"),
-            soft_wrap=True,
-            highlight=False,
-        )
-    console.print(
-        Text(f"stream: {profile.stream_path}  run info: {profile.run_info_path}", style="dim"),
-        soft_wrap=True,
-    )
-    if stored is not None:
-        console.print(Text(f"stored as run {stored} (kitprof runs)", style="dim"))
-
-
-def _print_json(profile: Profile, stored: int | None) -> None:
-    if profile.build is not None and profile.analysis is not None:
-        report = full_report(profile.build, profile.analysis, suggest(profile.build))
-    else:
-        report = {"error": f"nothing to analyse: {profile.problem}"}
-    report["stream"] = str(profile.stream_path)
-    report["run"] = profile.run.to_dict()
-    report["stored_run"] = stored
-    sys.stdout.buffer.write(orjson.dumps(report, option=orjson.OPT_INDENT_2) + b"\n")
-    sys.stdout.flush()
+def _suggestions(profile: Profile) -> SuggestionReport | None:
+    return suggest(profile.build) if profile.build is not None else None

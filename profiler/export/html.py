@@ -18,7 +18,8 @@ import plotly.io as pio
 from profiler.analysis import BuildAnalysis, analyze, path_start, stage_label, step_stage_label
 from profiler.figures import concurrency_figure, gantt_figure, stage_figure, time_budget_figure
 from profiler.model import Build
-from profiler.render.console import seconds, summary_line
+from profiler.render.console import summary_line
+from profiler.render.format import seconds
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go

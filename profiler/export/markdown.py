@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING
 
 from profiler.analysis import BuildAnalysis, analyze, path_start, stage_label, step_stage_label
 from profiler.model import Build, StepStatus
-from profiler.render.console import seconds, summary_line
+from profiler.render.console import summary_line
+from profiler.render.format import seconds
 
 if TYPE_CHECKING:
     from profiler.analysis.suggest import SuggestionReport

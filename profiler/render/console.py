@@ -11,6 +11,7 @@ from rich.text import Text
 from profiler.analysis import BuildAnalysis, path_start, stage_label, step_stage_label
 from profiler.model import Build, Step, StepStatus
 from profiler.names import StepKind
+from profiler.render.format import seconds
 
 SLOWEST_STEPS = 10
 STATUS_STYLE = {
@@ -20,15 +21,6 @@ STATUS_STYLE = {
     StepStatus.CANCELLED: "yellow",
     StepStatus.UNFINISHED: "magenta",
 }
-
-
-def seconds(value: float | None) -> str:
-    if value is None:
-        return "-"
-    if value >= 60:
-        minutes, rest = divmod(value, 60)
-        return f"{int(minutes)}m{rest:04.1f}s"
-    return f"{value:.2f}s" if value < 10 else f"{value:.1f}s"
 
 
 def summary_line(build: Build, analysis: BuildAnalysis) -> str:

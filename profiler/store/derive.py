@@ -13,13 +13,16 @@ import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from profiler.analysis import BuildAnalysis, analyze, stage_label
-from profiler.analysis.compare import step_keys
 from profiler.errors import InputError, StreamError
-from profiler.model import Build, StepStatus
-from profiler.sources import read_build
+from profiler.model import StepStatus
+
+if TYPE_CHECKING:
+    # The analysis and the reader are imported by the functions that use them: the
+    # store's light users (`kitprof runs`, the dashboard's run list) never parse.
+    from profiler.analysis import BuildAnalysis
+    from profiler.model import Build
 
 DERIVED_VERSION = 1
 COMPRESSION = "gzip"
@@ -65,6 +68,9 @@ def run_status(build: Build, analysis: BuildAnalysis | None = None) -> str:
 
 
 def derive(build: Build, analysis: BuildAnalysis | None = None) -> Derived:
+    from profiler.analysis import analyze, stage_label
+    from profiler.analysis.compare import step_keys
+
     analysis = analyze(build) if analysis is None else analysis
     failure = analysis.failure
     cache = analysis.cache
@@ -135,6 +141,8 @@ def derive(build: Build, analysis: BuildAnalysis | None = None) -> Derived:
 
 def parse_stream(raw: bytes) -> Build:
     """The Build of an uncompressed stream (what the store keeps)."""
+    from profiler.sources import read_build
+
     return read_build(raw)
 
 

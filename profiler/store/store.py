@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import orjson
 from sqlalchemy import (
@@ -32,7 +32,6 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
-from profiler.analysis.trends import RunMetrics, StageMetrics
 from profiler.errors import KitprofError, StreamError
 from profiler.model import Build
 from profiler.store import migrations
@@ -66,6 +65,10 @@ from profiler.store.schema import (
     stages,
     steps,
 )
+
+if TYPE_CHECKING:
+    # Imported where used: `kitprof runs` lists rows and needs no analysis at all.
+    from profiler.analysis.trends import RunMetrics, StageMetrics
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -125,6 +128,8 @@ class RunRecord:
 
     def metrics(self, stages: Mapping[str, StageMetrics] | None = None) -> RunMetrics:
         """The numbers a history chart or a regression check reads (stages if given)."""
+        from profiler.analysis.trends import RunMetrics
+
         return RunMetrics(
             run_id=self.id,
             started_at=self.started_at,
@@ -407,6 +412,8 @@ class Store:
         With ``stage``, only that stage's rows are loaded (the others are left out of
         each run's ``stages``).
         """
+        from profiler.analysis.trends import RunMetrics, StageMetrics
+
         conditions = _filters(branch, labels, None)
         if statuses is not None:
             conditions.append(runs.c.status.in_(list(statuses)))
@@ -486,6 +493,8 @@ class Store:
     @_translated
     def metrics(self, run_id: int) -> RunMetrics:
         """The metrics of one stored run (whatever its status)."""
+        from profiler.analysis.trends import StageMetrics
+
         with self._engine.connect() as connection:
             stage_rows = connection.execute(
                 select(

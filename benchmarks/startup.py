@@ -1,0 +1,126 @@
+"""Start-up of ``kitprof`` commands against Python's own (a benchmark, not a test).
+
+Each case runs the whole process, from ``exec`` to exit, alternating with a bare
+``python -c pass`` of the same interpreter (A B A B …, so that drift in the machine's
+load hits both alike), and reports the median wall time of each and the median of
+the per-pair ratios A/B:
+
+- ``--version`` and ``--help``;
+- ``analyze`` of a small sample (parallel-stages/cold.rawjson, 34 KB);
+- ``runs`` on a SQLite history of the 15 sample streams, made once in a temporary
+  directory.
+
+Output goes to /dev/null. ``--kitprof`` runs another build of kitprof (for a before
+and after): ``--kitprof "python -m profiler"`` with ``PYTHONPATH`` set to its tree.
+Where the time goes: ``python -X importtime -m profiler ARGS 2> imports.txt``.
+
+    python benchmarks/startup.py                    # ~1 minute, 20 pairs a case
+    python benchmarks/startup.py --runs 40 --json startup.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shlex
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "sample_builds"
+SMALL = SAMPLES / "parallel-stages" / "cold.rawjson"
+GOALS = {"--version": 2.0, "--help": 2.0, "analyze": 4.0, "runs": 4.0}
+
+
+def _wall(command: Sequence[str], env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(
+        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True
+    )
+    return time.perf_counter() - start
+
+
+def _history(directory: Path, kitprof: list[str], env: dict[str, str]) -> str:
+    url = f"sqlite:///{directory / 'history.sqlite'}"
+    streams = sorted(str(path) for path in SAMPLES.glob("*/*.rawjson"))
+    subprocess.run(
+        [*kitprof, "ingest", "--no-ci", *streams],
+        env={**env, "KITPROF_DB": url},
+        stdout=subprocess.DEVNULL,
+        check=True,
+    )
+    return url
+
+
+def measure(kitprof: list[str], runs: int, warmup: int = 2) -> list[dict[str, object]]:
+    env = {**os.environ, "COLUMNS": "120"}
+    env.pop("KITPROF_DB", None)
+    baseline = [sys.executable, "-c", "pass"]
+    results: list[dict[str, object]] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        history_env = {**env, "KITPROF_DB": _history(Path(tmp), kitprof, env)}
+        cases = [
+            ("--version", [*kitprof, "--version"], env),
+            ("--help", [*kitprof, "--help"], env),
+            ("analyze", [*kitprof, "analyze", str(SMALL)], env),
+            ("runs", [*kitprof, "runs"], history_env),
+        ]
+        for name, command, case_env in cases:
+            for _ in range(warmup):
+                _wall(command, case_env)
+                _wall(baseline, env)
+            a, b = [], []
+            for _ in range(runs):
+                a.append(_wall(command, case_env))
+                b.append(_wall(baseline, env))
+            ratios = [x / y for x, y in zip(a, b, strict=True)]
+            results.append(
+                {
+                    "case": name,
+                    "kitprof_seconds": statistics.median(a),
+                    "python_seconds": statistics.median(b),
+                    "ratio": statistics.median(ratios),
+                    "ratio_min": min(ratios),
+                    "ratio_max": max(ratios),
+                    "goal": GOALS[name],
+                }
+            )
+    return results
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=20, help="pairs a case (default 20)")
+    parser.add_argument(
+        "--kitprof",
+        default=None,
+        help="the command to time (default: the kitprof beside this Python)",
+    )
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    args = parser.parse_args(argv)
+    beside = Path(sys.executable).parent / "kitprof"
+    found = str(beside) if beside.exists() else shutil.which("kitprof")
+    kitprof = shlex.split(args.kitprof) if args.kitprof else [found or "kitprof"]
+    if kitprof[0] == "python":
+        kitprof[0] = sys.executable
+    results = measure(kitprof, args.runs)
+    print(f"{'case':<10} {'kitprof':>9} {'python':>9} {'ratio':>7} {'min-max':>11} {'goal':>5}")
+    for row in results:
+        print(
+            f"{row['case']!s:<10} {row['kitprof_seconds']:>8.3f}s {row['python_seconds']:>8.3f}s"
+            f" {row['ratio']:>6.1f}x {f'{row["ratio_min"]:.1f}-{row["ratio_max"]:.1f}x':>11}"
+            f" {row['goal']:>4.0f}x"
+        )
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
