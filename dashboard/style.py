@@ -46,6 +46,7 @@ h2 { font-size: 15px; margin: 0 0 10px; }
 .stat { background: var(--panel); border: 1px solid var(--line); border-radius: 10px;
         padding: 10px 14px; }
 .stat .label { color: var(--muted); font-size: 12px; }
+.stat .label.meaning { text-decoration: underline dotted; cursor: help; width: fit-content; }
 .stat .value { font-size: 20px; font-weight: 650; font-variant-numeric: tabular-nums; }
 .stat .hint { color: var(--muted); font-size: 11.5px; }
 .badge { display: inline-block; padding: 1px 8px; border-radius: 999px; font-size: 12px;

@@ -19,6 +19,7 @@ from profiler.analysis.compare import Comparison, step_keys
 from profiler.analysis.trends import RunMetrics, Series, Trend
 from profiler.figures import STATUS_COLORS, ordered_steps, plotly_text
 from profiler.model import Build, Step, StepStatus
+from profiler.render.format import change_percent
 
 RUN_STATUS_COLORS = {
     "success": "#54a24b",
@@ -130,7 +131,7 @@ def history_figure(runs: Sequence[RunMetrics], refs: Sequence[str] | None = None
 
 
 def _regression_hover(run: RunMetrics, ref: str, value: float, median: float) -> str:
-    change = f" ({(value - median) / median:+.0%})" if median > 0 else ""
+    change = f" ({change_percent((value - median) / median)})" if median > 0 else ""
     return (
         f"<b>regression: run {plotly_text(ref)}</b><br>"
         f"{value:.2f}s against a median of {median:.2f}s{change}"

@@ -27,6 +27,7 @@ from profiler.analysis.suggest import Suggestion, SuggestionReport
 from profiler.figures import concurrency_figure, gantt_figure, stage_figure, time_budget_figure
 from profiler.figures_history import CAPPED_HEIGHT, MAX_ROWS_FULL_HEIGHT, timeline_height
 from profiler.model import Build, Step
+from profiler.names import StepKind
 
 STEP_HINT = "Click a bar in the timeline to see that step's logs here."
 CRITICAL_PATH_ROWS = 25
@@ -136,6 +137,7 @@ def _banners(view: BuildView) -> list[html.Div]:
 
 def _stats(build: Build, analysis: BuildAnalysis) -> html.Div:
     cache = analysis.cache
+    dockerfile_steps = sum(1 for step in build if step.kind is StepKind.STEP)
     return html.Div(
         [
             stat("wall time", fmt_seconds(analysis.wall_seconds), "first start → last end"),
@@ -154,9 +156,13 @@ def _stats(build: Build, analysis: BuildAnalysis) -> html.Div:
             stat(
                 "cache hits",
                 fmt_percent(cache.hit_ratio) if cache.steps else "-",
-                f"{cache.cached} of {cache.steps} steps",
+                f"{cache.cached} of {cache.steps} cacheable steps",
             ),
-            stat("steps", str(len(build)), f"{len(build.stages)} stages"),
+            stat(
+                "steps",
+                str(dockerfile_steps),
+                f"{len(build.stages)} stages · {len(build) - dockerfile_steps} internal vertices",
+            ),
         ],
         className="stats",
     )

@@ -34,13 +34,42 @@ def fmt_percent(value: float | None) -> str:
     return "-" if value is None else f"{value:.0%}"
 
 
+MEANINGS = {
+    "wall time": "From the first step's start to the last step's end.",
+    "critical path": (
+        "The chain of steps that set the finish time, traced back from the last step "
+        "(in a failed build: the failure) through what each one waited for. The figure "
+        "is the time those steps ran; the rest of the wall time was waiting."
+    ),
+    "lower bound": (
+        "The longest chain of dependent steps, each taking the time it took here: the "
+        "wall time with unlimited parallelism. For a failed build, the earliest its "
+        "failure could have come. Never above the critical path."
+    ),
+    "sequential": "Every step's running time added up: the wall time with no parallelism.",
+    "parallelism": "Sequential time / wall time: how many steps ran at once on average.",
+    "cache hits": (
+        "Dockerfile steps that came from the cache, out of those that can (FROM and "
+        "BuildKit's internal vertices are not counted)."
+    ),
+    "steps": (
+        "Dockerfile steps (FROM, RUN, COPY…). BuildKit's internal vertices (loading "
+        "the definition and context, exporting) are counted apart."
+    ),
+}
+"""What each headline figure means: the tooltip of its card, on every page."""
+
+
 def stat(label: str, value: str, hint: str | None = None) -> html.Div:
+    meaning = MEANINGS.get(label)
     children: list[Child] = [
-        html.Div(label, className="label"),
+        html.Div(label, className="label meaning" if meaning else "label"),
         html.Div(value, className="value"),
     ]
     if hint:
         children.append(html.Div(hint, className="hint"))
+    if meaning:
+        return html.Div(children, className="stat", title=meaning)
     return html.Div(children, className="stat")
 
 

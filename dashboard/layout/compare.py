@@ -24,6 +24,7 @@ from dashboard.layout.common import (
 from dashboard.urls import build_href
 from profiler.analysis.compare import StepChange
 from profiler.figures_history import compare_figure, stage_delta_figure
+from profiler.render.format import change_percent
 
 TOP_STEP_CHANGES = 20
 
@@ -110,7 +111,7 @@ def compare_content(view: CompareView) -> list[Child]:
                         badge(view.b.run.record.status),
                     ]
                 ),
-                html.Span("critical path moved" if c.critical_path_moved else "same critical path"),
+                html.Span(c.critical_path_summary),
             ],
             className="subtitle",
         ),
@@ -155,7 +156,7 @@ def compare_content(view: CompareView) -> list[Child]:
 
 def _delta_stat(label: str, a: float, b: float) -> html.Div:
     change = b - a
-    ratio = f" ({change / a:+.0%})" if a > 0 else ""
+    ratio = f" ({change_percent(change / a)})" if a > 0 else ""
     return stat(label, f"{fmt_seconds(a)} → {fmt_seconds(b)}", f"{fmt_signed(change)}{ratio}")
 
 

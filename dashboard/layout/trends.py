@@ -21,6 +21,7 @@ from dashboard.layout.common import (
 from dashboard.urls import build_href, ref_label
 from profiler.analysis.trends import RUN_METRICS, Series
 from profiler.figures_history import METRIC_NAMES, stage_trend_figure, trend_figure
+from profiler.render.format import change_percent
 
 LAST_CHOICES = ((20, "last 20"), (50, "last 50"), (100, "last 100"), (500, "last 500"), (0, "all"))
 
@@ -183,7 +184,7 @@ def _regressions(view: TrendsView) -> list[Child]:
                 started.strftime("%Y-%m-%d %H:%M") if started else "-",
                 fmt_seconds(result.value),
                 fmt_seconds(result.baseline_median),
-                f"{result.ratio:+.0%}" if result.ratio is not None else "-",
+                change_percent(result.ratio),
                 ", ".join(
                     f"{verdict.stage} {fmt_signed(verdict.delta)}" for verdict in result.stages
                 ),

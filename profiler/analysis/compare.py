@@ -177,6 +177,20 @@ class Comparison:
         )
 
     @property
+    def critical_path_summary(self) -> str:
+        """The critical path's change in a few words, as every presenter says it."""
+        if self.critical_path_moved:
+            return "critical path moved"
+        idle = [
+            side
+            for side, path in (("A", self.critical_path_a), ("B", self.critical_path_b))
+            if not path
+        ]
+        if idle:
+            return f"{' and '.join(idle)}: no step ran on the critical path (cache hits only)"
+        return "same critical path"
+
+    @property
     def critical_path_joined(self) -> tuple[str, ...]:
         """Steps on B's critical path that were not on A's."""
         before = set(self.critical_path_a)
@@ -277,11 +291,7 @@ def _path_keys(build: Build, analysis: BuildAnalysis, keys: dict[str, str]) -> t
     # path, so does a FROM (it resolves an image at the start of every path), and a
     # cache hit did no work; whether the path "moved" is a question about the
     # Dockerfile steps that ran.
-    return tuple(
-        keys[digest]
-        for digest in analysis.critical_path
-        if _did_work(build.step(digest))
-    )
+    return tuple(keys[digest] for digest in analysis.critical_path if _did_work(build.step(digest)))
 
 
 def _did_work(step: Step) -> bool:

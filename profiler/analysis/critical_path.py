@@ -102,7 +102,9 @@ def longest_path(
     Every vertex costs its busy time and may start as soon as its predecessors are
     done. A failed build ended with its first failure, so its bound is the earliest
     that failure could have come: the longest path to it (the steps cancelled
-    around it never finished, and their cut-off times bound nothing). Cycles cannot occur in BuildKit's graph; should odd timestamps make the time
+    around it never finished, and their cut-off times bound nothing).
+
+    Cycles cannot occur in BuildKit's graph; should odd timestamps make the time
     links form one, the edge that closes it is ignored.
     """
     graph = dependency_graph(build) if graph is None else graph

@@ -199,3 +199,24 @@ def test_table_and_sparkline() -> None:
     assert sparkline_svg([]).startswith("data:image/svg+xml,")
     assert "circle" in sparkline_svg([1.0, 2.0, 3.0])
     assert "circle" in sparkline_svg([2.0])
+
+
+def test_build_stats_state_their_meaning_and_count_steps_one_way(files_catalog: Catalog) -> None:
+    from dashboard.layout.common import MEANINGS
+    from tests.dashboard.conftest import SAMPLE_FILES
+
+    index = SAMPLE_FILES.index(SAMPLES / "parallel-stages" / "cold.rawjson") + 1
+    view = data.build_view(files_catalog, f"f{index}")
+    page = build_page(view)
+    stats = {
+        node.children[0].children: node
+        for node in walk(page)
+        if getattr(node, "className", None) == "stat"
+    }
+    for label in ("wall time", "critical path", "lower bound", "cache hits", "steps"):
+        assert stats[label].title == MEANINGS[label]
+    # Was "0 of 14 steps cached" beside "20 steps": 20 counted BuildKit's vertices.
+    steps_card = texts(stats["steps"])
+    assert "15" in steps_card  # 14 cacheable steps and one FROM
+    assert any("5 internal vertices" in text for text in steps_card)
+    assert any("0 of 14 cacheable steps" in text for text in texts(stats["cache hits"]))
