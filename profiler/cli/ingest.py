@@ -14,6 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from profiler.ci import detect_ci
 from profiler.cli.app import app, stderr_console
 from profiler.cli.history import (
+    BuildNameOption,
     DbOption,
     JsonOption,
     LabelOption,
@@ -43,6 +44,7 @@ def ingest_command(
     no_ci: Annotated[
         bool, typer.Option("--no-ci", help="Do not read the CI system's environment.")
     ] = False,
+    build_name: BuildNameOption = None,
     json: JsonOption = False,
 ) -> None:
     """Store build streams in the history, with their CI run, git branch and commit.
@@ -67,7 +69,9 @@ def ingest_command(
             try:
                 info_path = run_info_path(path)
                 run_info = read_run_info(info_path) if info_path.is_file() else None
-                context = run_context(run_info, ci=ci, labels=labels, kitprof_version=version)
+                context = run_context(
+                    run_info, ci=ci, labels=labels, kitprof_version=version, build_name=build_name
+                )
                 result = store.ingest(
                     path, context=context, source_name=str(path), allow_truncated=allow_truncated
                 )
