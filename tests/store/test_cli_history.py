@@ -26,8 +26,8 @@ from tests.store.builds import app_build, history_streams
 RUN_KEYS = {
     "id", "build", "started_at", "ingested_at", "status", "failed_step", "truncated",
     "wall_seconds", "sequential_seconds", "critical_path_seconds", "lower_bound_seconds",
-    "parallelism", "vertices", "cache", "git", "ci", "command", "context", "host", "cores", "versions",
-    "labels", "stream", "analysis",
+    "parallelism", "vertices", "cache", "git", "ci", "command", "context", "host", "cores",
+    "versions", "labels", "stream", "analysis",
 }  # fmt: skip
 CI_VARS = ("GITHUB_ACTIONS", "GITLAB_CI", "CIRCLECI", "BUILDKITE", "TF_BUILD", "JENKINS_URL")
 
