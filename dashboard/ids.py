@@ -12,6 +12,7 @@ PAGE = "page"
 NAV = "nav"
 
 # Runs page.
+RUNS_BUILD = "runs-build"
 RUNS_BRANCH = "runs-branch"
 RUNS_LABELS = "runs-labels"
 RUNS_STATUS = "runs-status"
@@ -41,6 +42,7 @@ COMPARE_B = "compare-b"
 COMPARE_CONTENT = "compare-content"
 
 # Trends page.
+TRENDS_BUILD = "trends-build"
 TRENDS_BRANCH = "trends-branch"
 TRENDS_LABELS = "trends-labels"
 TRENDS_STAGE = "trends-stage"

@@ -83,6 +83,9 @@ table.data td.name { font-family: var(--mono); font-size: 12px; max-width: 520px
 .pos { color: var(--bad); } .neg { color: var(--ok); }
 .filters { display: flex; gap: 12px; align-items: end; flex-wrap: wrap; margin-bottom: 16px; }
 .filters .field { min-width: 200px; }
+.filters .field.wide { min-width: 280px; }
+h1 .run { color: var(--muted); font-weight: 500; }
+.build-name { font-weight: 600; white-space: nowrap; }
 .filters label { display: block; font-size: 12px; color: var(--muted); margin-bottom: 3px; }
 .pager { display: flex; gap: 12px; align-items: center; margin-top: 12px; color: var(--muted); }
 .button { display: inline-block; padding: 6px 14px; border-radius: 6px; background: var(--accent);

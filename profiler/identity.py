@@ -9,8 +9,10 @@ reliable place that knows it:
   else the CI job, else the folder the stream file sits in;
 - the **Dockerfile**, when it is not the default ``Dockerfile`` (``-f docker/ci.Dockerfile``);
 - the **target**: ``--target``, else the bake targets or compose service the stream
-  names. (Not the stage a stream ended in: a failed run ends elsewhere than a good
-  one, and both are runs of the same build.)
+  names; for a stream with no command recorded, the final stage(s): those no other
+  stage builds on. BuildKit announces every vertex of the graph before it runs any,
+  so a failed run names the same final stage as a good one (not the stage it ended
+  in), and two Dockerfiles whose streams share a folder get different names.
 
 ``shop``, ``shop:api``, ``shop/docker/ci.Dockerfile:test``. ``--build-name`` on
 ``kitprof run`` and ``kitprof ingest`` replaces the whole name.
@@ -46,6 +48,8 @@ def build_identity(
     project = _folder(context) or (ci_job.strip() if ci_job else None) or _stream_folder(source)
     dockerfile = flags.get("file")
     target = flags.get("target") or _stream_target(build)
+    if target is None and not command:
+        target = final_stages(build)
     name = project or ""
     if dockerfile and PurePosixPath(dockerfile).name != DEFAULT_DOCKERFILE:
         name = f"{name}/{dockerfile}" if name else dockerfile
@@ -106,3 +110,25 @@ def _stream_target(build: Build | None) -> str | None:
     if targets:
         return "+".join(targets)
     return build.name
+
+
+def final_stages(build: Build | None) -> str | None:
+    """The stages no other stage takes input from (``+``-joined, sorted)."""
+    if build is None:
+        return None
+    from profiler.names import StepKind
+
+    steps = [step for step in build if step.kind is StepKind.STEP]
+    # A FROM vertex is shared by every stage built from that image and named after
+    # one of them: it says nothing about which stage builds on which.
+    stage_of = {
+        step.digest: step.stage_key for step in steps if step.parsed.instruction != "FROM"
+    }
+    used = {
+        stage_of[digest]
+        for step in steps
+        for digest in step.inputs
+        if digest in stage_of and stage_of[digest] != step.stage_key
+    }
+    finals = sorted({step.stage_key for step in steps} - used)
+    return "+".join(finals) if finals else None

@@ -50,3 +50,22 @@ def test_runs_of_one_dockerfile_share_a_name_whatever_happened() -> None:
 def test_the_ci_job_names_a_run_without_a_context_and_an_override_wins() -> None:
     assert build_identity(None, ci_job="build-api", source="out/x.rawjson") == "build-api"
     assert build_identity(None, context="/src/shop", override="  shop (arm64) ") == "shop (arm64)"
+
+
+def test_a_stream_alone_is_named_by_its_folder_and_final_stage() -> None:
+    # BuildKit announces the whole graph first: a failed or fully cached run names
+    # the same final stage as a cold one.
+    for sample, streams, final in (
+        ("parallel-stages", ("cold", "cached"), "final"),
+        ("one-line-layout", ("cold", "failed"), "final"),
+        ("cancelled", ("cancelled", "killed"), "stage-3"),
+        ("many-stages", ("cold",), "stage-14"),
+    ):
+        names = {
+            build_identity(
+                read_build(SAMPLES / sample / f"{stream}.rawjson"),
+                source=f"runs/{sample}/{stream}.rawjson",
+            )
+            for stream in streams
+        }
+        assert names == {f"{sample}:{final}"}

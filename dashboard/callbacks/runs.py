@@ -13,11 +13,19 @@ from dashboard.sources import Catalog, RunFilters
 from dashboard.urls import build_href, compare_href, runs_href
 
 
-def filters_search(branch: str | None, labels: Sequence[str] | None, status: str | None) -> str:
+def filters_search(
+    branch: str | None,
+    labels: Sequence[str] | None,
+    status: str | None,
+    build: str | None = None,
+) -> str:
     """The query string of the Runs page for these filters (back to page 1)."""
     pairs = (item.partition("=") for item in labels or ())
     chosen = {key: value for key, sep, value in pairs if sep and key}
-    href = runs_href(RunFilters(branch=branch or None, labels=chosen, status=status or None))
+    filters = RunFilters(
+        build=build or None, branch=branch or None, labels=chosen, status=status or None
+    )
+    href = runs_href(filters)
     return href[1:]  # without the path "/": "?branch=…" or ""
 
 
@@ -36,10 +44,13 @@ def register(app: Dash, catalog: Catalog) -> None:
         Input(ids.RUNS_BRANCH, "value"),
         Input(ids.RUNS_LABELS, "value"),
         Input(ids.RUNS_STATUS, "value"),
+        Input(ids.RUNS_BUILD, "value"),
         prevent_initial_call=True,
     )
-    def filter_runs(branch: str | None, labels: list[str] | None, status: str | None) -> str:
-        return filters_search(branch, labels, status)
+    def filter_runs(
+        branch: str | None, labels: list[str] | None, status: str | None, build: str | None
+    ) -> str:
+        return filters_search(branch, labels, status, build)
 
     @app.callback(
         Output(ids.RUNS_COMPARE, "href"),

@@ -21,7 +21,8 @@ from dashboard.layout.common import (
     record_table,
     stat,
 )
-from dashboard.urls import compare_href, runs_href
+from dashboard.sources import RunFilters
+from dashboard.urls import compare_href, runs_href, trends_href
 from profiler.analysis import BuildAnalysis, path_start, stage_label, step_stage_label
 from profiler.analysis.suggest import Suggestion, SuggestionReport
 from profiler.figures import concurrency_figure, gantt_figure, stage_figure, time_budget_figure
@@ -97,14 +98,21 @@ def _header(view: BuildView) -> html.Div:
     if record.ci_run_url:
         details.append(html.A("CI run", href=record.ci_run_url, target="_blank", rel="noopener"))
     details.append(link("compare with an earlier run", compare_href(None, view.run.ref)))
-    title = f"Build {view.run.label}" if view.run.source != "files" else "Build"
-    heading: list[Child] = [title]
+    heading: list[Child] = [record.build_name, html.Span(f" run {view.run.label}", className="run")]
     if view.run.source == "files":
         heading.append(html.Span(Path(record.source or view.run.ref).name, className="mono"))
     heading.append(badge(record.status))
+    scope = RunFilters(build=record.build_name)
     return html.Div(
         [
-            html.Div(link("← all runs", runs_href()), className="hint"),
+            html.Div(
+                [
+                    link(f"← runs of {record.build_name}", runs_href(scope)),
+                    " · ",
+                    link("its trends", trends_href(scope)),
+                ],
+                className="hint",
+            ),
             html.H1(heading),
             html.Div(details, className="subtitle"),
         ]

@@ -157,6 +157,18 @@ def record_table(
     )
 
 
+def build_options(builds: Sequence[Any], *, all_builds: str | None = None) -> list[dict[str, str]]:
+    """Dropdown options of a build selector: ``name · N runs``, newest first; with
+    ``all_builds`` (the value meaning "every build") first."""
+    options = [
+        {"label": f"{b.name} · {b.runs} run{'s' if b.runs != 1 else ''}", "value": b.name}
+        for b in builds
+    ]
+    if all_builds is not None:
+        options.insert(0, {"label": "all builds", "value": all_builds})
+    return options
+
+
 def link(text: Child, href: str, **props: Any) -> dcc.Link:
     return dcc.Link(text, href=href, **props)
 

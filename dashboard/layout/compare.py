@@ -78,7 +78,21 @@ def compare_content(view: CompareView) -> list[Child]:
     c = view.comparison
     label_a = view.a.run.label
     label_b = view.b.run.label
+    build_a, build_b = view.a.run.record.build_name, view.b.run.record.build_name
+    warning: list[Child] = []
+    if build_a != build_b:
+        warning.append(
+            html.Div(
+                [
+                    html.B("Different builds: "),
+                    f"A is a run of {build_a}, B of {build_b}. Their steps and times are "
+                    "not expected to match.",
+                ],
+                className="banner warn",
+            )
+        )
     return [
+        *warning,
         html.Div(
             [
                 _delta_stat("wall time", c.a.wall_seconds, c.b.wall_seconds),
@@ -98,6 +112,7 @@ def compare_content(view: CompareView) -> list[Child]:
                 html.Span(
                     [
                         "A: ",
+                        html.B(build_a + " "),
                         link(label_a, build_href(view.a.run.ref)),
                         " ",
                         badge(view.a.run.record.status),
@@ -106,6 +121,7 @@ def compare_content(view: CompareView) -> list[Child]:
                 html.Span(
                     [
                         "B: ",
+                        html.B(build_b + " "),
                         link(label_b, build_href(view.b.run.ref)),
                         " ",
                         badge(view.b.run.record.status),

@@ -11,6 +11,7 @@ from dashboard.data import RunRow, RunsView, record_metrics
 from dashboard.layout.common import (
     Child,
     badge,
+    build_options,
     card,
     empty,
     fmt_percent,
@@ -20,11 +21,12 @@ from dashboard.layout.common import (
     sparkline_svg,
     table,
 )
-from dashboard.urls import STATUSES, build_href, runs_href
+from dashboard.urls import ALL_BUILDS, STATUSES, build_href, runs_href
 from profiler.figures_history import RUN_STATUS_COLORS, history_figure
 
 HEADERS = (
     "",
+    "build",
     "run",
     "started (UTC)",
     "status",
@@ -42,17 +44,28 @@ HEADERS = (
 
 def runs_page(view: RunsView) -> html.Div:
     filters = view.filters
+    scope = "of every build" if view.all_builds else f"of {filters.build}"
     header = [
         html.H1("Runs"),
         html.Div(
             [
-                html.Span(f"{view.total} run{'s' if view.total != 1 else ''}"),
+                html.Span(f"{view.total} run{'s' if view.total != 1 else ''} {scope}"),
                 html.Span("tick two runs to compare them", className="hint"),
             ],
             className="subtitle",
         ),
         html.Div(
             [
+                _field(
+                    "build",
+                    dcc.Dropdown(
+                        id=ids.RUNS_BUILD,
+                        options=build_options(view.builds, all_builds=ALL_BUILDS),
+                        value=filters.build,
+                        clearable=False,
+                    ),
+                    wide=True,
+                ),
                 _field(
                     "branch",
                     dcc.Dropdown(
@@ -92,7 +105,7 @@ def runs_page(view: RunsView) -> html.Div:
         ),
     ]
     if view.total == 0:
-        filtered = bool(filters.branch or filters.labels or filters.status)
+        filtered = bool(filters.branch or filters.labels or filters.status or filters.build)
         return html.Div(
             [
                 *header,
@@ -128,7 +141,7 @@ def runs_page(view: RunsView) -> html.Div:
                 table(
                     HEADERS,
                     [_row(row) for row in view.rows],
-                    numeric=(4, 5, 6, 7, 8),
+                    numeric=(5, 6, 7, 8, 9),
                     id=ids.RUNS_TABLE,
                 ),
                 _pager(view),
@@ -137,8 +150,8 @@ def runs_page(view: RunsView) -> html.Div:
     )
 
 
-def _field(label: str, control: dcc.Dropdown) -> html.Div:
-    return html.Div([html.Label(label), control], className="field")
+def _field(label: str, control: dcc.Dropdown, wide: bool = False) -> html.Div:
+    return html.Div([html.Label(label), control], className="field wide" if wide else "field")
 
 
 def _row(row: RunRow) -> list[Child]:
@@ -157,6 +170,7 @@ def _row(row: RunRow) -> list[Child]:
             value=[],
             className="pick",
         ),
+        html.Span(record.build_name, className="build-name"),
         link(row.run.label if row.run.source != "files" else row.ref, build_href(row.ref)),
         record.started_at.strftime("%Y-%m-%d %H:%M:%S"),
         badge(record.status),

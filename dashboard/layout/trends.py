@@ -9,6 +9,7 @@ from dashboard import ids
 from dashboard.data import TrendsView
 from dashboard.layout.common import (
     Child,
+    build_options,
     card,
     empty,
     fmt_percent,
@@ -30,6 +31,18 @@ def controls(view: TrendsView) -> html.Div:
     filters = view.filters
     return html.Div(
         [
+            html.Div(
+                [
+                    html.Label("build"),
+                    dcc.Dropdown(
+                        id=ids.TRENDS_BUILD,
+                        options=build_options(view.builds),
+                        value=filters.build,
+                        clearable=False,
+                    ),
+                ],
+                className="field wide",
+            ),
             html.Div(
                 [
                     html.Label("branch"),
@@ -92,7 +105,10 @@ def trends_page(view: TrendsView) -> html.Div:
         html.H1("Trends"),
         html.Div(
             [
-                html.Span(f"{len(runs)} successful runs, oldest first"),
+                html.Span(
+                    f"{len(runs)} successful runs of {view.filters.build or 'no build'}, "
+                    "oldest first"
+                ),
                 html.Span(
                     "a regression: slower than the median of the "
                     f"{view.trend.window} runs before by more than 20% and 3 robust σ",

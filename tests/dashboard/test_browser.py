@@ -184,21 +184,33 @@ def bar_center(tab: Page, graph_id: str, digest: str) -> tuple[float, float]:
 
 
 def test_runs_page_lists_history_and_files(page: Watched, served: Served) -> None:
-    tab = open_page(page, served.url + "/", "#runs-table")
+    tab = open_page(page, served.url + "/?build=app", "#runs-table")
     wait_idle(tab)
     rows = tab.locator("#runs-table tbody tr")
-    expected = min(50, HISTORY_RUNS + len(served.refs))
-    assert rows.count() == expected
+    assert rows.count() == HISTORY_RUNS
     tab.locator("#runs-trend .scatterlayer .point").first.wait_for()
-    assert tab.locator("img.spark").count() == expected
+    assert tab.locator("img.spark").count() == HISTORY_RUNS
+    # The build comes first in every row.
+    builds = tab.locator("#runs-table tbody tr td:nth-child(2)").all_inner_texts()
+    assert set(builds) == {"app"}
     page.shot("runs")
 
-    # A filter goes into the URL and narrows the table.
+    # A filter goes into the URL and narrows the table, within the build.
     tab.locator("#runs-branch").click()
     tab.locator("[role=listbox] [role=option]", has_text="develop").click()
-    tab.wait_for_url("**/?branch=develop")
+    tab.wait_for_url("**/?build=app&branch=develop")
     tab.wait_for_function("document.querySelectorAll('#runs-table tbody tr').length === 2")
     page.shot("runs-filtered")
+
+    # "all builds" in the selector lists every run, history and files.
+    tab.goto(served.url + "/")
+    tab.locator("#runs-build").click()
+    tab.locator("[role=listbox] [role=option]", has_text="all builds").click()
+    tab.wait_for_url("**/?build=%2A")
+    expected = min(50, HISTORY_RUNS + len(served.refs))
+    tab.wait_for_function(
+        f"document.querySelectorAll('#runs-table tbody tr').length === {expected}"
+    )
 
 
 def test_build_page_click_a_bar_shows_its_logs(page: Watched, served: Served) -> None:
@@ -249,7 +261,7 @@ def test_build_page_suggestion_with_its_diff(page: Watched, served: Served) -> N
 
 
 def test_compare_two_runs_picked_on_the_runs_page(page: Watched, served: Served) -> None:
-    tab = open_page(page, served.url + "/", "#runs-table")
+    tab = open_page(page, served.url + "/?build=parallel-stages:final", "#runs-table")
     wait_idle(tab)
     cold = served.refs["parallel-stages/cold.rawjson"]
     cached = served.refs["parallel-stages/cached.rawjson"]
@@ -278,7 +290,9 @@ def test_compare_two_runs_picked_on_the_runs_page(page: Watched, served: Served)
 
 
 def test_trends_page_marks_the_regression(page: Watched, served: Served) -> None:
-    tab = open_page(page, served.url + "/trends?branch=main", "#trends-runs .scatterlayer")
+    tab = open_page(
+        page, served.url + "/trends?build=app&branch=main", "#trends-runs .scatterlayer"
+    )
     wait_idle(tab)
     names = tab.evaluate(
         "() => document.querySelector('#trends-runs .js-plotly-plot').data.map(t => t.name)"

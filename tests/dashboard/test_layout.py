@@ -54,10 +54,16 @@ def ids_in(component: Any) -> set[Any]:
 
 
 def test_runs_page_has_filters_table_and_pager(catalog: Catalog) -> None:
-    view = data.runs_view(catalog, RunFilters(), page=1, page_size=10)
+    view = data.runs_view(catalog, RunFilters(build="*"), page=1, page_size=10)
     page = runs_page(view)
     found = ids_in(page)
-    for expected in (ids.RUNS_BRANCH, ids.RUNS_LABELS, ids.RUNS_STATUS, ids.RUNS_TABLE):
+    for expected in (
+        ids.RUNS_BUILD,
+        ids.RUNS_BRANCH,
+        ids.RUNS_LABELS,
+        ids.RUNS_STATUS,
+        ids.RUNS_TABLE,
+    ):
         assert expected in found
     assert ids.RUNS_NEXT in found and ids.RUNS_PREVIOUS not in found
     rows = [node for node in walk(page) if isinstance(node, html.Tr)]
@@ -185,7 +191,7 @@ def test_compare_page_with_and_without_a_comparison(catalog: Catalog) -> None:
 
 
 def test_trends_page(catalog: Catalog) -> None:
-    page = trends_page(data.trends_view(catalog, RunFilters(branch="main")))
+    page = trends_page(data.trends_view(catalog, RunFilters(build="app", branch="main")))
     assert {ids.TRENDS_RUNS, ids.TRENDS_STAGES} <= ids_in(page)
     assert "Regressions (1)" in texts(page)
     few = trends_page(data.trends_view(catalog, RunFilters(branch="nope")))
