@@ -8,10 +8,15 @@ the per-pair ratios A/B:
 - ``--version`` and ``--help``;
 - ``analyze`` of a small sample (parallel-stages/cold.rawjson, 34 KB);
 - ``runs`` on a SQLite history of the 15 sample streams, made once in a temporary
-  directory.
+  directory;
+- ``typer floor``: the framework alone, a typer app of one command with an argument
+  and an option that prints one line with rich: what any typer command pays before
+  kitprof does anything.
 
-Output goes to /dev/null. ``--kitprof`` runs another build of kitprof (for a before
-and after): ``--kitprof "python -m profiler"`` with ``PYTHONPATH`` set to its tree.
+Output goes to /dev/null. The package is byte-compiled first (``compileall``, as pip
+does at install): with ``PYTHONDONTWRITEBYTECODE`` set, a module without its ``.pyc``
+is compiled at every start. ``--kitprof`` runs another build of kitprof (for a before
+and after): ``--kitprof "python -m profiler" --tree DIR`` with ``PYTHONPATH=DIR``.
 Where the time goes: ``python -X importtime -m profiler ARGS 2> imports.txt``.
 
     python benchmarks/startup.py                    # ~1 minute, 20 pairs a case
@@ -36,7 +41,22 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "sample_builds"
 SMALL = SAMPLES / "parallel-stages" / "cold.rawjson"
-GOALS = {"--version": 2.0, "--help": 2.0, "analyze": 4.0, "runs": 4.0}
+GOALS = {"--version": 2.0, "--help": 2.0, "analyze": 4.0, "runs": 4.0, "typer floor": 0.0}
+FLOOR = """
+import typer
+
+app = typer.Typer(add_completion=False)
+
+
+@app.command()
+def main(name: str, count: int = 1) -> None:
+    from rich.console import Console
+
+    Console().print(f"{name} {count}")
+
+
+app()
+"""
 
 
 def _wall(command: Sequence[str], env: dict[str, str]) -> float:
@@ -66,11 +86,14 @@ def measure(kitprof: list[str], runs: int, warmup: int = 2) -> list[dict[str, ob
     results: list[dict[str, object]] = []
     with tempfile.TemporaryDirectory() as tmp:
         history_env = {**env, "KITPROF_DB": _history(Path(tmp), kitprof, env)}
+        floor = Path(tmp) / "floor.py"
+        floor.write_text(FLOOR)
         cases = [
             ("--version", [*kitprof, "--version"], env),
             ("--help", [*kitprof, "--help"], env),
             ("analyze", [*kitprof, "analyze", str(SMALL)], env),
             ("runs", [*kitprof, "runs"], history_env),
+            ("typer floor", [sys.executable, str(floor), "x"], env),
         ]
         for name, command, case_env in cases:
             for _ in range(warmup):
@@ -104,19 +127,25 @@ def main(argv: Sequence[str] | None = None) -> None:
         help="the command to time (default: the kitprof beside this Python)",
     )
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument(
+        "--tree", type=Path, default=ROOT, help="the source tree to byte-compile (default: this)"
+    )
     args = parser.parse_args(argv)
+    packages = [str(args.tree / name) for name in ("profiler", "dashboard")]
+    subprocess.run([sys.executable, "-m", "compileall", "-q", *packages], check=True)
     beside = Path(sys.executable).parent / "kitprof"
     found = str(beside) if beside.exists() else shutil.which("kitprof")
     kitprof = shlex.split(args.kitprof) if args.kitprof else [found or "kitprof"]
     if kitprof[0] == "python":
         kitprof[0] = sys.executable
     results = measure(kitprof, args.runs)
-    print(f"{'case':<10} {'kitprof':>9} {'python':>9} {'ratio':>7} {'min-max':>11} {'goal':>5}")
+    print(f"{'case':<12} {'kitprof':>9} {'python':>9} {'ratio':>7} {'min-max':>11} {'goal':>5}")
     for row in results:
+        spread = f"{row['ratio_min']:.1f}-{row['ratio_max']:.1f}x"
+        goal = f"{row['goal']:.0f}x" if row["goal"] else "-"
         print(
-            f"{row['case']!s:<10} {row['kitprof_seconds']:>8.3f}s {row['python_seconds']:>8.3f}s"
-            f" {row['ratio']:>6.1f}x {f'{row["ratio_min"]:.1f}-{row["ratio_max"]:.1f}x':>11}"
-            f" {row['goal']:>4.0f}x"
+            f"{row['case']!s:<12} {row['kitprof_seconds']:>8.3f}s {row['python_seconds']:>8.3f}s"
+            f" {row['ratio']:>6.1f}x {spread:>11} {goal:>5}"
         )
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n")
