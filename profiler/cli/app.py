@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import sys
+from difflib import get_close_matches
 from importlib import import_module
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -72,6 +73,15 @@ class LazyGroup(TyperGroup):
         if self._listing:
             return TyperCommand(name=cmd_name, help=COMMANDS[cmd_name])
         return self._load(cmd_name)
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        # Typer suggests close names among the commands already imported; all are known.
+        name = args[0] if args else ""
+        if name and not name.startswith("-") and name not in self.list_commands(ctx):
+            matches = ", ".join(repr(match) for match in get_close_matches(name, COMMANDS))
+            hint = f" Did you mean {matches}?" if matches else ""
+            ctx.fail(f"No such command {name!r}.{hint}")
+        return super().resolve_command(ctx, args)
 
     def format_help(self, ctx: Any, formatter: Any) -> None:
         self._listing = True
