@@ -140,22 +140,42 @@ def stderr_console() -> Console:
     return Console(stderr=True)
 
 
-def load(source: str, dockerfile: Dockerfile | None = None) -> Build:
-    """Read a stream, with a progress bar on stderr for large files on a terminal.
+BuildOption = Annotated[
+    str | None,
+    typer.Option(
+        "--build",
+        metavar="N|NAME",
+        help="Which build of a log that holds several: its number (from 1) or its name "
+        "(compose service, bake target, image tag).",
+        show_default=False,
+    ),
+]
+
+
+def load(source: str, dockerfile: Dockerfile | None = None, build: str | None = None) -> Build:
+    """The build of an input that ``build`` names (``--build``), or its only build.
 
     ``dockerfile`` gives a plain log's stages their ``FROM`` dependencies.
     """
-    from profiler.sources import read_build
+    from profiler.sources import select_build
+
+    label = "standard input" if source == "-" else source
+    return select_build(load_builds(source, dockerfile), build, label)
+
+
+def load_builds(source: str, dockerfile: Dockerfile | None = None) -> list[Build]:
+    """Every build of an input, with a progress bar on stderr for large files on a terminal."""
+    from profiler.sources import read_builds
 
     size = 0 if source == "-" else _size(source)
     if size < PROGRESS_BAR_MIN_BYTES or not sys.stderr.isatty():
-        return read_build(source, dockerfile=dockerfile)
+        return read_builds(source, dockerfile=dockerfile)
     from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
 
     columns = (BarColumn(), DownloadColumn(), TransferSpeedColumn())
     with Progress(*columns, console=stderr_console(), transient=True) as progress:
         task = progress.add_task("reading", total=size)
-        return read_build(
+        return read_builds(
             source, dockerfile=dockerfile, on_progress=lambda n: progress.advance(task, n)
         )
 

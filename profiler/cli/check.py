@@ -114,15 +114,16 @@ def _subject(
     store: Store, reference: str, branch: str | None
 ) -> tuple[RunMetrics, dict[str, Any], str | None]:
     """The run to judge, how to describe it, and the branch of its comparable runs."""
+    from profiler.sources import read_builds, read_input, select_build
     from profiler.store import run_status
-    from profiler.store.derive import parse_stream, read_stream_file, stream_sha256
+    from profiler.store.derive import run_key
 
     path = Path(reference)
     if path.is_file():
-        raw = read_stream_file(path)
-        stored = store.find(stream_sha256(raw))
+        raw = read_input(path)
+        build = select_build(read_builds(raw), None, reference)
+        stored = store.find(run_key(raw))
         if stored is None:
-            build = parse_stream(raw)
             analysis = analyze(build)
             ci = detect_ci()
             own_branch = branch or (ci.branch if ci else None)

@@ -169,7 +169,12 @@ def _v2(connection: Connection) -> None:
     connection.execute(text("ALTER TABLE runs DROP COLUMN labels"))
 
 
-MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_v1, _v2)
+def _v3(connection: Connection) -> None:
+    """A run may be one build of a stream that holds several: which one."""
+    connection.execute(text("ALTER TABLE runs ADD COLUMN build_index INTEGER"))
+
+
+MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_v1, _v2, _v3)
 """Step ``i`` (0-based) takes a database from version ``i`` to ``i + 1``."""
 
 LATEST = len(MIGRATIONS)

@@ -84,6 +84,10 @@ runs = Table(
     Column("buildkit_version", String(64)),
     Column("driver", String(64)),
     Column("run_info", Text),
+    # Which build of the stream this run is (from 1), when the stream holds several
+    # (a CI log of two builds, compose of several services); NULL when it holds one.
+    # Such a run's stream_sha256 is then its run_key: of the stream and this number.
+    Column("build_index", Integer),
     Index("ix_runs_started", "started_at", "id"),
     Index("ix_runs_branch_started", "git_branch", "started_at"),
 )
