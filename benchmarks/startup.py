@@ -17,7 +17,9 @@ Output goes to /dev/null. The package is byte-compiled first (``compileall``, as
 does at install): with ``PYTHONDONTWRITEBYTECODE`` set, a module without its ``.pyc``
 is compiled at every start. ``--kitprof`` runs another build of kitprof (for a before
 and after): ``--kitprof "python -m profiler" --tree DIR`` with ``PYTHONPATH=DIR``.
-Where the time goes: ``python -X importtime -m profiler ARGS 2> imports.txt``.
+``--imports`` prints where each case's import time goes instead, summed by package
+(self times of ``python -X importtime``, median of 5 runs, kitprof's own modules by
+subpackage).
 
     python benchmarks/startup.py                    # ~1 minute, 20 pairs a case
     python benchmarks/startup.py --runs 40 --json startup.json
@@ -79,6 +81,52 @@ def _history(directory: Path, kitprof: list[str], env: dict[str, str]) -> str:
     return url
 
 
+def _import_times(command: Sequence[str], env: dict[str, str]) -> dict[str, float]:
+    """Seconds of import time by package (self times, so nothing counts twice)."""
+    result = subprocess.run(
+        [command[0], "-X", "importtime", *command[1:]],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        check=True,
+    )
+    totals: dict[str, float] = {}
+    for line in result.stderr.splitlines():
+        if not line.startswith("import time:") or "self [us]" in line:
+            continue
+        self_us, _, name = (part.strip() for part in line[len("import time:") :].split("|"))
+        parts = name.split(".")
+        group = ".".join(parts[:2]) if parts[0] == "profiler" else parts[0]
+        totals[group] = totals.get(group, 0.0) + int(self_us) / 1e6
+    return totals
+
+
+def imports(kitprof: list[str], rounds: int = 5, top: int = 12) -> None:
+    """Where each case's import time goes, by package."""
+    env = {**os.environ, "COLUMNS": "120"}
+    env.pop("KITPROF_DB", None)
+    if kitprof[0] != sys.executable:
+        kitprof = [sys.executable, "-m", "profiler"]  # -X importtime needs the interpreter
+    with tempfile.TemporaryDirectory() as tmp:
+        history_env = {**env, "KITPROF_DB": _history(Path(tmp), kitprof, env)}
+        cases = [
+            ("python -c pass", [sys.executable, "-c", "pass"], env),
+            ("--version", [*kitprof, "--version"], env),
+            ("--help", [*kitprof, "--help"], env),
+            ("analyze", [*kitprof, "analyze", str(SMALL)], env),
+            ("runs", [*kitprof, "runs"], history_env),
+        ]
+        for name, command, case_env in cases:
+            runs = [_import_times(command, case_env) for _ in range(rounds)]
+            groups = {group for run in runs for group in run}
+            median = {g: statistics.median(run.get(g, 0.0) for run in runs) for g in groups}
+            total = sum(median.values())
+            print(f"{name}: {total * 1000:.0f} ms of imports")
+            for group, seconds in sorted(median.items(), key=lambda item: -item[1])[:top]:
+                print(f"  {seconds * 1000:7.1f} ms  {group}")
+
+
 def measure(kitprof: list[str], runs: int, warmup: int = 2) -> list[dict[str, object]]:
     env = {**os.environ, "COLUMNS": "120"}
     env.pop("KITPROF_DB", None)
@@ -127,6 +175,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         help="the command to time (default: the kitprof beside this Python)",
     )
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--imports", action="store_true", help="where import time goes")
     parser.add_argument(
         "--tree", type=Path, default=ROOT, help="the source tree to byte-compile (default: this)"
     )
@@ -138,6 +187,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     kitprof = shlex.split(args.kitprof) if args.kitprof else [found or "kitprof"]
     if kitprof[0] == "python":
         kitprof[0] = sys.executable
+    if args.imports:
+        imports(kitprof)
+        return
     results = measure(kitprof, args.runs)
     print(f"{'case':<12} {'kitprof':>9} {'python':>9} {'ratio':>7} {'min-max':>11} {'goal':>5}")
     for row in results:
