@@ -57,12 +57,15 @@ def make_catalog(
     files: Sequence[Path],
     *,
     on_loaded: Callable[[Path], None] | None = None,
+    build: str | None = None,
 ) -> Catalog:
+    """``build`` (a number from 1 or a name) picks one build of each file; every build
+    of a file that holds several is shown otherwise."""
     sources: list[RunSource] = []
     if shows_history(store_url, files):
         sources.append(StoreSource(store_url))
     if files:
-        sources.append(load_files(files, on_loaded))
+        sources.append(load_files(files, on_loaded, build=build))
     return Catalog(sources)
 
 
@@ -72,14 +75,15 @@ def create_app(
     *,
     auth: tuple[str, str] | None = None,
     on_loaded: Callable[[Path], None] | None = None,
+    build: str | None = None,
 ) -> Dash:
     """The dashboard over the history at ``store_url`` and the stream ``files``.
 
     Files are read now (a bad one raises :class:`~profiler.errors.KitprofError`) and
     kept in memory; the history is read per request. ``auth`` protects every URL
-    with HTTP basic auth.
+    with HTTP basic auth. ``build`` picks one build of each file (``--build``).
     """
-    catalog = make_catalog(store_url, files, on_loaded=on_loaded)
+    catalog = make_catalog(store_url, files, on_loaded=on_loaded, build=build)
     app = Dash(
         __name__,
         title="kitprof",

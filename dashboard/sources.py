@@ -266,52 +266,73 @@ class FileSource:
         )
 
 
-def load_file(path: Path, run_id: int) -> LoadedFile:
-    """Read one stream as the store would ingest it, with the context that
-    ``kitprof run`` wrote beside it (``<stream>.run.json``) if there is one, and the
-    Dockerfile of its folder (for suggestions with diffs) if there is one."""
+def load_file(path: Path, first_id: int, build: str | None = None) -> list[LoadedFile]:
+    """Read one stream as the store would ingest it: each of its builds (or the one
+    ``build`` names, a number from 1 or a name) numbered from ``first_id``, with the
+    context that ``kitprof run`` wrote beside it (``<stream>.run.json``) if there is
+    one, and the Dockerfile of its folder (for suggestions with diffs) if there is one."""
+    from profiler.sources import build_position, read_builds, read_input
     from profiler.store import read_run_info, run_context, run_info_path
-    from profiler.store.derive import derive, parse_stream, read_stream_file
-    from profiler.store.store import unstored_record
+    from profiler.store.derive import derive
+    from profiler.store.store import build_context, unstored_record
 
-    raw = read_stream_file(path)
+    raw = read_input(path)
     if not raw.strip():
         raise KitprofError(f"{path} is empty")
     try:
-        build = parse_stream(raw)
+        builds = read_builds(raw)
     except KitprofError as error:
         raise KitprofError(f"{path}: {error}") from None
-    derived = derive(build)
+    numbered: list[tuple[int | None, Build]] = (
+        [(None, builds[0])] if len(builds) == 1 else list(enumerate(builds, start=1))
+    )
+    if build is not None:
+        numbered = [numbered[build_position(builds, build, str(path))]]
     info_path = run_info_path(path)
     context = run_context(read_run_info(info_path) if info_path.is_file() else None)
-    record = unstored_record(
-        run_id, raw, derived, context, str(path), started_fallback=_modified(path)
-    )
-    metrics = run_metrics(
-        build,
-        derived.analysis,
-        run_id=run_id,
-        status=record.status,
-        git_branch=record.git_branch,
-        git_commit=record.git_commit,
-    )
-    metrics = dataclasses.replace(metrics, started_at=record.started_at)
-    return LoadedFile(record, build, derived.analysis, metrics, _dockerfile_beside(path))
+    dockerfile = _dockerfile_beside(path)
+    loaded = []
+    for offset, (index, one) in enumerate(numbered):
+        derived = derive(one)
+        run_id = first_id + offset
+        record = unstored_record(
+            run_id,
+            raw,
+            derived,
+            build_context(context, index, one.name),
+            str(path),
+            started_fallback=_modified(path),
+            build_index=index,
+        )
+        metrics = run_metrics(
+            one,
+            derived.analysis,
+            run_id=run_id,
+            status=record.status,
+            git_branch=record.git_branch,
+            git_commit=record.git_commit,
+        )
+        metrics = dataclasses.replace(metrics, started_at=record.started_at)
+        loaded.append(LoadedFile(record, one, derived.analysis, metrics, dockerfile))
+    return loaded
 
 
 def load_files(
-    paths: Iterable[Path], on_loaded: Callable[[Path], None] | None = None
+    paths: Iterable[Path],
+    on_loaded: Callable[[Path], None] | None = None,
+    *,
+    build: str | None = None,
 ) -> FileSource:
-    """Read the streams; the same stream given twice (e.g. by overlapping globs) counts
-    once."""
+    """Read the streams, every build of each (or the one ``build`` names in each); the
+    same stream given twice (e.g. by overlapping globs) counts once."""
     loaded: list[LoadedFile] = []
     seen: set[str] = set()
     for path in paths:
-        entry = load_file(path, len(loaded) + 1)
-        if entry.record.stream_sha256 in seen:
-            continue
-        seen.add(entry.record.stream_sha256)
-        loaded.append(entry)
+        for entry in load_file(path, len(loaded) + 1, build):
+            if entry.record.stream_sha256 in seen:
+                continue
+            seen.add(entry.record.stream_sha256)
+            loaded.append(entry)
         if on_loaded is not None:
             on_loaded(path)
     return FileSource(loaded)
@@ -375,7 +396,9 @@ class CatalogRun:
     def label(self) -> str:
         """What a person calls it: ``#42``, or the file's name for a file."""
         if self.source == FileSource.name:
-            return f"{self.ref} {Path(self.record.source or '').name}".strip()
+            label = f"{self.ref} {Path(self.record.source or '').name}".strip()
+            index = self.record.build_index
+            return label if index is None else f"{label} (build {index})"
         return f"#{self.ref}"
 
 

@@ -121,9 +121,7 @@ def final_stages(build: Build | None) -> str | None:
     steps = [step for step in build if step.kind is StepKind.STEP]
     # A FROM vertex is shared by every stage built from that image and named after
     # one of them: it says nothing about which stage builds on which.
-    stage_of = {
-        step.digest: step.stage_key for step in steps if step.parsed.instruction != "FROM"
-    }
+    stage_of = {step.digest: step.stage_key for step in steps if step.parsed.instruction != "FROM"}
     used = {
         stage_of[digest]
         for step in steps

@@ -125,4 +125,7 @@ def test_commands_run_and_unknown_ones_are_usage_errors() -> None:
     analyzed = runner.invoke(app, ["analyze", "--json", str(SAMPLE)])
     assert analyzed.exit_code == 0 and '"critical_path"' in analyzed.output
     unknown = runner.invoke(app, ["analyse-this"])
-    assert unknown.exit_code == 2 and "No such command" in unknown.output
+    assert unknown.exit_code == 2 and "No such command 'analyse-this'." in unknown.output
+    typo = runner.invoke(app, ["analyse"], env={"COLUMNS": "200"})
+    assert typo.exit_code == 2
+    assert "No such command 'analyse'. Did you mean 'analyze', 'reanalyze'?" in typo.output

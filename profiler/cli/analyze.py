@@ -10,9 +10,10 @@ import typer
 
 from profiler.analysis import analyze
 from profiler.analysis.suggest import suggest
-from profiler.cli.app import app, load, stdout_console
+from profiler.cli.app import BuildOption, app, load_builds, stdout_console
 from profiler.dockerfile import read_dockerfile
-from profiler.render.analyze import full_report, print_report
+from profiler.render.analyze import numbered_report, print_build_heading, print_report
+from profiler.sources import build_position
 
 DockerfileOption = Annotated[
     Path | None,
@@ -31,26 +32,38 @@ def analyze_command(
         str,
         typer.Argument(
             metavar="FILE|-",
-            help="A --progress=rawjson stream (plain or gzip); - reads standard input.",
+            help="A --progress=rawjson stream or a --progress=plain log (plain or gzip); "
+            "- reads standard input.",
         ),
     ],
     dockerfile: DockerfileOption = None,
-    json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    build: BuildOption = None,
+    json: Annotated[
+        bool,
+        typer.Option("--json", help="Print one JSON object per build, one per line."),
+    ] = False,
 ) -> None:
     """Analyse a BuildKit rawjson stream: timeline, critical path, cache, failure.
 
-    Record one with `docker buildx build --progress=rawjson . 2> build.rawjson`.
+    Record one with `docker buildx build --progress=rawjson . 2> build.rawjson`, or
+    give a CI job's log (--progress=plain): a log of several builds reports each.
     """
     parsed = read_dockerfile(dockerfile) if dockerfile else None
-    build = load(file, parsed)
-    analysis = analyze(build)
-    suggestions = suggest(build, parsed)
-    if json:
-        import orjson
+    builds = load_builds(file, parsed)
+    label = "standard input" if file == "-" else file
+    numbered = list(enumerate(builds, start=1))
+    if build is not None:
+        numbered = [numbered[build_position(builds, build, label)]]
+    console = None if json else stdout_console()
+    for index, one in numbered:
+        analysis = analyze(one)
+        suggestions = suggest(one, parsed)
+        if console is None:
+            import orjson
 
-        sys.stdout.buffer.write(
-            orjson.dumps(full_report(build, analysis, suggestions), option=orjson.OPT_INDENT_2)
-            + b"\n"
-        )
-        return
-    print_report(build, analysis, suggestions, stdout_console())
+            report = numbered_report(one, analysis, suggestions, index)
+            sys.stdout.buffer.write(orjson.dumps(report) + b"\n")
+            continue
+        if len(builds) > 1:
+            print_build_heading(one, index, len(builds), console)
+        print_report(one, analysis, suggestions, console)

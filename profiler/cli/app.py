@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import sys
+from difflib import get_close_matches
 from importlib import import_module
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -73,6 +74,15 @@ class LazyGroup(TyperGroup):
             return TyperCommand(name=cmd_name, help=COMMANDS[cmd_name])
         return self._load(cmd_name)
 
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        # Typer suggests close names among the commands already imported; all are known.
+        name = args[0] if args else ""
+        if name and not name.startswith("-") and name not in self.list_commands(ctx):
+            matches = ", ".join(repr(match) for match in get_close_matches(name, COMMANDS))
+            hint = f" Did you mean {matches}?" if matches else ""
+            ctx.fail(f"No such command {name!r}.{hint}")
+        return super().resolve_command(ctx, args)
+
     def format_help(self, ctx: Any, formatter: Any) -> None:
         self._listing = True
         try:
@@ -130,22 +140,42 @@ def stderr_console() -> Console:
     return Console(stderr=True)
 
 
-def load(source: str, dockerfile: Dockerfile | None = None) -> Build:
-    """Read a stream, with a progress bar on stderr for large files on a terminal.
+BuildOption = Annotated[
+    str | None,
+    typer.Option(
+        "--build",
+        metavar="N|NAME",
+        help="Which build of a log that holds several: its number (from 1) or its name "
+        "(compose service, bake target, image tag).",
+        show_default=False,
+    ),
+]
+
+
+def load(source: str, dockerfile: Dockerfile | None = None, build: str | None = None) -> Build:
+    """The build of an input that ``build`` names (``--build``), or its only build.
 
     ``dockerfile`` gives a plain log's stages their ``FROM`` dependencies.
     """
-    from profiler.sources import read_build
+    from profiler.sources import select_build
+
+    label = "standard input" if source == "-" else source
+    return select_build(load_builds(source, dockerfile), build, label)
+
+
+def load_builds(source: str, dockerfile: Dockerfile | None = None) -> list[Build]:
+    """Every build of an input, with a progress bar on stderr for large files on a terminal."""
+    from profiler.sources import read_builds
 
     size = 0 if source == "-" else _size(source)
     if size < PROGRESS_BAR_MIN_BYTES or not sys.stderr.isatty():
-        return read_build(source, dockerfile=dockerfile)
+        return read_builds(source, dockerfile=dockerfile)
     from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
 
     columns = (BarColumn(), DownloadColumn(), TransferSpeedColumn())
     with Progress(*columns, console=stderr_console(), transient=True) as progress:
         task = progress.add_task("reading", total=size)
-        return read_build(
+        return read_builds(
             source, dockerfile=dockerfile, on_progress=lambda n: progress.advance(task, n)
         )
 

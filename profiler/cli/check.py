@@ -76,9 +76,9 @@ def check_command(
     """Fail (exit 3) when RUN's wall time exceeds the median of the last N comparable
     runs by more than the allowed slowdown, and name the stages responsible.
 
-    Comparable runs: successful, older than RUN, of the same build (RUN's own, or
-    --build), on the same git branch (RUN's own, or --branch) and carrying every
-    --label given. The limit is the median plus the
+    Comparable runs: successful, older than RUN, of the same build as RUN (--build
+    NAME makes `latest` the newest run of that build), on the same git branch (RUN's
+    own, or --branch) and carrying every --label given. The limit is the median plus the
     larger of the allowed slowdown and --noise robust standard deviations
     (1.4826 × MAD), so noisy histories do not raise false alarms. With fewer than 3
     comparable runs nothing is judged (exit 0).
@@ -118,17 +118,18 @@ def _subject(
     store: Store, reference: str, branch: str | None, build: str | None
 ) -> tuple[RunMetrics, dict[str, Any], str | None, str | None]:
     """The run to judge, how to describe it, and the branch and build of its
-    comparable runs."""
+    comparable runs (always the run's own build: a median never mixes builds)."""
     from profiler.identity import build_identity
+    from profiler.sources import read_builds, read_input, select_build
     from profiler.store import run_status
-    from profiler.store.derive import parse_stream, read_stream_file, stream_sha256
+    from profiler.store.derive import run_key
 
     path = Path(reference)
     if path.is_file():
-        raw = read_stream_file(path)
-        stored = store.find(stream_sha256(raw))
+        raw = read_input(path)
+        parsed = select_build(read_builds(raw), None, reference)
+        stored = store.find(run_key(raw))
         if stored is None:
-            parsed = parse_stream(raw)
             analysis = analyze(parsed)
             ci = detect_ci()
             own_branch = branch or (ci.branch if ci else None)
@@ -139,9 +140,7 @@ def _subject(
                 git_branch=own_branch,
                 git_commit=ci.commit if ci else None,
             )
-            own_build = build or build_identity(
-                parsed, ci_job=ci.job if ci else None, source=reference
-            )
+            own_build = build_identity(parsed, ci_job=ci.job if ci else None, source=reference)
             return metrics, {"file": reference, "run": None}, own_branch, own_build
         record = stored
     else:
@@ -150,5 +149,5 @@ def _subject(
         store.metrics(record.id),
         {"file": reference if path.is_file() else None, "run": run_dict(record)},
         branch or record.git_branch,
-        build or record.build_name,
+        record.build_name,
     )

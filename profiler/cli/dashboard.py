@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from profiler.cli.app import app, stderr_console
+from profiler.cli.app import BuildOption, app, stderr_console
 from profiler.cli.history import DbOption
 
 AUTH_ENV_VAR = "KITPROF_DASHBOARD_AUTH"  # = dashboard.app.AUTH_ENV_VAR (tested)
@@ -31,10 +31,12 @@ def dashboard_command(
         list[Path] | None,
         typer.Argument(
             metavar="FILE",
-            help="rawjson streams (plain or gzip) to show beside the history.",
+            help="rawjson streams or --progress=plain logs (plain or gzip) to show beside "
+            "the history; every build of a log that holds several.",
             show_default=False,
         ),
     ] = None,
+    build: BuildOption = None,
     db: DbOption = None,
     host: Annotated[
         str,
@@ -62,7 +64,7 @@ def dashboard_command(
     paths = list(files or [])
     if paths and console.is_terminal:
         console.print(f"reading {len(paths)} stream{'s' if len(paths) != 1 else ''}…")
-    dash_app = create_app(db, paths, auth=auth)
+    dash_app = create_app(db, paths, auth=auth, build=build)
     if not is_loopback(host):
         console.print(
             f"[yellow]Warning:[/] listening on {escape(host)}: anyone who can reach this "

@@ -9,12 +9,11 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from profiler.analysis import analyze
-from profiler.cli.app import app, load, stderr_console
+from profiler.cli.app import BuildOption, app, load, stderr_console
 from profiler.cli.history import BranchOption, DbOption, open_store
 from profiler.errors import InputError
 from profiler.export import FORMATS, ExportFormat, export, format_for_path, suggestions_for
 from profiler.model import Build
-from profiler.sources import read_build
 
 if TYPE_CHECKING:
     from profiler.dockerfile import Dockerfile
@@ -73,6 +72,7 @@ def export_command(
             "--suggestions/--no-suggestions", help="Include suggestions (html, markdown)."
         ),
     ] = True,
+    build: BuildOption = None,
     db: DbOption = None,
     branch: BranchOption = None,
 ) -> None:
@@ -89,13 +89,13 @@ def export_command(
     if chosen.binary and (output is None or str(output) == "-") and sys.stdout.isatty():
         raise InputError(f"{chosen.value} is binary: write it to a file with -o OUT")
     parsed = _dockerfile(dockerfile)
-    build = _load(source, parsed, db, branch)
-    analysis = analyze(build)
+    one = _load(source, parsed, build, db, branch)
+    analysis = analyze(one)
     report = None
     if suggestions and chosen.spec.needs_suggestions:
-        report = suggestions_for(build, parsed)
+        report = suggestions_for(one, parsed)
     data = export(
-        build,
+        one,
         chosen,
         analysis=analysis,
         suggestions=report,
@@ -132,13 +132,17 @@ def _dockerfile(path: Path | None) -> Dockerfile | None:
     return read_dockerfile(path)
 
 
-def _load(source: str, dockerfile: Dockerfile | None, db: str | None, branch: str | None) -> Build:
-    """A file (``-``: standard input) or a stored run, read once."""
+def _load(
+    source: str,
+    dockerfile: Dockerfile | None,
+    build: str | None,
+    db: str | None,
+    branch: str | None,
+) -> Build:
+    """A file (``-``: standard input; ``build`` picks one of several) or a stored run,
+    read once."""
     if source == "-" or Path(source).is_file():
-        return load(source, dockerfile)
+        return load(source, dockerfile, build)
     with open_store(db) as store:
         record = store.resolve(source, branch=branch)
-        if dockerfile is None:
-            return store.build(record.id)
-        raw = store.stream(record.id)
-    return read_build(raw, dockerfile=dockerfile)
+        return store.build(record.id, dockerfile)

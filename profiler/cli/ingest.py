@@ -12,7 +12,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from profiler.ci import detect_ci
-from profiler.cli.app import app, stderr_console
+from profiler.cli.app import BuildOption, app, stderr_console
 from profiler.cli.history import (
     BuildNameOption,
     DbOption,
@@ -23,7 +23,7 @@ from profiler.cli.history import (
     print_json,
 )
 from profiler.errors import KitprofError
-from profiler.render.ingest import ingest_dict, ingested_line
+from profiler.render.ingest import ingest_dict, ingested_entry, ingested_line
 
 
 @app.command(name="ingest")
@@ -32,10 +32,11 @@ def ingest_command(
         list[Path],
         typer.Argument(
             metavar="FILE...",
-            help="rawjson streams (plain or gzip), e.g. written by --progress=rawjson.",
+            help="rawjson streams or --progress=plain logs (plain or gzip).",
         ),
     ],
     label: LabelOption = None,
+    build: BuildOption = None,
     db: DbOption = None,
     allow_truncated: Annotated[
         bool,
@@ -52,8 +53,10 @@ def ingest_command(
     The CI system (GitHub Actions, GitLab CI, CircleCI, Jenkins, Buildkite, Azure
     Pipelines) is detected from the environment. A FILE.run.json next to a stream
     (written by `kitprof run`) adds the command, context, git and versions. The same
-    stream ingested twice is stored once. A file that is not a usable stream is
-    reported and stores nothing; the exit code is then 1.
+    stream ingested twice is stored once. Each build of a log that holds several
+    (compose services, two builds in one job) is its own run, labelled build=NAME
+    (else its number); --build stores only the one named. A file that is not a
+    usable stream is reported and stores nothing; the exit code is then 1.
     """
     from profiler.store import installed_version, read_run_info, run_context, run_info_path
 
@@ -72,23 +75,21 @@ def ingest_command(
                 context = run_context(
                     run_info, ci=ci, labels=labels, kitprof_version=version, build_name=build_name
                 )
-                result = store.ingest(
-                    path, context=context, source_name=str(path), allow_truncated=allow_truncated
+                stored = store.ingest_builds(
+                    path,
+                    context=context,
+                    source_name=str(path),
+                    allow_truncated=allow_truncated,
+                    build=build,
                 )
             except KitprofError as error:
                 errors.append({"file": str(path), "error": str(error)})
                 console.print(f"[bold red]Error:[/] {escape(str(error))}", highlight=False)
             else:
-                results.append(
-                    {
-                        "file": str(path),
-                        "run_id": result.run_id,
-                        "created": result.created,
-                        "sha256": result.sha256,
-                    }
-                )
-                if not json:
-                    typer.echo(ingested_line(str(path), result.run_id, result.created))
+                for result in stored:
+                    results.append(ingested_entry(str(path), result))
+                    if not json:
+                        typer.echo(ingested_line(str(path), result))
             advance()
         url = store.url
     if json:

@@ -10,9 +10,10 @@ import orjson
 import typer
 
 from profiler.analysis.suggest import SuggestOptions, suggest
-from profiler.cli.app import app, load, stdout_console
+from profiler.cli.app import BuildOption, app, load, load_builds, stdout_console
 from profiler.dockerfile import read_dockerfile
 from profiler.render.suggestions import render_suggestions, report_dict
+from profiler.sources import select_build
 
 
 @app.command(name="suggest")
@@ -21,7 +22,8 @@ def suggest_command(
         str,
         typer.Argument(
             metavar="FILE|-",
-            help="A --progress=rawjson stream (plain or gzip); - reads standard input.",
+            help="A --progress=rawjson stream or a --progress=plain log (plain or gzip); "
+            "- reads standard input.",
         ),
     ],
     dockerfile: Annotated[
@@ -63,6 +65,7 @@ def suggest_command(
             help="At most this many steps run at once (BuildKit max-parallelism).",
         ),
     ] = None,
+    build: BuildOption = None,
     json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Suggest Dockerfile changes that make the build faster, best saving first.
@@ -72,11 +75,16 @@ def suggest_command(
     time). Kinds: split-stage, cache-bust, serialized-join, unneeded-stage,
     slow-base, build-context.
     """
-    build = load(file)
     parsed = read_dockerfile(dockerfile) if dockerfile is not None else None
-    earlier = load(previous) if previous is not None else None
+    chosen = load(file, parsed, build)
+    earlier = None
+    if previous is not None:
+        # --build names the build in FILE; it names the one in --previous only if that
+        # log holds several too.
+        builds = load_builds(previous, parsed)
+        earlier = builds[0] if len(builds) == 1 else select_build(builds, build, previous)
     options = SuggestOptions(cores=cores, max_parallelism=max_parallelism, context=context)
-    report = suggest(build, parsed, previous=earlier, options=options)
+    report = suggest(chosen, parsed, previous=earlier, options=options)
     if json:
         sys.stdout.buffer.write(
             orjson.dumps(report_dict(report), option=orjson.OPT_INDENT_2) + b"\n"

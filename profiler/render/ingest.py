@@ -10,12 +10,32 @@ from typing import TYPE_CHECKING, Any
 from profiler.render.format import JSON_SCHEMA
 
 if TYPE_CHECKING:
-    from profiler.store import ReanalyzeResult
+    from profiler.store import IngestResult, ReanalyzeResult
 
 
-def ingested_line(file: str, run_id: int, created: bool) -> str:
-    what = "stored as" if created else "already stored as"
-    return f"{file}: {what} run {run_id}"
+def ingested_entry(file: str, result: IngestResult) -> dict[str, Any]:
+    """One stored build in ``kitprof ingest --json``."""
+    return {
+        "file": file,
+        "run_id": result.run_id,
+        "created": result.created,
+        "sha256": result.sha256,
+        "build_index": result.build_index,
+        "build_name": result.build_name,
+    }
+
+
+def ingested_line(file: str, result: IngestResult) -> str:
+    """``build.log build 2 (api): stored as run 7``."""
+    what = "stored as" if result.created else "already stored as"
+    return f"{file}{_which(result.build_index, result.build_name)}: {what} run {result.run_id}"
+
+
+def _which(index: int | None, name: str | None) -> str:
+    """`` build 2 (api)`` for one build of a log that holds several; else nothing."""
+    if index is None:
+        return f" build {name}" if name else ""
+    return f" build {index}" + (f" ({name})" if name else "")
 
 
 def ingest_dict(

@@ -108,5 +108,6 @@ def report_dict(build: Build, analysis: BuildAnalysis) -> dict[str, Any]:
         },
         "messages": list(build.messages),
         "notes": list(build.all_notes),
+        "approximate": build.approximate,
         "truncated": build.truncated,
     }

@@ -9,24 +9,22 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from profiler.errors import InputError, StreamError
+from profiler.errors import StreamError
 from profiler.model import StepStatus
 
 if TYPE_CHECKING:
-    # The analysis and the reader are imported by the functions that use them: the
+    # The analysis and the sources are imported by the functions that use them: the
     # store's light users (`kitprof runs`, the dashboard's run list) never parse.
     from profiler.analysis import BuildAnalysis
+    from profiler.dockerfile import Dockerfile
     from profiler.model import Build
 
 DERIVED_VERSION = 1
 COMPRESSION = "gzip"
-_GZIP_MAGIC = b"\x1f\x8b"
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,11 +137,30 @@ def derive(build: Build, analysis: BuildAnalysis | None = None) -> Derived:
     return Derived(build=build, analysis=analysis, run=run, stages=stages, steps=steps)
 
 
-def parse_stream(raw: bytes) -> Build:
-    """The Build of an uncompressed stream (what the store keeps)."""
-    from profiler.sources import read_build
+def parse_stream(
+    raw: bytes, build_index: int | None = None, dockerfile: Dockerfile | None = None
+) -> Build:
+    """The Build of a stored stream: its only build, or build ``build_index`` (from 1)
+    of a stream that holds several. ``dockerfile`` sharpens a plain log's stages."""
+    from profiler.sources import read_build, read_builds
 
-    return read_build(raw)
+    if build_index is None:
+        return read_build(raw, dockerfile=dockerfile)
+    builds = read_builds(raw, dockerfile=dockerfile)
+    if not 1 <= build_index <= len(builds):
+        raise StreamError(
+            f"the stored stream holds {len(builds)} builds today, not build {build_index}"
+        )
+    return builds[build_index - 1]
+
+
+def run_key(raw: bytes, build_index: int | None = None) -> str:
+    """A run's identity in the store (its ``stream_sha256``): the SHA-256 of its stream,
+    or, for one build of a stream that holds several, of the stream and the build's
+    number. The same file ingested again finds the same runs."""
+    if build_index is None:
+        return stream_sha256(raw)
+    return hashlib.sha256(raw + f"\n#kitprof build {build_index}\n".encode()).hexdigest()
 
 
 def compress(raw: bytes) -> bytes:
@@ -155,40 +172,6 @@ def decompress(data: bytes, compression: str) -> bytes:
     if compression != COMPRESSION:
         raise StreamError(f"stored stream uses unknown compression {compression!r}")
     return gzip.decompress(data)
-
-
-def uncompressed(data: bytes, label: str) -> bytes:
-    """The stream bytes of an input file: gunzipped if it is gzip (by its magic).
-
-    A gzip file cut off mid-way yields what it holds, like the reader does; the
-    stream is then (usually) truncated, which ingest reports.
-    """
-    if not data.startswith(_GZIP_MAGIC):
-        return data
-    parts: list[bytes] = []
-    decompressor = zlib.decompressobj(wbits=31)
-    rest = data
-    try:
-        while rest:
-            parts.append(decompressor.decompress(rest))
-            if not decompressor.eof:
-                break
-            rest = decompressor.unused_data
-            decompressor = zlib.decompressobj(wbits=31)
-            if not rest.startswith(_GZIP_MAGIC[:1]):
-                break  # trailing garbage after the last member, as gzip(1) allows
-    except zlib.error as error:
-        raise StreamError(f"{label} is not a valid gzip file: {error}") from None
-    return b"".join(parts)
-
-
-def read_stream_file(path: Path, label: str | None = None) -> bytes:
-    """The uncompressed bytes of a stream file: what the store hashes and keeps."""
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise InputError(f"cannot read {path}: {error.strerror or error}") from None
-    return uncompressed(data, label or str(path))
 
 
 def stream_sha256(raw: bytes) -> str:

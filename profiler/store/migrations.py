@@ -170,6 +170,11 @@ def _v2(connection: Connection) -> None:
 
 
 def _v3(connection: Connection) -> None:
+    """A run may be one build of a stream that holds several: which one."""
+    connection.execute(text("ALTER TABLE runs ADD COLUMN build_index INTEGER"))
+
+
+def _v4(connection: Connection) -> None:
     """Runs get ``build_name``: which build they are runs of, so that medians and
     comparisons never mix builds. Existing runs are named from what their row says
     (the rule of :mod:`profiler.identity` at this version, frozen here): the
@@ -221,7 +226,7 @@ def _v3(connection: Connection) -> None:
         )
 
 
-MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_v1, _v2, _v3)
+MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_v1, _v2, _v3, _v4)
 """Step ``i`` (0-based) takes a database from version ``i`` to ``i + 1``."""
 
 LATEST = len(MIGRATIONS)

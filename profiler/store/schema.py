@@ -85,7 +85,11 @@ runs = Table(
     Column("buildkit_version", String(64)),
     Column("driver", String(64)),
     Column("run_info", Text),
-    # Added by migration 3 (hence last); always set by kitprof, nullable for ALTER TABLE.
+    # Which build of the stream this run is (from 1), when the stream holds several
+    # (a CI log of two builds, compose of several services); NULL when it holds one.
+    # Such a run's stream_sha256 is then its run_key: of the stream and this number.
+    Column("build_index", Integer),
+    # Added by migration 4 (hence last); always set by kitprof, nullable for ALTER TABLE.
     Column("build_name", String(255)),
     Index("ix_runs_started", "started_at", "id"),
     Index("ix_runs_branch_started", "git_branch", "started_at"),

@@ -8,6 +8,7 @@ one-line reason, never as a driver traceback.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -46,9 +47,7 @@ from profiler.store.derive import (
     derive,
     naive_utc,
     parse_stream,
-    read_stream_file,
-    stream_sha256,
-    uncompressed,
+    run_key,
 )
 from profiler.store.engine import (
     database_url,
@@ -68,8 +67,9 @@ from profiler.store.schema import (
 )
 
 if TYPE_CHECKING:
-    # Imported where used: `kitprof runs` lists rows and needs no analysis at all.
+    # Imported where used: `kitprof runs` lists rows, it neither parses nor analyses.
     from profiler.analysis.trends import RunMetrics, StageMetrics
+    from profiler.dockerfile import Dockerfile
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -83,6 +83,10 @@ class IngestResult:
     created: bool
     """False when the same stream (by SHA-256) was already stored: nothing changed."""
     sha256: str
+    build_index: int | None = None
+    """Which build of the stream this run is (from 1) when it holds several."""
+    build_name: str | None = None
+    """The build's name when the input says it (compose service, bake target, tag)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +108,8 @@ class RunRecord:
     source: str | None
     build_name: str
     """Which build this is a run of (:mod:`profiler.identity`)."""
+    build_index: int | None
+    """Which build of its stream the run is (from 1), when the stream holds several."""
     started_at: datetime
     ingested_at: datetime
     analyzed_at: datetime
@@ -226,28 +232,81 @@ class Store:
         context: RunContext | None = None,
         source_name: str | None = None,
         allow_truncated: bool = False,
+        build: str | None = None,
     ) -> IngestResult:
-        """Store one stream (a file, plain or gzip, or its bytes) with its context.
+        """Store the one build of a stream (a file, plain or gzip, or its bytes).
 
-        Idempotent: a stream already stored (same SHA-256 of its uncompressed bytes)
-        is not stored again, whoever else is ingesting it at the same moment. A
-        stream that is not a BuildKit stream, or (unless ``allow_truncated``) is cut
-        off, raises :class:`StreamError` and stores nothing.
+        ``build`` (a number from 1 or a name) picks one of a stream that holds several;
+        without it such a stream raises :class:`~profiler.sources.SeveralBuilds` and
+        stores nothing. See :meth:`ingest_builds`.
         """
-        if isinstance(source, bytes):
-            label = source_name or "stream"
-            raw = uncompressed(source, label)
-        else:
-            label = source_name or str(source)
-            raw = read_stream_file(Path(source), label)
-        prepared = _prepare(raw, label, allow_truncated)
-        return self._insert(raw, prepared, context or RunContext(), source_name or label)
+        from profiler.sources import SeveralBuilds
+
+        label = source_name or ("stream" if isinstance(source, bytes) else str(source))
+        raw, prepared = self._prepare_builds(source, label, allow_truncated)
+        if build is None and len(prepared) > 1:
+            raise SeveralBuilds(label, [derived.build for _, derived in prepared])
+        chosen = _chosen(prepared, build, label)
+        return self._store_builds(raw, chosen, context, source_name or label)[0]
+
+    def ingest_builds(
+        self,
+        source: str | Path | bytes,
+        *,
+        context: RunContext | None = None,
+        source_name: str | None = None,
+        allow_truncated: bool = False,
+        build: str | None = None,
+    ) -> list[IngestResult]:
+        """Store every build of a stream (or the one ``build`` names), each as its own run.
+
+        Idempotent: a run already stored (same SHA-256 of its uncompressed stream, and
+        for one build of several the same build number) is not stored again, whoever
+        else is ingesting it at the same moment. A stream that is not a BuildKit
+        stream, or (unless ``allow_truncated``) is cut off, raises
+        :class:`StreamError` and stores nothing. Each build of a stream that holds
+        several gets the label ``build`` (its name, else its number) unless the
+        context sets one.
+        """
+        label = source_name or ("stream" if isinstance(source, bytes) else str(source))
+        raw, prepared = self._prepare_builds(source, label, allow_truncated)
+        chosen = _chosen(prepared, build, label) if build is not None else prepared
+        return self._store_builds(raw, chosen, context, source_name or label)
+
+    def _prepare_builds(
+        self, source: str | Path | bytes, label: str, allow_truncated: bool
+    ) -> tuple[bytes, list[tuple[int | None, Derived]]]:
+        from profiler.sources import read_input
+
+        raw = read_input(source)
+        return raw, _prepare(raw, label, allow_truncated)
+
+    def _store_builds(
+        self,
+        raw: bytes,
+        prepared: list[tuple[int | None, Derived]],
+        context: RunContext | None,
+        source: str,
+    ) -> list[IngestResult]:
+        context = context or RunContext()
+        results = []
+        for index, derived in prepared:
+            name = derived.build.name
+            own = build_context(context, index, name)
+            result = self._insert(raw, derived, own, source, index)
+            results.append(dataclasses.replace(result, build_index=index, build_name=name))
+        return results
 
     @_translated
     def _insert(
-        self, raw: bytes, derived: Derived, context: RunContext, source: str
+        self,
+        raw: bytes,
+        derived: Derived,
+        context: RunContext,
+        source: str,
+        build_index: int | None = None,
     ) -> IngestResult:
-        values = run_values(raw, derived, context, source)
+        values = run_values(raw, derived, context, source, build_index=build_index)
         sha256 = values["stream_sha256"]
         blob = compress(raw)
         labels = [{"key": key, "value": value} for key, value in context.labels.items()]
@@ -286,7 +345,7 @@ class Store:
         failures: list[tuple[int, str]] = []
         for run_id in ids:
             try:
-                derived = derive(parse_stream(self.stream(run_id)))
+                derived = derive(parse_stream(self.stream(run_id), self._build_index(run_id)))
             except StreamError as error:
                 failures.append((run_id, str(error)))
             else:
@@ -423,9 +482,18 @@ class Store:
             raise RunNotFound(f"no run {run_id} in {self.url}")
         return decompress(bytes(row.data), row.compression)
 
-    def build(self, run_id: int) -> Build:
-        """The run's Build, read again from its stored stream by today's reader."""
-        return parse_stream(self.stream(run_id))
+    def build(self, run_id: int, dockerfile: Dockerfile | None = None) -> Build:
+        """The run's Build, read again from its stored stream by today's reader
+        (``dockerfile`` gives a plain log's stages their ``FROM`` dependencies)."""
+        return parse_stream(self.stream(run_id), self._build_index(run_id), dockerfile)
+
+    @_translated
+    def _build_index(self, run_id: int) -> int | None:
+        with self._engine.connect() as connection:
+            index = connection.execute(
+                select(runs.c.build_index).where(runs.c.id == run_id)
+            ).scalar()
+        return None if index is None else int(index)
 
     @_translated
     def history(
@@ -585,20 +653,44 @@ class Store:
             yield connection
 
 
-def _prepare(raw: bytes, label: str, allow_truncated: bool) -> Derived:
+def _prepare(raw: bytes, label: str, allow_truncated: bool) -> list[tuple[int | None, Derived]]:
+    """Each build of the stream with its number (``None`` when it holds only one)."""
+    from profiler.sources import read_builds
+
     if not raw.strip():
         raise StreamError(f"{label} is empty: nothing stored")
     try:
-        build = parse_stream(raw)
+        builds = read_builds(raw)
     except StreamError as error:
         raise StreamError(f"{label}: {error}; nothing stored") from None
-    if build.truncated and not allow_truncated:
+    if any(build.truncated for build in builds) and not allow_truncated:
         raise StreamError(
             f"{label} is cut off inside an event (the build or its capture was killed); "
             "nothing stored. Ingest it with --allow-truncated to keep it as an "
             "incomplete run"
         )
-    return derive(build)
+    if len(builds) == 1:
+        return [(None, derive(builds[0]))]
+    return [(index, derive(build)) for index, build in enumerate(builds, start=1)]
+
+
+def build_context(context: RunContext, index: int | None, name: str | None) -> RunContext:
+    """The context of one build of a stream: labelled ``build`` with its name (else
+    its number, when the stream holds several), unless the context sets that label."""
+    if (index is None and not name) or "build" in context.labels:
+        return context
+    return dataclasses.replace(context, labels={**context.labels, "build": name or str(index)})
+
+
+def _chosen(
+    prepared: list[tuple[int | None, Derived]], build: str | None, label: str
+) -> list[tuple[int | None, Derived]]:
+    from profiler.sources import build_position
+
+    if build is None:
+        return prepared
+    position = build_position([derived.build for _, derived in prepared], build, label)
+    return [prepared[position]]
 
 
 def _insert_run(connection: Connection, values: dict[str, Any]) -> Executable:
@@ -693,6 +785,7 @@ def run_values(
     source: str,
     *,
     started_fallback: datetime | None = None,
+    build_index: int | None = None,
 ) -> dict[str, Any]:
     """The ``runs`` row of a stream: its derived figures, its context, where it came from.
 
@@ -712,9 +805,10 @@ def run_values(
         **derived.run,
         "build_name": build_name,
         "started_at": started or naive_utc(started_fallback) or now,
-        "stream_sha256": stream_sha256(raw),
+        "stream_sha256": run_key(raw, build_index),
         "stream_bytes": len(raw),
         "source": source,
+        "build_index": build_index,
         "ingested_at": now,
         "analyzed_at": now,
         **_context_columns(context),
@@ -729,9 +823,12 @@ def unstored_record(
     source: str,
     *,
     started_fallback: datetime | None = None,
+    build_index: int | None = None,
 ) -> RunRecord:
     """The record a stream would have once ingested, for files shown beside the history."""
-    values = run_values(raw, derived, context, source, started_fallback=started_fallback)
+    values = run_values(
+        raw, derived, context, source, started_fallback=started_fallback, build_index=build_index
+    )
     del values["run_info"]  # stored, but not part of a listed run
     return _record_of({"id": run_id, **values}, context.labels)
 

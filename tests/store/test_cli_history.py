@@ -91,7 +91,8 @@ def test_ingest_detects_ci_and_reads_the_run_file(db_url: str, tmp_path: Path) -
     )
     assert report["errors"] == []
     [entry] = report["ingested"]
-    assert entry.keys() == {"file", "run_id", "created", "sha256"} and entry["created"]
+    keys = {"file", "run_id", "created", "sha256", "build_index", "build_name"}
+    assert entry.keys() == keys and entry["created"]
     [run] = ok_json("runs", "--db", db_url)["runs"]
     assert run.keys() == RUN_KEYS
     assert run["git"] == {"commit": "f00", "branch": "topic"}
