@@ -117,10 +117,11 @@ def runs_view(
 
 
 def sparkline_values(newest_first: Sequence[CatalogRun], index: int) -> tuple[float, ...]:
-    """Wall times of run ``index`` and the (up to) ``SPARK_RUNS - 1`` listed after it
-    (older), oldest first."""
-    window = newest_first[index : index + SPARK_RUNS]
-    return tuple(run.record.wall_seconds for run in reversed(window))
+    """Wall times of run ``index`` and the (up to) ``SPARK_RUNS - 1`` runs of its build
+    listed after it (older), oldest first: a list of every build never mixes them."""
+    build = newest_first[index].record.build_name
+    window = [run for run in newest_first[index:] if run.record.build_name == build]
+    return tuple(run.record.wall_seconds for run in reversed(window[:SPARK_RUNS]))
 
 
 def record_metrics(run: CatalogRun) -> RunMetrics:

@@ -80,7 +80,8 @@ table.data tr:hover td { background: #f8fafc; }
 table.data .num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 table.data td.name { font-family: var(--mono); font-size: 12px; max-width: 520px;
                      overflow-wrap: anywhere; }
-.pos { color: var(--bad); } .neg { color: var(--ok); }
+.pos { color: var(--warn); } .neg { color: var(--ok); }  /* slower is orange: red is failure only */
+.error-text { color: var(--bad); }
 .filters { display: flex; gap: 12px; align-items: end; flex-wrap: wrap; margin-bottom: 16px; }
 .filters .field { min-width: 200px; }
 .filters .field.wide { min-width: 280px; }

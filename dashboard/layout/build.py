@@ -262,7 +262,7 @@ def step_panel(view: StepView | None) -> list[Child]:
         html.Dl(facts),
     ]
     if view.error:
-        children.append(html.P(view.error, className="pos"))
+        children.append(html.P(view.error, className="error-text"))
     if view.log_lines:
         shown = (
             f"last {view.log_shown} of {view.log_lines} lines"

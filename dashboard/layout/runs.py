@@ -34,7 +34,7 @@ HEADERS = (
     "critical path",
     "parallelism",
     "cache",
-    "steps",
+    "vertices",
     "trend (wall)",
     "branch",
     "commit",
