@@ -28,6 +28,9 @@ RUNS_COMPARE = "runs-compare"
 
 # Build page.
 GANTT = "gantt"
+TIMELINE_VIEW = "timeline-view"
+TIMELINE_NOTE = "timeline-note"
+WAITING = "waiting"
 STEP_PANEL = "step-panel"
 SUGGESTIONS = "suggestions"
 BUILD_REF = "build-ref"

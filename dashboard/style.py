@@ -49,6 +49,9 @@ h2 { font-size: 15px; margin: 0 0 10px; }
 .stat .label.meaning { text-decoration: underline dotted; cursor: help; width: fit-content; }
 .stat .value { font-size: 20px; font-weight: 650; font-variant-numeric: tabular-nums; }
 .stat .hint { color: var(--muted); font-size: 11.5px; }
+.gap { font-size: 15px; margin: 0 0 16px; }
+.views { display: flex; flex-wrap: wrap; gap: 4px 14px; font-size: 13px; margin-bottom: 6px; }
+.views label { display: inline-flex; align-items: center; gap: 4px; cursor: pointer; }
 .badge { display: inline-block; padding: 1px 8px; border-radius: 999px; font-size: 12px;
          font-weight: 600; border: 1px solid transparent; white-space: nowrap; }
 .badge.success, .badge.done { background: #e6f4e8; color: var(--ok); border-color: #bfe3c4; }

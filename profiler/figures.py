@@ -8,7 +8,7 @@ and hover text is HTML-escaped, since plotly renders a subset of HTML in text.
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 import plotly.graph_objects as go
 
@@ -34,6 +34,8 @@ STATUS_COLORS = {
 }
 """Colours by status alone, where a chart has no stages (a comparison's sides)."""
 CRITICAL_COLOR = CRITICAL_OUTLINE
+STAGE_REF = "stage:"
+"""``customdata`` prefix of a stage's bar (a step's bar carries its digest)."""
 MAX_STAGE_KEYS = 16
 """More stages than this get no legend entry each (the bars' labels name them)."""
 LEGEND_BESIDE = {"orientation": "v", "y": 1, "yanchor": "top", "x": 1.01, "xanchor": "left"}
@@ -128,8 +130,11 @@ def add_stage_key(figure: go.Figure, stages: Sequence[str]) -> None:
         )
 
 
-def gantt_figure(build: Build, analysis: BuildAnalysis | None = None) -> go.Figure:
-    """Every vertex as a bar on the build's time axis, grouped by stage.
+def gantt_figure(
+    build: Build, analysis: BuildAnalysis | None = None, only: Collection[str] | None = None
+) -> go.Figure:
+    """Every vertex (or those whose digest is in ``only``) as a bar on the build's time
+    axis, grouped by stage.
 
     Colour says the stage (:mod:`profiler.palette`); pale and hatched: cached; red:
     failed; a dark outline marks the critical path. One trace per status (named after
@@ -138,6 +143,8 @@ def gantt_figure(build: Build, analysis: BuildAnalysis | None = None) -> go.Figu
     analysis = analysis or analyze(build)
     on_path = set(analysis.critical_path)
     steps = ordered_steps(build)
+    if only is not None:
+        steps = [step for step in steps if step.digest in only]
     min_width = max(analysis.wall_seconds, 1e-3) * MIN_BAR_FRACTION
     figure = go.Figure()
     for status in StepStatus:
@@ -205,7 +212,8 @@ def gantt_figure(build: Build, analysis: BuildAnalysis | None = None) -> go.Figu
 
 def stage_figure(build: Build, analysis: BuildAnalysis | None = None) -> go.Figure:
     """One bar per stage from its first start to its last end, in the stage's colour;
-    stages on the critical path outlined, a failed stage red."""
+    stages on the critical path outlined, a failed stage red. Each bar's
+    ``customdata`` is :data:`STAGE_REF` + the stage's label, so a click can open it."""
     analysis = analysis or analyze(build)
     stages = [stage for stage in build.stages if stage.start is not None]
     names = [stage_label(stage.target, stage.name) for stage in stages]
@@ -218,6 +226,7 @@ def stage_figure(build: Build, analysis: BuildAnalysis | None = None) -> go.Figu
             base=[stage.start for stage in stages],
             x=[max(stage.span, 1e-3) for stage in stages],
             y=labels,
+            customdata=[STAGE_REF + name for name in names],
             marker={
                 "color": [
                     FAILED_COLOR if stage.failed else stage_color(name)

@@ -90,9 +90,15 @@ def empty(title: str, *lines: Child) -> html.Div:
 FONT = {"family": 'system-ui, -apple-system, "Segoe UI", "DejaVu Sans", sans-serif'}
 
 
+def styled(figure: go.Figure) -> go.Figure:
+    """``figure`` in the page's look (white template, the page's font)."""
+    figure.update_layout(template="plotly_white", font=FONT, title_font_size=15)
+    return figure
+
+
 def graph(figure: go.Figure, id: str | None = None, **props: Any) -> dcc.Graph:
     """A figure in the page's look (white template, the page's font)."""
-    figure.update_layout(template="plotly_white", font=FONT, title_font_size=15)
+    styled(figure)
     kwargs: dict[str, Any] = {"figure": figure, "config": GRAPH_CONFIG, **props}
     if id is not None:
         kwargs["id"] = id

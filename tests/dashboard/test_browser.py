@@ -160,7 +160,20 @@ def wait_idle(tab: Page) -> None:
 
 
 def bar_center(tab: Page, graph_id: str, digest: str) -> tuple[float, float]:
-    """Where on the screen the bar of ``digest`` (its customdata) is drawn."""
+    """Where on the screen the bar of ``digest`` (its customdata) is drawn, scrolled
+    into the window first (a mouse click lands only on what is on screen)."""
+    tab.evaluate(
+        """([graphId, digest]) => {
+            const gd = document.querySelector(`#${graphId} .js-plotly-plot`);
+            const traces = gd.querySelectorAll('.barlayer .trace');
+            for (let t = 0; t < gd.data.length; t++) {
+                const index = (gd.data[t].customdata || []).indexOf(digest);
+                if (index >= 0) traces[t].querySelectorAll('.point path')[index]
+                    .scrollIntoView({block: 'center'});
+            }
+        }""",
+        [graph_id, digest],
+    )
     found = tab.evaluate(
         """([graphId, digest]) => {
             const gd = document.querySelector(`#${graphId} .js-plotly-plot`);
@@ -334,3 +347,110 @@ def test_a_step_named_like_html_is_shown_as_text(page: Watched, served: Served) 
     tab.wait_for_timeout(300)  # a handler, had one been attached, would have fired by now
     page.shot("xss")
     assert page.dialogs == []
+
+
+# -- a big build: 5,000 steps ----------------------------------------------------------
+
+MAX_RESPONSE_BYTES = 1_000_000
+"""No view of the dashboard may send more than this in one response (the page's own
+scripts aside: plotly.js is a static file, cached by the browser)."""
+
+
+@pytest.fixture(scope="module")
+def served_big(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The dashboard on one generated 5,000-step stream (logs kept small: the graph
+    is what makes the payloads big)."""
+    import logging
+
+    from werkzeug.serving import make_server
+
+    from benchmarks.generate_stream import generate
+
+    path = tmp_path_factory.mktemp("big") / "big.rawjson"
+    generate(path, steps=5000, megabytes=6.0)
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    app = create_app(None, [path])
+    server = make_server("127.0.0.1", 0, app.server, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+
+
+def test_a_5000_step_build_opens_on_its_stages_with_bounded_responses(
+    page: Watched, served_big: str
+) -> None:
+    sizes: dict[str, int] = {}
+
+    def on_response(response: Any) -> None:
+        if "/_dash-update-component" in response.url or "/_dash-layout" in response.url:
+            body = response.body()
+            key = f"{response.url.rsplit('/', 1)[-1][:40]} #{len(sizes)}"
+            sizes[key] = len(body)
+
+    page.page.on("response", on_response)
+    tab = open_page(page, served_big + "/build/f1", "#gantt .barlayer .point path")
+    wait_idle(tab)
+    rows = tab.evaluate("() => document.querySelector('#gantt .js-plotly-plot').data[0].y.length")
+    assert 200 < rows < 250  # one row a stage (212), not 5,000 steps
+    assert "was waiting, not working" in tab.locator("#waiting").inner_text()
+    # The suggestions sit above the timeline.
+    suggestions = tab.locator("#suggestions").bounding_box()
+    timeline = tab.locator("#gantt").bounding_box()
+    assert suggestions is not None and timeline is not None
+    assert suggestions["y"] < timeline["y"]
+    page.shot("big-stages")
+
+    def bars() -> int:
+        return int(
+            tab.evaluate(
+                """() => document.querySelector('#gantt .js-plotly-plot').data
+                    .filter(t => t.customdata).reduce((n, t) => n + t.customdata.length, 0)"""
+            )
+        )
+
+    tab.get_by_text("critical path only").click()
+    tab.wait_for_function(
+        "document.querySelector('#gantt .gtitle').textContent.startsWith('Critical')"
+    )
+    wait_idle(tab)
+    critical = bars()
+    assert 0 < critical < 1000
+    tab.get_by_text("50 slowest steps").click()
+    tab.wait_for_function(
+        "document.querySelector('#gantt .gtitle').textContent.startsWith('The 50')"
+    )
+    wait_idle(tab)
+    assert bars() == 50
+    page.shot("big-slowest")
+    # "every step" is not offered for 5,000 steps: it says why.
+    every = tab.locator("#timeline-view input[value=all]")
+    assert every.is_disabled()
+    assert "not over 1,500" in tab.locator("#timeline-view").inner_text()
+
+    # Back to the stages; a click on a stage's bar opens its steps.
+    tab.get_by_text("stages", exact=True).click()
+    tab.wait_for_function(
+        "document.querySelector('#gantt .gtitle').textContent.includes('stages:')"
+    )
+    wait_idle(tab)
+    stage = tab.evaluate(
+        "() => document.querySelector('#gantt .js-plotly-plot').data[0].customdata[5]"
+    )
+    x, y = bar_center(tab, "gantt", stage)
+    tab.mouse.move(x, y)
+    tab.mouse.click(x, y)
+    name = stage.removeprefix("stage:")
+    tab.wait_for_function(
+        f"document.querySelector('#gantt .gtitle').textContent.startsWith('Stage {name}:')"
+    )
+    wait_idle(tab)
+    assert 0 < bars() <= 400
+    assert tab.locator("#timeline-view input[value=stage]").is_checked()
+    page.shot("big-stage")
+    assert sizes, "no response was measured"
+    biggest = max(sizes.values())
+    assert biggest < MAX_RESPONSE_BYTES, sorted(sizes.items(), key=lambda kv: -kv[1])[:3]
