@@ -25,6 +25,7 @@ RUNS_PICK = "runs-pick"
 """Pattern-matching id type of the per-row compare checkboxes: ``{"type": RUNS_PICK,
 "ref": <run ref>}``."""
 RUNS_COMPARE = "runs-compare"
+RUNS_COMPARE_WHY = "runs-compare-why"
 
 # Build page.
 GANTT = "gantt"

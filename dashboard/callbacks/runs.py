@@ -29,13 +29,21 @@ def filters_search(
     return href[1:]  # without the path "/": "?branch=…" or ""
 
 
-def compare_link(picks: Sequence[Sequence[str] | None]) -> tuple[str, str]:
-    """``(href, class)`` of the "Compare selected" button for the ticked rows."""
+def compare_link(picks: Sequence[Sequence[str] | None]) -> tuple[str, str, str]:
+    """``(href, class, why)`` of the "Compare selected" button for the ticked rows:
+    ``why`` says what is missing while it is disabled."""
     refs = [ref for values in picks for ref in values or ()]
     pair = picked_compare(refs)
     if pair is None:
-        return "/compare", "button disabled"
-    return compare_href(*pair), "button"
+        why = (
+            "tick two runs to compare them"
+            if not refs
+            else "tick one more run"
+            if len(refs) == 1
+            else f"{len(refs)} runs ticked: compare takes exactly two"
+        )
+        return "/compare", "button disabled", why
+    return compare_href(*pair), "button", ""
 
 
 def register(app: Dash, catalog: Catalog) -> None:
@@ -55,9 +63,10 @@ def register(app: Dash, catalog: Catalog) -> None:
     @app.callback(
         Output(ids.RUNS_COMPARE, "href"),
         Output(ids.RUNS_COMPARE, "className"),
+        Output(ids.RUNS_COMPARE_WHY, "children"),
         Input({"type": ids.RUNS_PICK, "ref": ALL}, "value"),
     )
-    def pick(picks: list[list[str] | None]) -> tuple[str, str]:
+    def pick(picks: list[list[str] | None]) -> tuple[str, str, str]:
         return compare_link(picks)
 
     @app.callback(

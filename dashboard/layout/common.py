@@ -112,8 +112,12 @@ def table(
     numeric: Iterable[int] = (),
     name_columns: Iterable[int] = (),
     id: str | None = None,
-) -> html.Table:
-    """A data table; ``numeric`` columns align right, ``name_columns`` are monospace."""
+    sort_keys: Sequence[Sequence[float | str | None]] | None = None,
+) -> html.Div:
+    """A data table in a box that scrolls sideways on a narrow screen; ``numeric``
+    columns align right, ``name_columns`` are monospace. A click on a header sorts
+    the rows in the browser (:data:`dashboard.style.SORT_SCRIPT`), by ``sort_keys``
+    (one per cell: the number behind "1m05.0s") where given, else by the cell's text."""
     numbers = set(numeric)
     names = set(name_columns)
 
@@ -122,14 +126,25 @@ def table(
             return "num"
         return "name" if index in names else None
 
-    head = html.Thead(html.Tr([html.Th(h, className=css(i)) for i, h in enumerate(headers)]))
+    def header(index: int, text: str) -> html.Th:
+        classes = " ".join(c for c in (css(index), "sortable" if text else None) if c)
+        return html.Th(text, className=classes or None)
+
+    def cell(row: int, index: int, value: Child) -> html.Td:
+        key = sort_keys[row][index] if sort_keys is not None else None
+        if key is None:
+            return html.Td(value, className=css(index))
+        attributes: dict[str, Any] = {"data-sort": str(key)}
+        return html.Td(value, className=css(index), **attributes)
+
+    head = html.Thead(html.Tr([header(i, h) for i, h in enumerate(headers)]))
     body = html.Tbody(
-        [html.Tr([html.Td(cell, className=css(i)) for i, cell in enumerate(row)]) for row in rows]
+        [html.Tr([cell(r, i, value) for i, value in enumerate(row)]) for r, row in enumerate(rows)]
     )
     kwargs: dict[str, Any] = {"className": "data"}
     if id is not None:
         kwargs["id"] = id
-    return html.Table([head, body], **kwargs)
+    return html.Div(html.Table([head, body], **kwargs), className="table-scroll")
 
 
 def record_table(
@@ -137,7 +152,7 @@ def record_table(
     rows: Sequence[dict[str, Any]],
     *,
     id: str | None = None,
-) -> html.Table:
+) -> html.Div:
     """A table of dict rows. ``columns``: ``(key, header, kind)``, kind ``text``,
     ``name`` (monospace), ``seconds``, ``count`` or ``status`` (a badge).
 
@@ -157,6 +172,10 @@ def record_table(
     return table(
         [header for _, header, _ in columns],
         [[cell(row.get(key), kind) for key, _, kind in columns] for row in rows],
+        sort_keys=[
+            [row.get(key) if kind in ("seconds", "count") else None for key, _, kind in columns]
+            for row in rows
+        ],
         numeric=[i for i, (_, _, kind) in enumerate(columns) if kind in ("seconds", "count")],
         name_columns=[i for i, (_, _, kind) in enumerate(columns) if kind == "name"],
         id=id,

@@ -38,16 +38,14 @@ def pickers(options: Sequence[RunOption], a: str | None, b: str | None) -> html.
                     html.Label("A (before)"),
                     dcc.Dropdown(id=ids.COMPARE_A, options=choices, value=a, clearable=False),
                 ],
-                className="field",
-                style={"minWidth": "420px"},
+                className="field picker",
             ),
             html.Div(
                 [
                     html.Label("B (after)"),
                     dcc.Dropdown(id=ids.COMPARE_B, options=choices, value=b, clearable=False),
                 ],
-                className="field",
-                style={"minWidth": "420px"},
+                className="field picker",
             ),
         ],
         className="filters",
@@ -181,7 +179,7 @@ def _signed(value: float) -> html.Span:
     return html.Span(fmt_signed(value), className=css)
 
 
-def _stage_table(view: CompareView) -> html.Table:
+def _stage_table(view: CompareView) -> html.Div:
     rows = []
     for change in view.comparison.stages:
         rows.append(
@@ -205,7 +203,7 @@ def _stage_table(view: CompareView) -> html.Table:
     )
 
 
-def _step_table(changes: Sequence[StepChange]) -> html.Table:
+def _step_table(changes: Sequence[StepChange]) -> html.Div:
     rows = []
     for change in changes:
         a, b = change.a, change.b

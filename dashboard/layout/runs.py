@@ -50,7 +50,6 @@ def runs_page(view: RunsView) -> html.Div:
         html.Div(
             [
                 html.Span(f"{view.total} run{'s' if view.total != 1 else ''} {scope}"),
-                html.Span("tick two runs to compare them", className="hint"),
             ],
             className="subtitle",
         ),
@@ -100,6 +99,11 @@ def runs_page(view: RunsView) -> html.Div:
                     href="/compare",
                     className="button disabled",
                 ),
+                html.Span(
+                    "tick two runs to compare them",
+                    id=ids.RUNS_COMPARE_WHY,
+                    className="compare-why",
+                ),
             ],
             className="filters",
         ),
@@ -143,6 +147,7 @@ def runs_page(view: RunsView) -> html.Div:
                     [_row(row) for row in view.rows],
                     numeric=(5, 6, 7, 8, 9),
                     id=ids.RUNS_TABLE,
+                    sort_keys=[_sort_keys(row) for row in view.rows],
                 ),
                 _pager(view),
             ),
@@ -152,6 +157,22 @@ def runs_page(view: RunsView) -> html.Div:
 
 def _field(label: str, control: dcc.Dropdown, wide: bool = False) -> html.Div:
     return html.Div([html.Label(label), control], className="field wide" if wide else "field")
+
+
+def _sort_keys(row: RunRow) -> list[float | str | None]:
+    """What each column of a run's row sorts by (the numbers behind the text)."""
+    record = row.run.record
+    number = float(record.id) if record.id else None
+    keys: list[float | str | None] = [None] * len(HEADERS)
+    keys[2] = number
+    keys[3] = record.started_at.timestamp()
+    keys[5] = record.wall_seconds
+    keys[6] = record.critical_path_seconds
+    keys[7] = record.parallelism
+    keys[8] = record.cache_hit_ratio
+    keys[9] = record.vertex_count
+    keys[10] = record.wall_seconds
+    return keys
 
 
 def _row(row: RunRow) -> list[Child]:

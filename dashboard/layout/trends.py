@@ -78,8 +78,7 @@ def controls(view: TrendsView) -> html.Div:
                         placeholder="every stage",
                     ),
                 ],
-                className="field",
-                style={"minWidth": "260px"},
+                className="field wide",
             ),
             html.Div(
                 [
@@ -91,8 +90,7 @@ def controls(view: TrendsView) -> html.Div:
                         clearable=False,
                     ),
                 ],
-                className="field",
-                style={"minWidth": "140px"},
+                className="field narrow",
             ),
         ],
         className="filters",
@@ -145,7 +143,7 @@ def trends_page(view: TrendsView) -> html.Div:
     )
 
 
-def _summary_table(view: TrendsView) -> html.Table:
+def _summary_table(view: TrendsView) -> html.Div:
     rows = []
     for name in RUN_METRICS:
         series = view.trend.series[name]

@@ -454,3 +454,85 @@ def test_a_5000_step_build_opens_on_its_stages_with_bounded_responses(
     assert sizes, "no response was measured"
     biggest = max(sizes.values())
     assert biggest < MAX_RESPONSE_BYTES, sorted(sizes.items(), key=lambda kv: -kv[1])[:3]
+
+
+# -- layout: narrow screens, sorting, the compare button -------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "path", "ready"),
+    [
+        ("runs", "/?build=app", "#runs-table"),
+        ("build", "/build/{failing}", "#gantt .barlayer .point path"),
+        ("compare", "/compare?a={cold}&b={cached}", "#compare-content .barlayer .point path"),
+        ("trends", "/trends?build=app", "#trends-runs .scatterlayer"),
+    ],
+)
+def test_every_page_fits_a_390_px_screen(
+    browser: Browser, served: Served, name: str, path: str, ready: str
+) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    tab = context.new_page()
+    tab.set_default_timeout(TIMEOUT_MS)
+    try:
+        url = served.url + path.format(
+            failing=served.refs["failing-test/failed.rawjson"],
+            cold=served.refs["parallel-stages/cold.rawjson"],
+            cached=served.refs["parallel-stages/cached.rawjson"],
+        )
+        tab.goto(url)
+        tab.wait_for_selector(ready, state="visible")
+        wait_idle(tab)
+        width = tab.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"{name} is {width} px wide at 390 px"
+        # Wide tables scroll inside their card instead.
+        boxes = tab.evaluate(
+            """() => [...document.querySelectorAll('.table-scroll')].map(
+                box => box.getBoundingClientRect().right)"""
+        )
+        assert all(right <= 390 for right in boxes)
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        tab.screenshot(path=str(ARTIFACTS / f"{name}-390.png"), full_page=True)
+    finally:
+        context.close()
+
+
+def test_a_click_on_a_header_sorts_the_table(page: Watched, served: Served) -> None:
+    tab = open_page(page, served.url + "/?build=app", "#runs-table")
+    wait_idle(tab)
+
+    def walls() -> list[float]:
+        return [
+            float(value)
+            for value in tab.evaluate(
+                """() => [...document.querySelectorAll('#runs-table tbody tr td:nth-child(6)')]
+                    .map(td => td.getAttribute('data-sort'))"""
+            )
+        ]
+
+    header = tab.locator("#runs-table th").nth(5)  # "wall"
+    header.click()
+    assert walls() == sorted(walls(), reverse=True)
+    header.click()
+    assert walls() == sorted(walls())
+    # The rows moved whole: a ticked box stays with its run.
+    slowest = tab.locator("#runs-table tbody tr").last
+    slowest.locator("input[type=checkbox]").check()
+    assert tab.locator("#runs-compare-why").inner_text() == "tick one more run"
+
+
+def test_a_disabled_compare_button_says_why(page: Watched, served: Served) -> None:
+    tab = open_page(page, served.url + "/?build=app", "#runs-table")
+    wait_idle(tab)
+    why = tab.locator("#runs-compare-why")
+    assert why.inner_text() == "tick two runs to compare them"
+    boxes = tab.locator("#runs-table tbody input[type=checkbox]")
+    for index in range(3):
+        boxes.nth(index).check()
+    tab.wait_for_function(
+        "document.querySelector('#runs-compare-why').textContent.startsWith('3 runs')"
+    )
+    assert "disabled" in (tab.locator("#runs-compare").get_attribute("class") or "")
+    boxes.nth(2).uncheck()
+    tab.wait_for_function("document.querySelector('#runs-compare-why').textContent === ''")
+    assert "disabled" not in (tab.locator("#runs-compare").get_attribute("class") or "")
