@@ -16,7 +16,7 @@ from profiler.analysis.trends import (
     run_metrics,
 )
 from profiler.ci import detect_ci
-from profiler.cli.app import app, stdout_console
+from profiler.cli.app import BuildOption, app, stdout_console
 from profiler.cli.history import (
     BranchOption,
     DbOption,
@@ -42,7 +42,7 @@ def check_command(
         str,
         typer.Argument(
             metavar="RUN|FILE",
-            help="A stored run (id, latest, latest~N) or a rawjson stream file.",
+            help="A stored run (id, latest, latest~N), a rawjson stream or a plain log.",
         ),
     ],
     max_regression: Annotated[
@@ -68,6 +68,7 @@ def check_command(
     ] = DEFAULT_NOISE_SIGMAS,
     branch: BranchOption = None,
     label: LabelOption = None,
+    build: BuildOption = None,
     db: DbOption = None,
     json: JsonOption = False,
 ) -> None:
@@ -86,7 +87,7 @@ def check_command(
     labels = parse_labels(label)
     threshold = parse_fraction(max_regression, "'--max-regression'")
     with open_store(db) as store:
-        metrics, about, compare_branch = _subject(store, run, branch)
+        metrics, about, compare_branch = _subject(store, run, branch, build)
         history = store.history(
             branch=compare_branch,
             labels=labels,
@@ -111,18 +112,23 @@ def check_command(
 
 
 def _subject(
-    store: Store, reference: str, branch: str | None
+    store: Store, reference: str, branch: str | None, choice: str | None = None
 ) -> tuple[RunMetrics, dict[str, Any], str | None]:
     """The run to judge, how to describe it, and the branch of its comparable runs."""
-    from profiler.sources import read_builds, read_input, select_build
+    from profiler.sources import build_position, read_builds, read_input, select_build
     from profiler.store import run_status
     from profiler.store.derive import run_key
 
     path = Path(reference)
     if path.is_file():
         raw = read_input(path)
-        build = select_build(read_builds(raw), None, reference)
-        stored = store.find(run_key(raw))
+        builds = read_builds(raw)
+        build = select_build(builds, choice, reference)
+        # Stored as its own run when the log holds several: found by its number.
+        index = None
+        if len(builds) > 1 and choice is not None:
+            index = build_position(builds, choice, reference) + 1
+        stored = store.find(run_key(raw, index))
         if stored is None:
             analysis = analyze(build)
             ci = detect_ci()
