@@ -83,6 +83,8 @@ _CLASSIC = re.compile(
 )
 _PODMAN = re.compile(r"(?:^|\s|\] )STEP \d+(?:/\d+)?: [A-Z]+\b")
 _TTY = re.compile(r"\[\+\] Building \d|(?:^|\s)=> (?:\[|CACHED \[|ERROR \[|exporting\b)")
+_MAYBE_PROGRESS = re.compile(rb"#\d")
+_MAYBE_REFUSAL = re.compile(rb"Step \d|STEP \d|---> |=> |\[\+\] ")
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07")
 
 
@@ -153,11 +155,14 @@ class Detector:
             if _ONE_LINE_STATUS.match(line):
                 return self._decide(Format.RAWJSON, self._line)
             return False
-        text = line.decode("utf-8", errors="replace")
-        if is_progress_line(text):
+        # Most lines of a CI log are neither: cheap byte tests first (a few MB of
+        # output before the build would otherwise cost seconds).
+        if _MAYBE_PROGRESS.search(line) and is_progress_line(
+            line.decode("utf-8", errors="replace")
+        ):
             return self._decide(Format.PLAIN, self._line)
-        if self._refusal is None:
-            refusal = _refusal(text)
+        if self._refusal is None and _MAYBE_REFUSAL.search(line):
+            refusal = _refusal(line.decode("utf-8", errors="replace"))
             if refusal is not None:
                 self._refusal = Detection(refusal, self._line)
         return False
