@@ -174,9 +174,13 @@ class StreamDecoder:
                 events.append(orjson.loads(line))
                 return newline + 1
             except orjson.JSONDecodeError:
-                if final and newline == len(buffer) and line[:1] == b"{":
+                # An object cut off by the end of the stream, even if a newline (or
+                # blank lines) followed the cut: truncated, as in the indented layout.
+                if line[:1] == b"{" and not buffer[newline:].strip():
+                    if not final:
+                        return None  # more may come: decide when the stream ends
                     self.truncated = True
-                    return newline
+                    return len(buffer)
         events.append(TextLine(line.decode("utf-8", errors="replace")))
         return newline + 1
 

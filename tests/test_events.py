@@ -47,6 +47,18 @@ def test_truncated_one_line_object_is_flagged() -> None:
     assert len(events) == len(parallel_build().events) - 1
 
 
+@pytest.mark.parametrize("after_the_cut", [b"\n", b"\r\n", b"\n\n  \n"])
+def test_one_line_object_cut_then_a_newline_is_flagged_too(after_the_cut: bytes) -> None:
+    # A capture killed mid-line often leaves a newline (or a terminal's blank lines)
+    # after the cut: still truncated, as the indented layout is, whatever the chunking.
+    data = parallel_build().one_line()[:-20] + after_the_cut
+    for size in (7, 4096, len(data)):
+        events, truncated = decode_in_chunks(data, size)
+        assert truncated
+        assert len(events) == len(parallel_build().events) - 1
+        assert all(isinstance(event, dict) for event in events)
+
+
 def test_object_cut_off_mid_stream_is_skipped_and_what_follows_is_kept() -> None:
     first = json.dumps({"vertexes": [{"digest": "a", "name": "x"}]}, indent=2)
     second = json.dumps({"vertexes": [{"digest": "b", "name": "y"}]}, indent=2)

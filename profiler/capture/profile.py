@@ -22,6 +22,7 @@ from profiler.capture.runner import CommandNotFoundError, capture
 from profiler.environment import EnvironmentProbe, RunInfo, collect_host, local_context
 from profiler.errors import KitprofError, StreamError
 from profiler.model import Build
+from profiler.sources.detect import Format
 
 if TYPE_CHECKING:
     from python_on_whales import DockerClient
@@ -180,8 +181,10 @@ def run_build(
             outcome.recorder.build(truncated=outcome.truncated, require_steps=True)
         except StreamError as error:
             problem = str(error)
-    if outcome.notes:
-        build = dataclasses.replace(build, notes=(*build.notes, *outcome.notes))
+    # Parsed live as it streamed (profiler.sources reads the saved file the same way).
+    build = dataclasses.replace(
+        build, notes=(*build.notes, *outcome.notes), source_format=Format.RAWJSON.value
+    )
     analysis = analyze(build) if build.steps else None
 
     probe.start_once()  # if the build ended before the probe's time came

@@ -16,10 +16,9 @@ from profiler.analysis.trends import (
     run_metrics,
 )
 from profiler.ci import detect_ci
-from profiler.cli.app import app, stdout_console
+from profiler.cli.app import BuildOption, app, stdout_console
 from profiler.cli.history import (
     BranchOption,
-    BuildOption,
     DbOption,
     JsonOption,
     LabelOption,
@@ -43,7 +42,7 @@ def check_command(
         str,
         typer.Argument(
             metavar="RUN|FILE",
-            help="A stored run (id, latest, latest~N) or a rawjson stream file.",
+            help="A stored run (id, latest, latest~N), a rawjson stream or a plain log.",
         ),
     ],
     max_regression: Annotated[
@@ -67,9 +66,9 @@ def check_command(
             help="Also require the slowdown to exceed this many robust deviations (MAD).",
         ),
     ] = DEFAULT_NOISE_SIGMAS,
-    build: BuildOption = None,
     branch: BranchOption = None,
     label: LabelOption = None,
+    build: BuildOption = None,
     db: DbOption = None,
     json: JsonOption = False,
 ) -> None:
@@ -77,7 +76,8 @@ def check_command(
     runs by more than the allowed slowdown, and name the stages responsible.
 
     Comparable runs: successful, older than RUN, of the same build as RUN (--build
-    NAME makes `latest` the newest run of that build), on the same git branch (RUN's
+    picks a build of a FILE that holds several, or makes `latest` the newest run of
+    the build of that name), on the same git branch (RUN's
     own, or --branch) and carrying every --label given. The limit is the median plus the
     larger of the allowed slowdown and --noise robust standard deviations
     (1.4826 × MAD), so noisy histories do not raise false alarms. With fewer than 3
@@ -115,20 +115,27 @@ def check_command(
 
 
 def _subject(
-    store: Store, reference: str, branch: str | None, build: str | None
+    store: Store, reference: str, branch: str | None, choice: str | None = None
 ) -> tuple[RunMetrics, dict[str, Any], str | None, str | None]:
     """The run to judge, how to describe it, and the branch and build of its
-    comparable runs (always the run's own build: a median never mixes builds)."""
+    comparable runs (always the run's own build: a median never mixes builds).
+    ``choice`` (--build) picks one build of a FILE that holds several, or makes
+    ``latest`` the newest run of the build of that name."""
     from profiler.identity import build_identity
-    from profiler.sources import read_builds, read_input, select_build
+    from profiler.sources import build_position, read_builds, read_input, select_build
     from profiler.store import run_status
     from profiler.store.derive import run_key
 
     path = Path(reference)
     if path.is_file():
         raw = read_input(path)
-        parsed = select_build(read_builds(raw), None, reference)
-        stored = store.find(run_key(raw))
+        builds = read_builds(raw)
+        parsed = select_build(builds, choice, reference)
+        # Stored as its own run when the log holds several: found by its number.
+        index = None
+        if len(builds) > 1 and choice is not None:
+            index = build_position(builds, choice, reference) + 1
+        stored = store.find(run_key(raw, index))
         if stored is None:
             analysis = analyze(parsed)
             ci = detect_ci()
@@ -144,7 +151,7 @@ def _subject(
             return metrics, {"file": reference, "run": None}, own_branch, own_build
         record = stored
     else:
-        record = store.resolve(reference, build=build, branch=branch)
+        record = store.resolve(reference, build=choice, branch=branch)
     return (
         store.metrics(record.id),
         {"file": reference if path.is_file() else None, "run": run_dict(record)},

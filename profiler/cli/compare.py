@@ -11,11 +11,12 @@ import typer
 
 from profiler.analysis import analyze
 from profiler.analysis.compare import compare_builds
-from profiler.cli.app import app, load, stdout_console
+from profiler.cli.app import BuildOption, app, load_builds, stdout_console
 from profiler.cli.history import BranchOption, DbOption, JsonOption, open_store, print_json
 from profiler.model import Build
 from profiler.render.compare import comparison_dict, render_comparison
 from profiler.render.runs import run_dict
+from profiler.sources import select_build
 
 if TYPE_CHECKING:
     from profiler.store import Store
@@ -24,7 +25,7 @@ RunArgument = Annotated[
     str,
     typer.Argument(
         metavar="RUN|FILE",
-        help="A stored run (id, latest, latest~N) or a rawjson stream file.",
+        help="A stored run (id, latest, latest~N), a rawjson stream or a plain log.",
     ),
 ]
 
@@ -37,6 +38,7 @@ def compare_command(
     top: Annotated[
         int, typer.Option("--top", min=1, help="Steps to show in the terminal report.")
     ] = 15,
+    build: BuildOption = None,
     db: DbOption = None,
     json: JsonOption = False,
 ) -> None:
@@ -55,8 +57,8 @@ def compare_command(
                 stores.append(stack.enter_context(open_store(db)))
             return stores[0]
 
-        build_a, about_a = _load(a, store, branch)
-        build_b, about_b = _load(b, store, branch)
+        build_a, about_a = _load(a, store, branch, build)
+        build_b, about_b = _load(b, store, branch, build)
     comparison = compare_builds(build_a, build_b, analyze(build_a), analyze(build_b))
     if json:
         print_json(comparison_dict(comparison, about_a, about_b))
@@ -65,10 +67,14 @@ def compare_command(
 
 
 def _load(
-    reference: str, store: Callable[[], Store], branch: str | None
+    reference: str, store: Callable[[], Store], branch: str | None, build: str | None
 ) -> tuple[Build, dict[str, Any]]:
     path = Path(reference)
     if path.is_file() or reference == "-":
-        return load(reference), {"file": reference, "run": None}
+        # --build picks the build of each FILE that holds several.
+        builds = load_builds(reference)
+        label = "standard input" if reference == "-" else reference
+        chosen = builds[0] if len(builds) == 1 else select_build(builds, build, label)
+        return chosen, {"file": reference, "run": None}
     record = store().resolve(reference, branch=branch)
     return store().build(record.id), {"file": None, "run": run_dict(record)}

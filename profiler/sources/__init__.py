@@ -12,12 +12,13 @@ No other module opens or sniffs an input file.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from profiler.errors import InputError, StreamError
 from profiler.model import Build
+from profiler.sources.archive import read_zip_builds
 from profiler.sources.detect import Detector, Format, UnsupportedInput
 from profiler.sources.opening import Replay, Source, open_chunks, read_input, source_label
 from profiler.sources.plain import read_plain_builds
@@ -70,6 +71,12 @@ def read_builds(
             raise UnsupportedInput(detection.format, label)
         if detection.format is Format.RAWJSON:
             builds = [read_rawjson_chunks(replay.chunks(), on_progress=on_progress)]
+        elif detection.format is Format.ZIP:
+            # A zip's directory is at its end: the whole archive is needed first.
+            data = b"".join(_counted(replay.chunks(), on_progress))
+            return read_zip_builds(
+                data, label, lambda member: read_builds(member, dockerfile=dockerfile)
+            )
         else:
             parsed = _parsed(dockerfile)
             builds = read_plain_builds(replay.chunks(), dockerfile=parsed, on_progress=on_progress)
@@ -125,6 +132,13 @@ def build_heading(build: Build, index: int, count: int) -> str:
     """How reports title one build of several: ``build 2 of 3: api``."""
     heading = f"build {index} of {count}"
     return f"{heading}: {build.name}" if build.name else heading
+
+
+def _counted(chunks: Iterator[bytes], on_progress: ProgressCallback | None) -> Iterator[bytes]:
+    for chunk in chunks:
+        if on_progress is not None:
+            on_progress(len(chunk))
+        yield chunk
 
 
 def _parsed(dockerfile: Dockerfile | str | Path | None) -> Dockerfile | None:

@@ -5,8 +5,9 @@ log may hold megabytes of other output (dependency installs, tests) before its f
 BuildKit line, so detection never gives up after a fixed amount. Lines read ahead are
 kept (:class:`~profiler.sources.opening.Replay`) for the format's reader.
 
-Formats read: ``rawjson`` (``--progress=rawjson``, indented or one object per line)
-and ``plain`` (``--progress=plain``, alone or inside a CI job log). Refused, each with
+Formats read: ``rawjson`` (``--progress=rawjson``, indented or one object per line),
+``plain`` (``--progress=plain``, alone or inside a CI job log) and ``zip`` (an archive
+of such logs). Refused, each with
 what to do instead: ``classic-builder`` (``Step 1/12 : FROM``), ``podman`` (podman or
 buildah, ``STEP 1/3: FROM``), ``tty-progress`` (the terminal view, ``=> [stage 1/3]``),
 and ``not-a-build-log`` (anything else).
@@ -20,12 +21,15 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from profiler.errors import StreamError
+from profiler.sources.archive import ZIP_MAGIC
 from profiler.sources.plain import is_progress_line
 
 
 class Format(StrEnum):
     RAWJSON = "rawjson"
     PLAIN = "plain"
+    ZIP = "zip"
+    """A zip archive of logs (GitHub Actions' log archive): each member is read."""
     CLASSIC_BUILDER = "classic-builder"
     PODMAN = "podman"
     TTY_PROGRESS = "tty-progress"
@@ -34,13 +38,13 @@ class Format(StrEnum):
 
     @property
     def readable(self) -> bool:
-        return self in (Format.RAWJSON, Format.PLAIN)
+        return self in (Format.RAWJSON, Format.PLAIN, Format.ZIP)
 
 
 READ_FORMATS = (
     "`--progress=rawjson` streams (`docker buildx build --progress=rawjson . 2> build.rawjson`)"
     " and `--progress=plain` logs (alone or inside a CI job log: GitHub Actions, GitLab, "
-    "Jenkins, Buildkite, compose), plain or gzip"
+    "Jenkins, Buildkite, compose), plain, gzip or in a zip archive"
 )
 
 REFUSALS = {
@@ -79,6 +83,8 @@ _CLASSIC = re.compile(
 )
 _PODMAN = re.compile(r"(?:^|\s|\] )STEP \d+(?:/\d+)?: [A-Z]+\b")
 _TTY = re.compile(r"\[\+\] Building \d|(?:^|\s)=> (?:\[|CACHED \[|ERROR \[|exporting\b)")
+_MAYBE_PROGRESS = re.compile(rb"#\d")
+_MAYBE_REFUSAL = re.compile(rb"Step \d|STEP \d|---> |=> |\[\+\] ")
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07")
 
 
@@ -135,6 +141,8 @@ class Detector:
         if not line.strip():
             return False
         self._any = True
+        if self._line == 1 and line.startswith(ZIP_MAGIC):
+            return self._decide(Format.ZIP, 1)
         if self._after_brace:
             self._after_brace = False
             if _INDENTED_KEY.match(line):
@@ -147,11 +155,14 @@ class Detector:
             if _ONE_LINE_STATUS.match(line):
                 return self._decide(Format.RAWJSON, self._line)
             return False
-        text = line.decode("utf-8", errors="replace")
-        if is_progress_line(text):
+        # Most lines of a CI log are neither: cheap byte tests first (a few MB of
+        # output before the build would otherwise cost seconds).
+        if _MAYBE_PROGRESS.search(line) and is_progress_line(
+            line.decode("utf-8", errors="replace")
+        ):
             return self._decide(Format.PLAIN, self._line)
-        if self._refusal is None:
-            refusal = _refusal(text)
+        if self._refusal is None and _MAYBE_REFUSAL.search(line):
+            refusal = _refusal(line.decode("utf-8", errors="replace"))
             if refusal is not None:
                 self._refusal = Detection(refusal, self._line)
         return False

@@ -7,6 +7,7 @@ starts, so it cannot be told from one build with more steps.
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -29,7 +30,8 @@ def read_rawjson_chunks(
             on_progress(len(chunk))
     with _cycle_collection_paused():
         recorder.add_all(decoder.close())
-        return recorder.build(truncated=decoder.truncated)
+        build = recorder.build(truncated=decoder.truncated)
+    return dataclasses.replace(build, source_format="rawjson")
 
 
 @contextmanager

@@ -16,6 +16,7 @@ from profiler.merge import BuildRecorder
 from profiler.model import Build, StepStatus
 from profiler.names import StepKind
 from profiler.sources import read_build
+from profiler.sources.rawjson import read_rawjson_chunks
 
 
 def small(tmp_path: Path, name: str = "s.rawjson", **options: Any) -> Path:
@@ -25,13 +26,8 @@ def small(tmp_path: Path, name: str = "s.rawjson", **options: Any) -> Path:
 
 
 def read_in_chunks(path: Path, size: int) -> Build:
-    decoder = StreamDecoder()
-    recorder = BuildRecorder()
     data = path.read_bytes()
-    for offset in range(0, len(data), size):
-        recorder.add_all(decoder.feed(data[offset : offset + size]))
-    recorder.add_all(decoder.close())
-    return recorder.build(truncated=decoder.truncated)
+    return read_rawjson_chunks(data[offset : offset + size] for offset in range(0, len(data), size))
 
 
 def test_same_seed_same_bytes_and_another_seed_other_bytes(tmp_path: Path) -> None:

@@ -57,6 +57,23 @@ def test_the_same_stream_twice_is_one_run(tmp_path: Path) -> None:
     assert load_files([copy]).dockerfile(1) is None  # nothing beside it
 
 
+def test_each_build_of_a_log_is_a_run_unless_build_picks_one(tmp_path: Path) -> None:
+    logs = SAMPLES / "plain-logs"
+    job = tmp_path / "job.log"
+    job.write_bytes(
+        (logs / "parallel-stages.plain").read_bytes() + (logs / "failing-test.plain").read_bytes()
+    )
+    every = load_files([job, job])  # given twice: still two runs, not four
+    assert len(every) == 2
+    assert [every.run(n).build_index for n in (1, 2)] == [1, 2]
+    assert (every.run(1).status, every.run(2).status) == ("success", "failed")
+    assert every.run(2).labels["build"] == "2"  # the failed build exported no image
+    picked = load_files([job], build="2")
+    assert len(picked) == 1 and picked.run(1).status == "failed"
+    catalog = Catalog([every])
+    assert catalog.run("f2").label == "f2 job.log (build 2)"
+
+
 def test_a_bad_file_fails_with_its_name(tmp_path: Path) -> None:
     empty = tmp_path / "empty.rawjson"
     empty.write_bytes(b"")
