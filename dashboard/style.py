@@ -97,7 +97,7 @@ table.data th.sortable { cursor: pointer; user-select: none; white-space: nowrap
 table.data th.sortable::after { content: " ↕"; color: #c0c8d4; font-size: 10px; }
 table.data th.sorted-asc::after { content: " ▲"; color: var(--accent); }
 table.data th.sorted-desc::after { content: " ▼"; color: var(--accent); }
-.compare-why { color: var(--muted); font-size: 12px; align-self: center; }
+.compare-why { color: var(--muted); font-size: 12px; align-self: end; padding-bottom: 9px; }
 h1 .run { color: var(--muted); font-weight: 500; }
 .build-name { font-weight: 600; white-space: nowrap; }
 .filters label { display: block; font-size: 12px; color: var(--muted); margin-bottom: 3px; }

@@ -19,7 +19,7 @@ from profiler.analysis.compare import Comparison, step_keys
 from profiler.analysis.trends import RunMetrics, Series, Trend
 from profiler.figures import STATUS_COLORS, ordered_steps, plotly_text
 from profiler.model import Build, Step, StepStatus
-from profiler.palette import FASTER_COLOR, SLOWER_COLOR
+from profiler.palette import FASTER_COLOR, SLOWER_COLOR, stage_color
 from profiler.render.format import change_percent, seconds, signed_seconds
 
 RUN_STATUS_COLORS = {
@@ -267,7 +267,8 @@ def stage_trend_figure(
                 y=values,
                 mode="lines+markers",
                 name=escaped,
-                marker={"size": 4},
+                marker={"size": 4, "color": stage_color(label)},
+                line={"color": stage_color(label)},
                 connectgaps=False,
                 customdata=keys,
                 hovertemplate=f"<b>{escaped}</b><br>%{{y:.2f}}<br>run %{{customdata}}"

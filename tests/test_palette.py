@@ -118,3 +118,19 @@ def test_runs_of_very_different_lengths_get_a_log_axis() -> None:
     mixed = history_figure([_run(1, 5.0), _run(2, 2084.8)])
     assert mixed.layout.yaxis.type == "log"
     assert "log" in mixed.layout.yaxis.title.text
+
+
+def test_a_stage_keeps_its_colour_in_the_trends() -> None:
+    from dataclasses import replace
+
+    from profiler.analysis.trends import StageMetrics, trends
+    from profiler.figures_history import stage_trend_figure
+
+    stages = {
+        "base": StageMetrics(1.0, 1.0, 1.0, 2, 0),
+        "backend": StageMetrics(4.0, 4.0, 4.0, 3, 0),
+    }
+    runs = [replace(_run(index, 5.0), stages=stages) for index in range(1, 5)]
+    figure = stage_trend_figure(trends(runs))
+    colors = {trace.name: trace.line.color for trace in figure.data}
+    assert colors == {"base": stage_color("base"), "backend": stage_color("backend")}
