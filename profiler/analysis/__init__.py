@@ -21,7 +21,7 @@ from profiler.analysis.timeline import (
     sequential_seconds,
     wall_seconds,
 )
-from profiler.model import Build, Step
+from profiler.model import Build, Step, union_length
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +57,16 @@ def step_stage_label(step: Step) -> str:
     return stage_label(step.target, step.stage_key)
 
 
+def busy_seconds(steps: list[Step]) -> float:
+    """Time at least one of the steps was running: never more than the wall time, even
+    where steps of a reconstructed (plain log) timeline overlap."""
+    return union_length(
+        (interval.start, interval.end if interval.end is not None else step.end or interval.start)
+        for step in steps
+        for interval in step.intervals
+    )
+
+
 def analyze(build: Build) -> BuildAnalysis:
     graph = dependency_graph(build)
     path = observed_critical_path(build, graph)
@@ -65,14 +75,17 @@ def analyze(build: Build) -> BuildAnalysis:
         label = step_stage_label(step)
         by_stage[label] = by_stage.get(label, 0.0) + step.duration
     bound, bound_path = longest_path(build, graph)
+    wall = wall_seconds(build)
     return BuildAnalysis(
-        wall_seconds=wall_seconds(build),
+        wall_seconds=wall,
         sequential_seconds=sequential_seconds(build),
         parallelism=parallelism(build),
         critical_path=tuple(step.digest for step in path),
-        critical_path_seconds=sum(step.duration for step in path),
+        critical_path_seconds=busy_seconds(path),
         critical_path_by_stage=by_stage,
-        lower_bound_seconds=bound,
+        # A vertex run once per bake target weighs all its runs on the path although
+        # its consumer waited for one: the build did finish within its wall time.
+        lower_bound_seconds=min(bound, wall),
         lower_bound_path=tuple(step.digest for step in bound_path),
         concurrency=tuple(concurrency(build)),
         cache=cache_summary(build),

@@ -51,13 +51,18 @@ _BUILDKITE = re.compile(r"^(?:\x1b_)?bk;t=(\d{10,16})\x07?")
 # GitHub Actions, Gitea, Forgejo, GitLab (stream tag "00O", "01E+" after the time).
 _ISO_TIME = re.compile(
     r"^(\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?)"
-    r"(?: [0-9a-f]{2}[OE]\+?)?(?: (?:out|err|stdout|stderr):)?(?:[ \t]|$)"
+    r":?(?: [0-9a-f]{2}[OE]\+?)?(?: (?:out|err|stdout|stderr):)?(?:[ \t]|$)"
 )
 # Jenkins timestamper: "[2024-05-01T10:00:00.123Z] " or a time of day "[10:00:00] ".
 _BRACKET_ISO_TIME = re.compile(
     r"^\[(\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?)\][ \t]?"
 )
 _ISO_PARTS = re.compile(r"^(\d{4}-\d\d-\d\d)[T ](\d\d:\d\d:\d\d)(?:[.,](\d+))?(Z|[+-]\d\d:?\d\d)?$")
+# Go's log package: "2024/03/29 14:00:00 " (a tool that logs the build's output).
+_GO_LOG_TIME = re.compile(r"^(\d{4})/(\d\d)/(\d\d) (\d\d:\d\d:\d\d(?:\.\d+)?)(?:[ \t]|$)")
+# The devcontainers CLI stamps chunks, not lines: a chunk that ended without a newline
+# leaves the next chunk's stamp glued to the end of a line ("#12 DONE 0.4s2026-…Z: ").
+_GLUED_TIME = re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?: ?$")
 _TIME_OF_DAY = re.compile(r"^\[?(\d\d):(\d\d):(\d\d)(?:[.,](\d+))?\]?(?:[ \t]+\|)?(?:[ \t]|$)")
 # A workflow command of GitHub Actions / Gitea: the text after it is the line.
 _WORKFLOW_COMMAND = re.compile(r"^##\[[a-z-]+\]")
@@ -163,6 +168,7 @@ class LineCleaner:
         self._day = 0.0
         self._last_time_of_day: float | None = None
         self._stamps: dict[str, float] = {}
+        self._channels: set[str] = set()
 
     def clean(self, raw: str) -> LogLine | None:
         """The line without its prefixes, or None for a line a web UI only numbered."""
@@ -196,18 +202,35 @@ class LineCleaner:
                 line = line[command.end() :]
             elif (wrapped := _POWERSHELL_WRAP.match(line)) is not None:
                 line = line[wrapped.end() :]
-            elif (piped := _PIPE_PREFIX.match(line)) is not None and _buildkit_like(
-                line[piped.end() :]
-            ):
-                channel = _channel(piped.group(1))
-                line = line[piped.end() :]
+            elif (piped := self._pipe_prefix(line)) is not None:
+                channel, end = piped
+                line = line[end:]
             elif (numbered := _LINE_NUMBER.match(line)) is not None and (
                 _buildkit_like(line[numbered.end() :]) or _ISO_TIME.match(line[numbered.end() :])
             ):
                 line = line[numbered.end() :]
             if line == before:
                 break
+        if line.endswith((": ", ":")) and (glued := _GLUED_TIME.search(line)) is not None:
+            line = line[: glued.start()]
         return LogLine(self._number, line.rstrip("\r\n"), time, dated, channel)
+
+    def _pipe_prefix(self, line: str) -> tuple[str | None, int] | None:
+        """A channel prefix ("api  | ") before a BuildKit line, or before a blank or a
+        message line of a channel already seen ("  50 |" of an error's Dockerfile
+        excerpt is none)."""
+        piped = _PIPE_PREFIX.match(line)
+        if piped is None:
+            return None
+        rest = line[piped.end() :]
+        channel = _channel(piped.group(1))
+        if _VERTEX.match(rest.lstrip(" \t>")):
+            if channel is not None:
+                self._channels.add(channel)
+            return channel, piped.end()
+        if channel in self._channels and _buildkit_like(rest):
+            return channel, piped.end()
+        return None
 
     def _time_prefix(self, line: str) -> tuple[int, float, bool] | None:
         if not line[:1].isdigit() and line[:1] != "[":
@@ -216,6 +239,11 @@ class LineCleaner:
         if match is not None:
             stamp = self._parse_iso(match.group(1))
             return None if stamp is None else (match.end(), stamp, True)
+        go = _GO_LOG_TIME.match(line)
+        if go is not None:
+            year, month, day, clock = go.groups()
+            stamp = self._parse_iso(f"{year}-{month}-{day}T{clock}")
+            return None if stamp is None else (go.end(), stamp, True)
         clock = _TIME_OF_DAY.match(line)
         if clock is None:
             return None

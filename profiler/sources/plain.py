@@ -45,8 +45,14 @@ What plain output does not say, and how it is inferred (the Build is flagged
   its base stage: from the Dockerfile when given; else one of the named stages whose
   last step had succeeded when the step was printed, the one whose schedule fits the
   order of the outcomes best (least pushed, then earliest), noted as guessed.
-  Internal loads and exporters get no inputs, as in rawjson (the analysis links them
-  by time); they are placed after the outcome printed last before their header.
+  As BuildKit schedules: a ``COPY``/``ADD`` of the context waits for ``[internal]
+  load build context`` (a long upload is on the critical path), a stage's ``FROM``
+  for its image's metadata, the metadata and ``.dockerignore`` loads for the
+  definition, the context upload for ``.dockerignore``; each only if the output
+  agrees (the input's outcome printed before the consumer's first line). Other
+  internal vertices and exporters get no inputs, as in rawjson (the analysis links
+  them by time); they are placed after the outcome printed last before their header.
+  With line timestamps, only these structural links move an input back.
 - **Not recoverable:** which log lines went to stderr (all count as stdout); steps
   that were only announced, never started (plain output never shows them); several
   intervals of one vertex (only the last is timed).
@@ -70,6 +76,7 @@ from profiler.sources.plaindeps import infer_dependencies
 from profiler.sources.plainsplit import PlainSplitter
 from profiler.sources.plaintimes import link_base_stages, time_from_order, time_from_stamps
 from profiler.sources.plainvertex import LogEntry, Run, Vertex
+from profiler.sources.targets import split_by_target
 
 if TYPE_CHECKING:
     from profiler.dockerfile import Dockerfile
@@ -207,6 +214,18 @@ class PlainLogParser:
         name: str | None = None,
         extra_notes: Iterable[str] = (),
     ) -> Build:
+        # A vertex known only by "#17 CACHED" (its header never printed) says nothing:
+        # no name, no time. One with logs or a duration is kept, named by its number.
+        silent = [
+            number
+            for number, vertex in self._vertices.items()
+            if _is_headless(vertex)
+            and not any(run.logs for run in vertex.runs)
+            and all(run.outcome == "cached" for run in vertex.runs)
+        ]
+        for number in silent:
+            del self._vertices[number]
+            self._headless -= 1
         vertices = [self._vertices[n] for n in sorted(self._vertices)]
         if not vertices:
             hint = f" (it says: {self._messages[0][:200]})" if self._messages else ""
@@ -290,19 +309,31 @@ def read_plain_builds(
     dockerfile: Dockerfile | None = None,
     on_progress: Callable[[int], None] | None = None,
 ) -> list[Build]:
-    """Every build of a plain log given as byte chunks (any split), in the order they start."""
+    """Every build of a plain log given as byte chunks (any split), in the order they
+    start: a session of several bake targets (compose services) gives one per target."""
+    sessions = read_plain_sessions(chunks, dockerfile=dockerfile, on_progress=on_progress)
+    return [build for session in sessions for build in split_by_target(session)]
+
+
+def read_plain_sessions(
+    chunks: Iterable[bytes],
+    *,
+    dockerfile: Dockerfile | None = None,
+    on_progress: Callable[[int], None] | None = None,
+) -> list[Build]:
+    """Every BuildKit session of a plain log (bake targets together), in order."""
     splitter = PlainSplitter()
     splitter.feed(clean_lines(chunks, on_progress))
-    builds = []
+    sessions = []
     for part in splitter.builds():
         parser = PlainLogParser()
         parser.feed_lines(part.lines)
-        builds.append(parser.build(dockerfile, name=part.name, extra_notes=part.notes))
-    if not builds:
+        sessions.append(parser.build(dockerfile, name=part.name, extra_notes=part.notes))
+    if not sessions:
         said = splitter.messages
         hint = f" (it says: {said[0].text[:200]})" if said else ""
         raise StreamError(f"{NO_PROGRESS}{hint}")
-    return builds
+    return sessions
 
 
 def read_plain_chunks(
@@ -311,8 +342,9 @@ def read_plain_chunks(
     dockerfile: Dockerfile | None = None,
     on_progress: Callable[[int], None] | None = None,
 ) -> Build:
-    """The first build of a plain log given as byte chunks (any split)."""
-    return read_plain_builds(chunks, dockerfile=dockerfile, on_progress=on_progress)[0]
+    """The first session of a plain log given as byte chunks (any split), all its
+    bake targets together."""
+    return read_plain_sessions(chunks, dockerfile=dockerfile, on_progress=on_progress)[0]
 
 
 def read_plain(
@@ -344,6 +376,10 @@ def _outcome(rest: str) -> tuple[str, float | None, str | None] | None:
     if error is not None:
         return "error", None, (error.group(1) or "").strip() or "error"
     return None
+
+
+def _is_headless(vertex: Vertex) -> bool:
+    return vertex.name == f"#{vertex.number}"
 
 
 def _fold_open_runs(vertex: Vertex) -> None:

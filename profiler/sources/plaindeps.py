@@ -49,15 +49,23 @@ def infer_dependencies(vertices: list[Vertex], dockerfile: Dockerfile | None) ->
         (v for v in vertices if v.outcome_line is not None), key=lambda v: v.outcome_line or 0
     )
 
-    def same_stage(key: _StageKey) -> list[dict[int, Vertex]]:
+    def same_stage(key: _StageKey, count: int | None = None) -> list[dict[int, Vertex]]:
         # A bake target's step may be printed only under another target's name (one
-        # vertex serves both): the same stage of another target stands in.
+        # vertex serves both): the same stage of another target stands in, if it is
+        # the same stage (as many steps): compose services have Dockerfiles of their
+        # own, whose stages may share a name ("builder") and nothing else.
         exact = stages.get(key)
-        others = [m for k, m in stages.items() if k[1:] == key[1:] and k != key]
+        others = [
+            m
+            for k, m in stages.items()
+            if k[1:] == key[1:]
+            and k != key
+            and (count is None or any(v.parsed.count == count for v in m.values()))
+        ]
         return [exact, *others] if exact else others
 
-    def step_at(key: _StageKey, index: int) -> Vertex | None:
-        return next((m[index] for m in same_stage(key) if index in m), None)
+    def step_at(key: _StageKey, index: int, count: int | None) -> Vertex | None:
+        return next((m[index] for m in same_stage(key, count) if index in m), None)
 
     def last_step(key: _StageKey) -> Vertex | None:
         members = same_stage(key)
@@ -89,7 +97,7 @@ def infer_dependencies(vertices: list[Vertex], dockerfile: Dockerfile | None) ->
         if parsed.kind is StepKind.STEP and parsed.index is not None:
             key = _stage_key(parsed)
             if parsed.index > 1:
-                previous = step_at(key, parsed.index - 1)
+                previous = step_at(key, parsed.index - 1, parsed.count)
                 if previous is None and parsed.index == 2:
                     # The stage's FROM vertex is shared with another stage, which named it.
                     previous = printed_before(vertex, lambda o: o in froms) or (

@@ -150,6 +150,10 @@ def time_from_stamps(vertices: list[Vertex]) -> None:
         if not todo:
             break
         vertex = todo.pop(0)
+        if not vertex.structural:
+            # A link by print order only: with a clock, the lines' times say more (an
+            # import to docker runs while the export is still streaming its tarball).
+            continue
         start = vertex.runs[0].start
         for number in vertex.deps:
             dep = by_number.get(number)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from profiler.analysis import BuildAnalysis, analyze
 from profiler.model import Build
-from profiler.sources import read_build
+from profiler.sources import read_builds
 
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_builds"
 PLAIN_LOGS = SAMPLES / "plain-logs"
@@ -31,5 +31,6 @@ def stream_id(path: Path) -> str:
 
 @cache
 def read(path: Path) -> tuple[Build, BuildAnalysis]:
-    build = read_build(path)
+    # A compose/bake log of several services holds a build per service: the first.
+    build = read_builds(path)[0]
     return build, analyze(build)

@@ -20,13 +20,11 @@ from typing import Any
 import pytest
 
 from profiler.analysis import analyze
-from profiler.analysis.timeline import build_origin
-from profiler.model import Build, Step, StepStatus
+from profiler.model import Step, StepStatus
 from profiler.sources import Format, UnsupportedInput, read_builds
+from tests.sources.invariants import SECONDS, check_invariants
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
-# Printed durations have 0.1 s resolution; the facts round the same way.
-SECONDS = 0.05
 REFUSAL_WORDS = {
     "classic-builder": "classic builder",
     "podman": "podman",
@@ -58,25 +56,24 @@ def test_the_corpus_is_there_and_every_log_has_its_facts() -> None:
     assert logs == with_facts
 
 
+def same_name(found: str, expected: str) -> bool:
+    """A build's name as the facts give it: an image may be given with its registry
+    (``docker.io/library/``) or not, and with any of the tags it was given."""
+    found, expected = _repository(found), _repository(expected)
+    return expected in found or found in expected
+
+
+def _repository(image: str) -> str:
+    tail = image.rsplit("/", 1)[-1]
+    return image[: len(image) - len(tail)] + tail.split(":", 1)[0]
+
+
 def longest_done(step: Step) -> float:
     """The longest printed duration of a step: its longest completed interval."""
     return max(
         (interval.end - interval.start for interval in step.intervals if interval.end is not None),
         default=0.0,
     )
-
-
-def check_invariants(build: Build) -> None:
-    analysis = analyze(build)
-    wall, critical = analysis.wall_seconds, analysis.critical_path_seconds
-    assert analysis.lower_bound_seconds <= critical + SECONDS, "lower bound above critical path"
-    assert critical <= wall + SECONDS, "critical path longer than the wall time"
-    assert analysis.sequential_seconds >= critical - SECONDS, "sequential below critical path"
-    origin = build_origin(build)
-    for step in build:
-        assert step.start is not None and step.start >= -SECONDS, step.name
-        assert step.end is not None and step.end <= origin + wall + SECONDS, step.name
-        assert step.start <= step.end + SECONDS, step.name
 
 
 @pytest.mark.parametrize(("path", "facts"), READ)
@@ -89,7 +86,7 @@ def test_a_corpus_log_is_read_as_its_facts_say(path: Path, facts: dict[str, Any]
         assert len(build.steps) == expected["steps"], names
         if expected["name"] is not None:
             assert build.name is not None
-            assert expected["name"] in build.name or build.name in expected["name"]
+            assert same_name(build.name, expected["name"]), (build.name, expected["name"])
         cached = [step for step in build if step.status is StepStatus.CACHED]
         assert len(cached) == expected["cached"], [step.name for step in cached]
 
@@ -107,8 +104,10 @@ def test_a_corpus_log_is_read_as_its_facts_say(path: Path, facts: dict[str, Any]
         if expected["failed_step"] is None:
             assert not failed, [step.name for step in failed]
         else:
-            assert [step.name for step in failed] == [expected["failed_step"]]
-            assert failed[0].error is not None and expected["error"] in failed[0].error
+            # A multi-platform build may fail on each platform: the facts name one.
+            named = [step for step in failed if step.name == expected["failed_step"]]
+            assert named, [step.name for step in failed]
+            assert any(expected["error"] in (step.error or "") for step in named)
         wall = analyze(build).wall_seconds
         assert expected["wall_min"] - SECONDS <= wall <= expected["wall_max"] + SECONDS
         check_invariants(build)

@@ -179,3 +179,14 @@ def test_the_first_build_line_after_megabytes_of_other_output() -> None:
     lines = [line for line in clean_lines(chunks) if line.is_vertex]
     assert len(filler) > 2_000_000
     assert [line.text for line in lines] == [t for t in BUILD_LINES if t]
+
+
+def test_a_dockerfile_excerpt_line_is_not_a_channel() -> None:
+    # BuildKit's error context: "  50 |     " is line 50 of the Dockerfile, not a service.
+    cleaner = LineCleaner()
+    excerpt = cleaner.clean("  50 |     ")
+    assert excerpt is not None and excerpt.channel is None
+    compose = cleaner.clean("api  | #5 DONE 0.1s")
+    blank = cleaner.clean("api  | ")
+    assert compose is not None and blank is not None
+    assert (compose.channel, blank.channel, blank.text) == ("api", "api", "")

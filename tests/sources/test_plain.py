@@ -305,3 +305,51 @@ def test_a_bake_log_of_two_targets() -> None:
     analysis = analyze(build)
     assert analysis.wall_seconds == pytest.approx(5.9, abs=0.01)
     assert critical_stages(build, analysis) == ["base", "web"]
+
+
+CONTEXT_UPLOAD = """\
+#1 [internal] load build definition from Dockerfile
+#1 DONE 0.0s
+
+#2 [internal] load metadata for docker.io/library/alpine:3
+#2 DONE 1.0s
+
+#3 [internal] load .dockerignore
+#3 DONE 0.0s
+
+#4 [internal] load build context
+#4 transferring context: 120.5MB 10.1s
+#4 ...
+
+#5 [1/3] FROM docker.io/library/alpine:3@sha256:abc
+#5 DONE 0.5s
+
+#4 [internal] load build context
+#4 transferring context: 612.0MB 50.0s done
+#4 DONE 50.0s
+
+#6 [2/3] COPY . .
+#6 DONE 0.2s
+
+#7 [3/3] RUN make
+#7 DONE 2.0s
+
+#8 exporting to image
+#8 DONE 0.1s
+"""
+
+
+def test_a_slow_context_upload_is_on_the_critical_path() -> None:
+    build = plain(CONTEXT_UPLOAD)
+    context, copy = step(build, "load build context"), step(build, "COPY . .")
+    frm = step(build, "FROM docker.io/library/alpine")
+    # as BuildKit schedules: COPY of the context waits for its upload, FROM for its
+    # image's metadata, and the metadata load runs beside the upload, not before it
+    assert {s.name for s in build.inputs_of(copy)} == {frm.name, context.name}
+    assert [s.name for s in build.inputs_of(frm)] == [step(build, "load metadata").name]
+    assert copy.start is not None and context.end is not None
+    assert copy.start >= context.end - 0.01
+    analysis = analyze(build)
+    assert context.digest in analysis.critical_path
+    # .dockerignore's outcome is printed after the metadata's: the upload starts at 1.0
+    assert analysis.wall_seconds == pytest.approx(1.0 + 50.0 + 0.2 + 2.0 + 0.1, abs=0.05)
