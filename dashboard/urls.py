@@ -17,7 +17,7 @@ from urllib.parse import parse_qs, quote, urlencode
 from dashboard.sources import RunFilters
 
 PAGES = ("runs", "build", "compare", "trends")
-STATUSES = ("success", "failed", "cancelled", "incomplete")
+STATUSES = ("success", "failed", "cancelled", "incomplete", "untrusted")
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,6 +23,8 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
+from profiler.redaction import redact_script
+
 SCHEMA_VERSION = 1
 GIT_TIMEOUT = 5.0
 DOCKER_TIMEOUT = 20.0
@@ -270,7 +272,8 @@ def _one_line(error: BaseException) -> str:
         stderr = stderr.decode("utf-8", "replace")
     text = stderr if isinstance(stderr, str) and stderr.strip() else str(error)
     lines = [line.strip() for line in text.splitlines() if line.strip()]
-    return (lines[0] if lines else type(error).__name__)[:300]
+    # The message may repeat the command line, with a daemon URL's password in it.
+    return redact_script((lines[0] if lines else type(error).__name__)[:300])
 
 
 class EnvironmentProbe:

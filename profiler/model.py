@@ -187,6 +187,11 @@ class Build:
     """The stream ended inside an event: the build or its capture was killed."""
     stream_end: float = 0.0
     """The latest time anything in the stream mentions, in seconds from the start."""
+    skipped_times: int = 0
+    """Time values the reader skipped: not RFC 3339 timestamps of a plausible date."""
+    untrusted_times: tuple[str, ...] = ()
+    """Why the times cannot be trusted (see :mod:`profiler.validate`); empty if they can.
+    Such a build is shown, but never stored as a run comparable with others."""
     _by_digest: dict[str, Step] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

@@ -81,7 +81,10 @@ def analyze(build: Build) -> BuildAnalysis:
         sequential_seconds=sequential_seconds(build),
         parallelism=parallelism(build),
         critical_path=tuple(step.digest for step in path),
-        critical_path_seconds=busy_seconds(path),
+        # The path's steps' busy time (their intervals merged), never longer than the
+        # build: only clocks that disagree (a step stamped as starting before its input
+        # finished, see profiler.validate) could make it so.
+        critical_path_seconds=min(busy_seconds(path), wall),
         critical_path_by_stage=by_stage,
         # A vertex run once per bake target weighs all its runs on the path although
         # its consumer waited for one: the build did finish within its wall time.

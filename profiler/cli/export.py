@@ -48,7 +48,11 @@ def export_command(
     output: Annotated[
         Path | None,
         typer.Option(
-            "--output", "-o", metavar="OUT", help="Write here instead of standard output."
+            "--output",
+            "-o",
+            readable=False,
+            metavar="OUT",
+            help="Write here instead of standard output.",
         ),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite OUT if it exists.")] = False,
@@ -57,6 +61,7 @@ def export_command(
         typer.Option(
             "--dockerfile",
             "-f",
+            readable=False,
             help=(
                 "The build's Dockerfile: stage dependencies of a plain log, and "
                 "Dockerfile lines and diffs in the suggestions."

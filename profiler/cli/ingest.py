@@ -12,7 +12,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from profiler.ci import detect_ci
-from profiler.cli.app import BuildOption, app, stderr_console
+from profiler.cli.app import BuildOption, MaxBytesOption, app, stderr_console
 from profiler.cli.history import (
     DbOption,
     JsonOption,
@@ -30,6 +30,8 @@ def ingest_command(
     files: Annotated[
         list[Path],
         typer.Argument(
+            # Not Click's check (a usage error, exit 2): reading the file reports it (exit 1).
+            readable=False,
             metavar="FILE...",
             help="rawjson streams or --progress=plain logs (plain or gzip).",
         ),
@@ -45,6 +47,7 @@ def ingest_command(
         bool, typer.Option("--no-ci", help="Do not read the CI system's environment.")
     ] = False,
     json: JsonOption = False,
+    max_bytes: MaxBytesOption = None,
 ) -> None:
     """Store build streams in the history, with their CI run, git branch and commit.
 
@@ -80,7 +83,9 @@ def ingest_command(
                 )
             except KitprofError as error:
                 errors.append({"file": str(path), "error": str(error)})
-                console.print(f"[bold red]Error:[/] {escape(str(error))}", highlight=False)
+                console.print(
+                    f"[bold red]Error:[/] {escape(str(error))}", highlight=False, soft_wrap=True
+                )
             else:
                 for result in stored:
                     results.append(ingested_entry(str(path), result))

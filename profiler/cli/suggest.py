@@ -31,6 +31,7 @@ def suggest_command(
         typer.Option(
             "--dockerfile",
             "-f",
+            readable=False,
             help="The build's Dockerfile: steps map to its lines and changes come as diffs.",
         ),
     ] = None,
@@ -46,6 +47,7 @@ def suggest_command(
         Path | None,
         typer.Option(
             "--context",
+            readable=False,
             help="The build context directory (default: the Dockerfile's directory).",
         ),
     ] = None,

@@ -9,7 +9,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from profiler.analysis.compare import Comparison, StageChange, StepChange, Totals
-from profiler.render.format import JSON_SCHEMA, percent, rounded, seconds, signed_seconds
+from profiler.render.format import JSON_SCHEMA, clip, percent, rounded, seconds, signed_seconds
 
 
 def _totals(a: Totals, b: Totals, name: str, digits: int = 6) -> dict[str, float | None]:
@@ -135,7 +135,7 @@ def render_comparison(
         before = stage.a.busy if stage.a else None
         after = stage.b.busy if stage.b else None
         stages.add_row(
-            escape(stage.stage),
+            escape(clip(stage.stage)),
             seconds(before) if stage.a else "(none)",
             seconds(after) if stage.b else "(none)",
             _delta_text(stage.delta, before),
@@ -157,7 +157,7 @@ def render_comparison(
                 else ""
             )
             table.add_row(
-                escape(change.key),
+                escape(clip(change.key)),
                 seconds(change.a.duration if change.a else None),
                 seconds(change.b.duration if change.b else None),
                 _delta_text(change.delta, change.a.duration if change.a else None),
@@ -176,14 +176,16 @@ def render_comparison(
             for change in changes:
                 side = change.b or change.a
                 assert side is not None
-                console.print(f"  {escape(change.key)}  {seconds(side.duration)}", highlight=False)
+                console.print(
+                    f"  {escape(clip(change.key))}  {seconds(side.duration)}", highlight=False
+                )
 
     if c.critical_path_moved:
         console.print("\n[bold yellow]The critical path moved[/]")
         for key in c.critical_path_left:
-            console.print(f"  - {escape(key)}", highlight=False)
+            console.print(f"  - {escape(clip(key))}", highlight=False)
         for key in c.critical_path_joined:
-            console.print(f"  + {escape(key)}", highlight=False)
+            console.print(f"  + {escape(clip(key))}", highlight=False)
     else:
         console.print("\nThe critical path runs through the same steps.")
 

@@ -20,9 +20,18 @@ from profiler.errors import InputError, StreamError
 from profiler.model import Build
 from profiler.sources.archive import read_zip_builds
 from profiler.sources.detect import Detector, Format, UnsupportedInput
-from profiler.sources.opening import Replay, Source, open_chunks, read_input, source_label
+from profiler.sources.limits import InputTooLarge, current_limits, too_many_steps
+from profiler.sources.opening import (
+    Replay,
+    Source,
+    open_chunks,
+    raw_chunks,
+    read_input,
+    source_label,
+)
 from profiler.sources.plain import read_plain_builds
 from profiler.sources.rawjson import read_rawjson_chunks
+from profiler.validate import validate_build
 
 if TYPE_CHECKING:
     from profiler.dockerfile import Dockerfile
@@ -80,7 +89,14 @@ def read_builds(
         else:
             parsed = _parsed(dockerfile)
             builds = read_plain_builds(replay.chunks(), dockerfile=parsed, on_progress=on_progress)
-    return [dataclasses.replace(build, source_format=detection.format.value) for build in builds]
+    max_steps = current_limits().max_steps
+    for build in builds:
+        if len(build.steps) > max_steps:
+            raise too_many_steps(label, len(build.steps), max_steps)
+    return [
+        validate_build(dataclasses.replace(build, source_format=detection.format.value), label)
+        for build in builds
+    ]
 
 
 def read_build(
@@ -151,11 +167,13 @@ def _parsed(dockerfile: Dockerfile | str | Path | None) -> Dockerfile | None:
 
 __all__ = [
     "Format",
+    "InputTooLarge",
     "SeveralBuilds",
     "Source",
     "UnsupportedInput",
     "build_heading",
     "build_position",
+    "raw_chunks",
     "read_build",
     "read_builds",
     "read_input",

@@ -88,6 +88,12 @@ _MAYBE_REFUSAL = re.compile(rb"Step \d|STEP \d|---> |=> |\[\+\] ")
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07")
 
 
+LINE_PREFIX_BYTES = 64 * 1024
+"""How much of a line detection looks at: every shape is told by a line's start."""
+MAX_TEXT_LINE_BYTES = 16 * 1024 * 1024
+"""A line longer than this that is not BuildKit JSON is binary data, not a log."""
+
+
 @dataclass(frozen=True, slots=True)
 class Detection:
     format: Format
@@ -110,16 +116,41 @@ class Detector:
         self._json = False
         self._refusal: Detection | None = None
         self._any = False
+        self._overlong = False
+        self._overlong_bytes = 0
 
     def feed(self, chunk: bytes) -> Detection | None:
         if self.found is not None:
             return self.found
+        if self._overlong:
+            # Inside a line too long for any build log: skip to its end.
+            newline = chunk.find(b"\n")
+            if newline == -1:
+                return self._overlong_line(len(chunk))
+            self._overlong = False
+            chunk = chunk[newline + 1 :]
         data = self._pending + chunk if self._pending else chunk
         lines = data.split(b"\n")
         self._pending = lines.pop()
         for line in lines:
             if self._classify(line):
                 break
+        if self.found is None and len(self._pending) > LINE_PREFIX_BYTES:
+            # Lines are told by their start: keep that much, read past the rest
+            # (copying a growing line at every chunk would be quadratic).
+            self._classify(self._pending[:LINE_PREFIX_BYTES])
+            self._overlong_bytes = len(self._pending)
+            self._pending = b""
+            self._overlong = True
+            return self.found or self._overlong_line(0)
+        return self.found
+
+    def _overlong_line(self, more: int) -> Detection | None:
+        """A line longer than any build log line that is not one: binary data
+        (``/dev/zero``, an image, an archive). Said at once, not read to the end."""
+        self._overlong_bytes += more
+        if self.found is None and self._overlong_bytes > MAX_TEXT_LINE_BYTES:
+            self._decide(Format.NOT_A_BUILD_LOG, self._line)
         return self.found
 
     def result(self) -> Detection:
