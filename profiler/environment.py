@@ -107,6 +107,10 @@ class RunInfo:
     interrupted: bool = False
     """kitprof forwarded an interrupt (Ctrl-C, SIGTERM) to the build."""
     capture: CaptureStats | None = None
+    history_refs: list[str] | None = None
+    """The builder's history records of this build (``docker buildx history``, buildx
+    ≥ 0.23): ``kitprof ingest --from-history REF`` or ``docker buildx history export
+    REF`` reach them. ``None`` where unknown (older buildx, another tool, no daemon)."""
     kitprof_version: str = field(default_factory=lambda: kitprof_version())
     schema: int = SCHEMA_VERSION
 

@@ -5,7 +5,8 @@ are buildx's own (``util/progress/progressui/display.go``), so kitprof's duratio
 match what ``--progress=plain`` prints as ``DONE 1.2s``:
 
 - the newest snapshot wins, except that one without ``started`` never replaces a
-  vertex that has started;
+  vertex that has started, and one repeating a ``started`` already completed, without
+  a completion, is stale (a build record may store them in that order);
 - each distinct ``started`` time opens an interval, closed by the ``completed`` of a
   snapshot with the same ``started``;
 - a vertex's duration is the union of its intervals.
@@ -203,6 +204,10 @@ class BuildRecorder:
             state.names.append(name)
         if started is None and state.started is not None:
             # An unstarted snapshot never rolls a started vertex back (buildx's rule).
+            return True
+        if started is not None and completed is None and state.intervals.get(started) is not None:
+            # Nor does a snapshot of a start already completed: it is stale (a build
+            # record can store a vertex's "started" after its "completed").
             return True
         state.seen = True
         state.inputs = tuple(inputs)

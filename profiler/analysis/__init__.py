@@ -21,7 +21,7 @@ from profiler.analysis.timeline import (
     sequential_seconds,
     wall_seconds,
 )
-from profiler.model import Build, Step, union_length
+from profiler.model import Build, Step, closed_intervals, union_length
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,11 +60,7 @@ def step_stage_label(step: Step) -> str:
 def busy_seconds(steps: list[Step]) -> float:
     """Time at least one of the steps was running: never more than the wall time, even
     where steps of a reconstructed (plain log) timeline overlap."""
-    return union_length(
-        (interval.start, interval.end if interval.end is not None else step.end or interval.start)
-        for step in steps
-        for interval in step.intervals
-    )
+    return union_length(interval for step in steps for interval in closed_intervals(step))
 
 
 def analyze(build: Build) -> BuildAnalysis:

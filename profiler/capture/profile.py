@@ -17,6 +17,7 @@ import orjson
 from profiler.analysis import BuildAnalysis, analyze
 from profiler.capture.command import BuildCommand, prepare_command, redact_arg
 from profiler.capture.display import Display, QuietDisplay
+from profiler.capture.history import history_refs_of_run
 from profiler.capture.paths import (
     default_stream_path,
     make_private_dir,
@@ -205,6 +206,8 @@ def run_build(
     info.exit_code = outcome.exit_code
     info.interrupted = outcome.interrupted
     info.capture = dataclasses.replace(outcome.stats, cpu_seconds=_cpu_seconds())
+    if collect_docker:
+        info.history_refs = history_refs_of_run(prepared, info.docker, started_at, context_dir)
     write_run_info(info, info_path)
     return Profile(
         run=info,

@@ -11,7 +11,7 @@ import typer
 from profiler.analysis import analyze
 from profiler.analysis.suggest import suggest
 from profiler.cli.app import BuildOption, MaxBytesOption, app, load_builds, stdout_console
-from profiler.dockerfile import read_dockerfile
+from profiler.dockerfile import read_dockerfile, recorded_dockerfile
 from profiler.render.analyze import numbered_report, print_build_heading, print_report
 from profiler.sources import build_position
 
@@ -59,7 +59,8 @@ def analyze_command(
     console = None if json else stdout_console()
     for index, one in numbered:
         analysis = analyze(one)
-        suggestions = suggest(one, parsed)
+        # A build record carries its Dockerfile: diffs without --dockerfile.
+        suggestions = suggest(one, parsed or recorded_dockerfile(one))
         if console is None:
             import orjson
 

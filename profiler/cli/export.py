@@ -98,7 +98,9 @@ def export_command(
     analysis = analyze(one)
     report = None
     if suggestions and chosen.spec.needs_suggestions:
-        report = suggestions_for(one, parsed)
+        from profiler.dockerfile import recorded_dockerfile
+
+        report = suggestions_for(one, parsed or recorded_dockerfile(one))
     data = export(
         one,
         chosen,

@@ -2,7 +2,8 @@
 
 :func:`read_builds` takes a path, ``"-"`` (standard input), bytes or a binary stream,
 tells by content what it is (:mod:`~profiler.sources.detect`) and hands it to that
-format's reader: :mod:`~profiler.sources.rawjson` or :mod:`~profiler.sources.plain`.
+format's reader: :mod:`~profiler.sources.rawjson`, :mod:`~profiler.sources.plain` or
+:mod:`~profiler.sources.dockerbuild` (Docker's own records, one build per record).
 One input may hold several builds (a CI job that builds twice, ``docker compose
 build`` of several services); :func:`read_build` wants exactly one.
 
@@ -20,6 +21,7 @@ from profiler.errors import InputError, StreamError
 from profiler.model import Build
 from profiler.sources.archive import read_zip_builds
 from profiler.sources.detect import Detector, Format, UnsupportedInput
+from profiler.sources.dockerbuild import read_records
 from profiler.sources.limits import InputTooLarge, current_limits, too_many_steps
 from profiler.sources.opening import (
     Replay,
@@ -80,6 +82,12 @@ def read_builds(
             raise UnsupportedInput(detection.format, label)
         if detection.format is Format.RAWJSON:
             builds = [read_rawjson_chunks(replay.chunks(), on_progress=on_progress)]
+        elif detection.format is Format.DOCKERBUILD:
+            # A record is a few KB to a few MB, and a tar is not read as it streams.
+            data = b"".join(replay.chunks())
+            if on_progress is not None:
+                on_progress(len(data))
+            builds = read_records(data, label)
         elif detection.format is Format.ZIP:
             # A zip's directory is at its end: the whole archive is needed first.
             data = b"".join(_counted(replay.chunks(), on_progress))
