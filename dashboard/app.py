@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from dash import Dash
+from dash.exceptions import DependencyException
 from flask import Response, request
 
 from dashboard import callbacks
@@ -94,9 +95,16 @@ def create_app(
     )
     app.layout = shell(_source_names(catalog))
     callbacks.register(app, catalog)
+    app.server.register_error_handler(DependencyException, _not_found)
     if auth is not None:
         _protect(app, auth)
     return app
+
+
+def _not_found(_error: Exception) -> Response:
+    """A script path Dash does not serve (``/_dash-component-suites/dash/../../x``, an
+    unknown package) is not found, not a server error: Dash raises for it."""
+    return Response("Not found.\n", status=404, mimetype="text/plain")
 
 
 def _source_names(catalog: Catalog) -> list[str]:

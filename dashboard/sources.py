@@ -154,7 +154,10 @@ class StoreSource:
     def dockerfile(self, run_id: int) -> Dockerfile | None:
         # The store keeps streams, not Dockerfiles; reading a path recorded in the
         # database from a shared server would show files to whoever can write runs.
-        return None
+        # A stored build record (.dockerbuild) carries its own Dockerfile.
+        from profiler.dockerfile import recorded_dockerfile
+
+        return recorded_dockerfile(self.build(run_id))
 
     def history(self, filters: RunFilters, *, limit: int | None) -> list[RunMetrics]:
         return self._store().history(
@@ -313,7 +316,9 @@ def load_file(path: Path, first_id: int, build: str | None = None) -> list[Loade
             git_commit=record.git_commit,
         )
         metrics = dataclasses.replace(metrics, started_at=record.started_at)
-        loaded.append(LoadedFile(record, one, derived.analysis, metrics, dockerfile))
+        loaded.append(
+            LoadedFile(record, one, derived.analysis, metrics, dockerfile or _recorded(one))
+        )
     return loaded
 
 
@@ -343,6 +348,13 @@ def _modified(path: Path) -> datetime | None:
         return datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
     except OSError:
         return None
+
+
+def _recorded(build: Build) -> Dockerfile | None:
+    """The Dockerfile a build record (.dockerbuild) carries, if the file was one."""
+    from profiler.dockerfile import recorded_dockerfile
+
+    return recorded_dockerfile(build)
 
 
 def _dockerfile_beside(path: Path) -> Dockerfile | None:

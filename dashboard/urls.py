@@ -22,7 +22,7 @@ from dashboard.sources import RunFilters
 PAGES = ("runs", "build", "compare", "trends")
 ALL_BUILDS = "*"
 """``build=*``: the runs of every build (the Runs page's "all builds")."""
-STATUSES = ("success", "failed", "cancelled", "incomplete")
+STATUSES = ("success", "failed", "cancelled", "incomplete", "untrusted")
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from profiler.errors import InputError, KitprofError
-from profiler.model import Step
+from profiler.model import Build, Step
 from profiler.names import StepKind
 
 
@@ -329,6 +329,21 @@ def read_dockerfile(path: str | Path) -> Dockerfile:
     except OSError as error:
         raise InputError(f"cannot read {path}: {error.strerror or error}") from None
     return parse_dockerfile(text, path=path)
+
+
+def recorded_dockerfile(build: Build) -> Dockerfile | None:
+    """The Dockerfile Docker's build record carries (``.dockerbuild`` provenance).
+
+    Its ``path`` stays ``None``: the record names the file, but the directory it was
+    built in is on another machine, so nothing is looked up beside it.
+    """
+    text = build.record.dockerfile_text if build.record is not None else None
+    if text is None:
+        return None
+    try:
+        return parse_dockerfile(text)
+    except DockerfileError:
+        return None
 
 
 def parse_dockerfile(text: str, path: Path | None = None) -> Dockerfile:

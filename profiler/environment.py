@@ -23,6 +23,8 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
+from profiler.redaction import redact_script
+
 SCHEMA_VERSION = 1
 GIT_TIMEOUT = 5.0
 DOCKER_TIMEOUT = 20.0
@@ -105,6 +107,10 @@ class RunInfo:
     interrupted: bool = False
     """kitprof forwarded an interrupt (Ctrl-C, SIGTERM) to the build."""
     capture: CaptureStats | None = None
+    history_refs: list[str] | None = None
+    """The builder's history records of this build (``docker buildx history``, buildx
+    ≥ 0.23): ``kitprof ingest --from-history REF`` or ``docker buildx history export
+    REF`` reach them. ``None`` where unknown (older buildx, another tool, no daemon)."""
     kitprof_version: str = field(default_factory=lambda: kitprof_version())
     schema: int = SCHEMA_VERSION
 
@@ -270,7 +276,8 @@ def _one_line(error: BaseException) -> str:
         stderr = stderr.decode("utf-8", "replace")
     text = stderr if isinstance(stderr, str) and stderr.strip() else str(error)
     lines = [line.strip() for line in text.splitlines() if line.strip()]
-    return (lines[0] if lines else type(error).__name__)[:300]
+    # The message may repeat the command line, with a daemon URL's password in it.
+    return redact_script((lines[0] if lines else type(error).__name__)[:300])
 
 
 class EnvironmentProbe:

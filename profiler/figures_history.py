@@ -27,6 +27,7 @@ RUN_STATUS_COLORS = {
     "failed": "#e45756",
     "cancelled": "#f2a541",
     "incomplete": "#b279a2",
+    "untrusted": "#9d755d",
 }
 METRIC_NAMES = {
     "wall_seconds": "wall",

@@ -11,11 +11,21 @@ import sys
 
 
 def main() -> None:
-    if sys.argv[1:] == ["--version"]:
-        from profiler import __version__
-
-        sys.stdout.write(f"kitprof {__version__}\n")
+    if sys.argv[1:] == ["--version"] and _print_version():
         return
     from profiler.cli import main as cli_main
 
     cli_main()
+
+
+def _print_version() -> bool:
+    """Print the version; False if standard output cannot take it (closed, a pipe whose
+    reader left): the CLI then answers, and reports that as it reports any output."""
+    from profiler import __version__
+
+    try:
+        sys.stdout.write(f"kitprof {__version__}\n")
+        sys.stdout.flush()
+    except (AttributeError, OSError, ValueError):  # AttributeError: sys.stdout is None
+        return False
+    return True

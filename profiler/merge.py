@@ -5,7 +5,8 @@ are buildx's own (``util/progress/progressui/display.go``), so kitprof's duratio
 match what ``--progress=plain`` prints as ``DONE 1.2s``:
 
 - the newest snapshot wins, except that one without ``started`` never replaces a
-  vertex that has started;
+  vertex that has started, and one repeating a ``started`` already completed, without
+  a completion, is stale (a build record may store them in that order);
 - each distinct ``started`` time opens an interval, closed by the ``completed`` of a
   snapshot with the same ``started``;
 - a vertex's duration is the union of its intervals.
@@ -35,9 +36,12 @@ from profiler.model import (
     union_length,
 )
 from profiler.names import parse_name
+from profiler.validate import TimeProblem, timestamp_microseconds
 
 SOLVE_STATUS_KEYS = frozenset({"vertexes", "statuses", "logs", "warnings"})
 MAX_MESSAGES = 10_000
+MAX_TIME_NOTES = 5
+"""Skipped time values named in the notes; the rest are only counted."""
 MAX_MESSAGE_CHARS = 4_000
 CANCELLED_SUFFIX = "context canceled"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -85,6 +89,8 @@ class BuildRecorder:
         """How many SolveStatus events were merged."""
         self.other_json = 0
         """How many JSON values were not SolveStatus events."""
+        self.skipped_times = 0
+        """How many time values were not usable timestamps."""
 
     # -- feeding ------------------------------------------------------------------
 
@@ -160,11 +166,11 @@ class BuildRecorder:
                     # Log timestamps are nearly all distinct: parsed, not cached (_time).
                     stamp = entry.get("timestamp")
                     time = None
-                    if isinstance(stamp, str):
+                    if stamp is not None:
                         try:
-                            time = _microseconds(stamp)
-                        except ValueError:
-                            self._note(_bad_time(stamp))
+                            time = timestamp_microseconds(stamp)
+                        except TimeProblem as problem:
+                            self._skip_time(problem)
                         if time is not None and (self._latest is None or time > self._latest):
                             self._latest = time
                     if time is None:
@@ -198,6 +204,10 @@ class BuildRecorder:
             state.names.append(name)
         if started is None and state.started is not None:
             # An unstarted snapshot never rolls a started vertex back (buildx's rule).
+            return True
+        if started is not None and completed is None and state.intervals.get(started) is not None:
+            # Nor does a snapshot of a start already completed: it is stale (a build
+            # record can store a vertex's "started" after its "completed").
             return True
         state.seen = True
         state.inputs = tuple(inputs)
@@ -252,25 +262,32 @@ class BuildRecorder:
         return True
 
     def _time(self, value: object) -> int | None:
-        """Microseconds since the epoch of an RFC 3339 timestamp; ``None`` if absent or bad.
+        """Microseconds since the epoch of an RFC 3339 timestamp; ``None`` if absent or
+        not a usable timestamp (skipped, counted and noted: :mod:`profiler.validate`).
 
         Vertex and status times recur in every snapshot: they are cached.
         """
-        if not isinstance(value, str):
+        if value is None:
             return None
-        seconds = self._times.get(value)
+        seconds = self._times.get(value) if isinstance(value, str) else None
         if seconds is None:
             try:
-                seconds = _microseconds(value)
-            except ValueError:
-                self._note(_bad_time(value))
+                seconds = timestamp_microseconds(value)
+            except TimeProblem as problem:
+                self._skip_time(problem)
                 return None
             if seconds is None:
                 return None
-            self._times[value] = seconds
+            if isinstance(value, str):
+                self._times[value] = seconds
         if self._latest is None or seconds > self._latest:
             self._latest = seconds
         return seconds
+
+    def _skip_time(self, problem: TimeProblem) -> None:
+        self.skipped_times += 1
+        if self.skipped_times <= MAX_TIME_NOTES:
+            self._note(f"skipped {problem}")
 
     # -- freezing -----------------------------------------------------------------
 
@@ -321,6 +338,7 @@ class BuildRecorder:
             notes=tuple(notes),
             truncated=truncated,
             stream_end=stream_end,
+            skipped_times=self.skipped_times,
         )
 
 
@@ -458,26 +476,6 @@ def _why_no_steps(
         "no BuildKit rawjson events found: expected the output of "
         f"`docker buildx build --progress=rawjson`{hint}"
     )
-
-
-def _microseconds(value: str) -> int | None:
-    """Microseconds since the epoch of an RFC 3339 timestamp; ``None`` for Go's zero time.
-
-    Integers, not float seconds: a float epoch time is only good to ~0.1 µs and turns
-    0.6 s into 0.5999999 once the build's origin is subtracted. Raises ValueError if
-    ``value`` is not a timestamp.
-    """
-    parsed = datetime.fromisoformat(value)
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    # Go's zero time stands for "not set" in some producers.
-    if parsed.year <= 1:
-        return None
-    return (parsed - _EPOCH) // _MICROSECOND
-
-
-def _bad_time(value: str) -> str:
-    return f"skipped a timestamp that is not RFC 3339: {value[:40]!r}"
 
 
 def _decode_text(value: object) -> str:

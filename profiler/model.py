@@ -16,6 +16,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from profiler.names import ParsedName, StepKind
+from profiler.record import BuildRecord
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -187,6 +188,13 @@ class Build:
     """The stream ended inside an event: the build or its capture was killed."""
     stream_end: float = 0.0
     """The latest time anything in the stream mentions, in seconds from the start."""
+    skipped_times: int = 0
+    """Time values the reader skipped: not RFC 3339 timestamps of a plausible date."""
+    untrusted_times: tuple[str, ...] = ()
+    """Why the times cannot be trusted (see :mod:`profiler.validate`); empty if they can.
+    Such a build is shown, but never stored as a run comparable with others."""
+    record: BuildRecord | None = None
+    """Docker's own record of the build, when it was read from one (``.dockerbuild``)."""
     _by_digest: dict[str, Step] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -262,7 +270,10 @@ _STAGE_COLUMNS = [
 
 
 def union_length(intervals: Iterable[tuple[float, float]]) -> float:
-    """Total length covered by possibly overlapping ``(start, end)`` intervals."""
+    """Total length covered by possibly overlapping ``(start, end)`` intervals.
+
+    An interval that ends before it starts covers nothing (never a negative length:
+    clocks that disagree must not make a busy time shrink below zero)."""
     total = 0.0
     current_start: float | None = None
     current_end = 0.0
@@ -270,7 +281,7 @@ def union_length(intervals: Iterable[tuple[float, float]]) -> float:
         if current_start is None or start > current_end:
             if current_start is not None:
                 total += current_end - current_start
-            current_start, current_end = start, end
+            current_start, current_end = start, max(start, end)
         elif end > current_end:
             current_end = end
     if current_start is not None:

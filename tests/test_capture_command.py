@@ -174,7 +174,7 @@ def test_build_arg_values_redacted_by_key_and_url_password() -> None:
     assert redact_build_arg("VERSION=1.2.3") == "VERSION=1.2.3"
     assert (
         redact_build_arg("INDEX_URL=https://user:hunter2@pypi.example/simple")
-        == f"INDEX_URL=https://user:{REDACTED}@pypi.example/simple"
+        == f"INDEX_URL=https://{REDACTED}@pypi.example/simple"
     )
     assert redact_build_arg("NPM_TOKEN") == "NPM_TOKEN"  # value from the environment
 

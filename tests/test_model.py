@@ -22,6 +22,9 @@ def build_of(stream: Stream) -> Build:
         ([(0.0, 1.0), (2.0, 3.0)], 2.0),
         ([(2.0, 3.0), (0.0, 5.0), (1.0, 1.5)], 5.0),
         ([(1.0, 1.0), (1.0, 1.0)], 0.0),
+        # An interval that ends before it starts (clocks that disagree) covers nothing.
+        ([(5.0, 2.0)], 0.0),
+        ([(0.0, 1.0), (3.0, 2.0), (2.5, 4.0)], 2.5),
     ],
 )
 def test_union_length(intervals: list[tuple[float, float]], length: float) -> None:

@@ -22,7 +22,7 @@ from profiler.analysis.timeline import (
     sequential_seconds,
     wall_seconds,
 )
-from profiler.model import Build, Step, union_length
+from profiler.model import Build, Step, closed_intervals, union_length
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,11 +61,7 @@ def step_stage_label(step: Step) -> str:
 def busy_seconds(steps: list[Step]) -> float:
     """Time at least one of the steps was running: never more than the wall time, even
     where steps of a reconstructed (plain log) timeline overlap."""
-    return union_length(
-        (interval.start, interval.end if interval.end is not None else step.end or interval.start)
-        for step in steps
-        for interval in step.intervals
-    )
+    return union_length(interval for step in steps for interval in closed_intervals(step))
 
 
 def analyze(build: Build) -> BuildAnalysis:
@@ -82,7 +78,10 @@ def analyze(build: Build) -> BuildAnalysis:
         sequential_seconds=sequential_seconds(build),
         parallelism=parallelism(build),
         critical_path=tuple(step.digest for step in path),
-        critical_path_seconds=busy_seconds(path),
+        # The path's steps' busy time (their intervals merged), never longer than the
+        # build: only clocks that disagree (a step stamped as starting before its input
+        # finished, see profiler.validate) could make it so.
+        critical_path_seconds=min(busy_seconds(path), wall),
         critical_path_by_stage=by_stage,
         # Measured as the critical path is (the union of its steps' intervals), so
         # that the same chain gives the same figure; and a vertex run once per bake

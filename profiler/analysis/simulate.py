@@ -43,6 +43,8 @@ _EPSILON = 1e-9
 # something the stream does not show (an identical vertex of another bake target
 # being computed, a lock): it gets a "wait" link to what finished last before it.
 HIDDEN_WAIT_SECONDS = 0.1
+# A later run of a cached vertex shorter than this is a re-announcement, not work.
+RESTAMP_SECONDS = 0.05
 # Scheduling latency is estimated from the build but kept within reason: a gap
 # longer than this between a vertex and its inputs is waiting, not latency.
 MAX_LATENCY_SECONDS = 0.05
@@ -416,7 +418,7 @@ def graph_from_build(build: Build, cores: int | None = None) -> TaskGraph:
         duration = work[step.digest]
         if not any(d in ids for d in step.inputs):
             anchor = step.intervals[-1].start
-            if len(step.intervals) > 1 and _stamps_only(step):
+            if len(step.intervals) > 1 and (_stamps_only(step) or _restamped(step)):
                 predecessors = _first_stamp_link(step, finished)
                 anchor = step.intervals[0].start
             elif len(step.intervals) > 1:
@@ -456,6 +458,18 @@ def observed_wall_seconds(build: Build) -> float:
 
 def _stamps_only(step: Step) -> bool:
     return all(i.end is not None and i.end - i.start < 0.001 for i in step.intervals)
+
+
+def _restamped(step: Step) -> bool:
+    """A cache hit announced again after it first ran: only its first run was work.
+
+    With the containerd image store (Docker 28) a base image shared by two stages is
+    stamped cached again when the second stage starts, long after it was ready; that
+    stamp must not make the stage wait for whatever ran before it.
+    """
+    return step.cached and all(
+        i.end is not None and i.end - i.start < RESTAMP_SECONDS for i in step.intervals[1:]
+    )
 
 
 def _first_stamp_link(step: Step, finished: list[Step]) -> tuple[str, ...]:

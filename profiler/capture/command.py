@@ -18,13 +18,16 @@ Redaction policy (also in ``kitprof run --help``):
 - ``--build-arg KEY=VALUE`` (and bake's ``--set target.args.KEY=VALUE``, buildctl's
   ``--opt build-arg:KEY=VALUE``): the value is replaced by ``<redacted>`` when the key
   looks secret (it contains TOKEN, SECRET, PASSWORD, AUTH, CREDENTIAL, PRIVATE,
-  APIKEY…, or has a part such as KEY, PAT, PASS, PWD, CERT, DSN); in every other value,
-  a password inside a URL (``https://user:pw@host``) is replaced. Other build-arg
+  APIKEY…, or has a part such as KEY, PAT, PASS, PWD, CERT, DSN). Other build-arg
   values are kept, because a later comparison needs them to explain cache misses,
   and because BuildKit itself prints them in step names (``RUN echo $VERSION`` is
   shown expanded), so they are in the stream anyway: secrets belong in ``--secret``.
 - ``--secret id=x,src=path`` / ``id=x,env=NAME``: ``id``, ``type`` and ``env`` (the
   name of a variable, not its value) are kept; every other field is redacted.
+- Everywhere (context, ``--build-context``, ``-H``, any value): the userinfo of a URL
+  (``https://user:pw@host``, ``https://TOKEN@host/repo.git``) is replaced.
+- Wrappers: ``env``/``sudo`` assignments (``NPM_TOKEN=…``) by the key rule, the script
+  of ``sh -c`` / ``bash -c`` by both rules (see :mod:`profiler.redaction`).
 """
 
 from __future__ import annotations
@@ -37,9 +40,15 @@ from enum import StrEnum
 from pathlib import PurePath
 
 from profiler.errors import KitprofError
+from profiler.redaction import (
+    REDACTED,
+    looks_secret,
+    redact_assignment,
+    redact_script,
+    redact_urls,
+)
 
 RAWJSON = "rawjson"
-REDACTED = "<redacted>"
 PROGRESS_ENV = "BUILDKIT_PROGRESS"
 
 
@@ -135,52 +144,14 @@ _BOOLEAN_FLAGS = frozenset(
 _SHORT_VALUE_FLAGS = frozenset({"-f", "-t", "-o"})
 """Short forms of --file, --tag, --output; other short flags (-q, -D) take no value."""
 
-_LONG_SECRET_WORDS = (
-    "TOKEN",
-    "SECRET",
-    "PASSWORD",
-    "PASSWD",
-    "PASSPHRASE",
-    "CREDENTIAL",
-    "PRIVATE",
-    "APIKEY",
-    "ACCESSKEY",
-    "AUTH",
-    "NPMRC",
-    "PYPIRC",
-    "NETRC",
-    "COOKIE",
-    "SESSION",
-    "SIGNATURE",
-)
-_SHORT_SECRET_PARTS = frozenset({"KEY", "PAT", "PASS", "PWD", "CERT", "DSN", "SALT", "PW", "CREDS"})
-_KEY_PARTS = re.compile(r"[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])")
-_URL_PASSWORD = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.-]*://[^/\s:@]*:)(?P<password>[^@\s/]+)@")
 _SECRET_KEEP_FIELDS = frozenset({"id", "type", "env"})
-
-
-def looks_secret(key: str) -> bool:
-    """True when a build-arg name suggests its value is a credential."""
-    upper = key.upper()
-    squeezed = re.sub(r"[^A-Z0-9]", "", upper)
-    if any(word in squeezed for word in _LONG_SECRET_WORDS):
-        return True
-    parts = {part.upper() for part in _KEY_PARTS.split(key) if part}
-    return bool(parts & _SHORT_SECRET_PARTS)
 
 
 def redact_build_arg(assignment: str) -> str:
     """``KEY=VALUE`` with the value redacted per the module's policy."""
-    key, sep, value = assignment.partition("=")
-    if not sep:
+    if "=" not in assignment:
         return assignment  # ``--build-arg KEY`` takes the value from the environment
-    if looks_secret(key):
-        return f"{key}={REDACTED}"
-    return f"{key}={redact_url_passwords(value)}"
-
-
-def redact_url_passwords(value: str) -> str:
-    return _URL_PASSWORD.sub(lambda m: f"{m.group('head')}{REDACTED}@", value)
+    return redact_assignment(assignment)
 
 
 def redact_secret_spec(spec: str) -> str:
@@ -206,17 +177,17 @@ def _redact_bake_set(assignment: str) -> str:
     lowered = path.lower()
     if ".args." in lowered:
         key = path.rsplit(".", 1)[-1]
-        return f"{path}={REDACTED if looks_secret(key) else redact_url_passwords(value)}"
+        return f"{path}={REDACTED if looks_secret(key) else redact_urls(value)}"
     if lowered.endswith((".secrets", ".secret")):
         return f"{path}={redact_secret_spec(value)}"
-    return f"{path}={redact_url_passwords(value)}"
+    return f"{path}={redact_urls(value)}"
 
 
 def _redact_buildctl_opt(option: str) -> str:
     """buildctl ``--opt build-arg:KEY=VALUE``."""
     if option.startswith("build-arg:"):
         return "build-arg:" + redact_build_arg(option[len("build-arg:") :])
-    return redact_url_passwords(option)
+    return redact_assignment(option)
 
 
 _VALUE_REDACTORS = {
@@ -228,13 +199,24 @@ _VALUE_REDACTORS = {
 
 
 def redact_argv(argv: Sequence[str]) -> tuple[str, ...]:
-    """The command line with secret values replaced (see the module docstring)."""
+    """The command line with secret values replaced (see the module docstring).
+
+    Wrappers are read through: ``env``/``sudo`` assignments (``NPM_TOKEN=…``) are
+    redacted by key like any ``KEY=VALUE`` argument, and the script of ``sh -c`` /
+    ``bash -c`` by :func:`~profiler.redaction.redact_script`.
+    """
     out: list[str] = []
     pending: str | None = None
+    shell_seen = False
+    script_next = False
     for arg in argv:
         if pending is not None:
             out.append(_VALUE_REDACTORS[pending](arg))
             pending = None
+            continue
+        if script_next:
+            out.append(redact_script(arg))
+            script_next = False
             continue
         flag, sep, value = arg.partition("=")
         if flag in _VALUE_REDACTORS:
@@ -244,8 +226,28 @@ def redact_argv(argv: Sequence[str]) -> tuple[str, ...]:
                 out.append(arg)
                 pending = flag
             continue
-        out.append(arg)
+        if shell_seen and _SHELL_COMMAND_FLAG.match(arg):
+            script_next = True
+        shell_seen = shell_seen or _program(arg) in _SHELLS
+        out.append(redact_arg(arg))
     return tuple(out)
+
+
+_SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ksh", "ash", "mksh", "fish"})
+_SHELL_COMMAND_FLAG = re.compile(r"^-[A-Za-z]*c[A-Za-z]*$")
+"""``-c``, ``-ec``, ``-lc``, ``-xec``: the shell runs the next argument as a script."""
+
+
+def redact_arg(arg: str) -> str:
+    """Any other argument: a secret ``KEY=VALUE`` (``env``, ``sudo``) loses its value;
+    every argument loses URL userinfo and any secret assignment inside it
+    (``make ARGS='--build-arg NPM_TOKEN=…'``)."""
+    key, sep, _ = arg.partition("=")
+    if sep and not key.startswith("-"):
+        redacted = redact_assignment(arg)
+        if redacted.endswith(f"={REDACTED}"):
+            return redacted
+    return redact_script(arg)
 
 
 # -- recognising the tool --------------------------------------------------------------

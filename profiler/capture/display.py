@@ -39,6 +39,7 @@ from profiler.events import Event, TextLine
 from profiler.merge import CANCELLED_SUFFIX
 from profiler.model import StepStatus
 from profiler.names import ParsedName, StepKind, parse_name
+from profiler.render.format import clip
 
 REFRESH_SECONDS = 0.125
 """8 Hz: smooth enough for elapsed times, cheap enough to never matter."""
@@ -83,7 +84,7 @@ class VertexProgress:
 
     @property
     def text(self) -> str:
-        return _clip(self.parsed.text or self.name)
+        return clip(self.parsed.text or self.name, MAX_TEXT)
 
     @property
     def running(self) -> bool:
@@ -97,7 +98,7 @@ class VertexProgress:
         except (binascii.Error, ValueError):
             return ""
         lines = [line for line in data.decode("utf-8", "replace").splitlines() if line.strip()]
-        return _clip(lines[-1].strip()) if lines else ""
+        return clip(lines[-1].strip(), MAX_TEXT) if lines else ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,11 +192,6 @@ def _seconds_between(started: str, completed: str) -> float | None:
         return (datetime.fromisoformat(completed) - datetime.fromisoformat(started)).total_seconds()
     except ValueError:
         return None
-
-
-def _clip(text: str, limit: int = MAX_TEXT) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def elapsed(seconds: float) -> str:
@@ -329,7 +325,7 @@ class LiveDisplay(Display):
         if transition.kind != "finish" or status is None or status not in self.STYLE:
             return
         self.console.print(
-            Text(f"{status.value}: {vertex.name}", style=self.STYLE[status]),
+            Text(f"{status.value}: {clip(vertex.name)}", style=self.STYLE[status]),
             soft_wrap=True,
         )
 

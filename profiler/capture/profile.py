@@ -15,9 +15,16 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from profiler.analysis import BuildAnalysis, analyze
-from profiler.capture.command import BuildCommand, prepare_command
+from profiler.capture.command import BuildCommand, prepare_command, redact_arg
 from profiler.capture.display import Display, QuietDisplay
-from profiler.capture.paths import default_stream_path, new_run_id, run_info_path
+from profiler.capture.history import history_refs_of_run
+from profiler.capture.paths import (
+    default_stream_path,
+    make_private_dir,
+    new_run_id,
+    private_opener,
+    run_info_path,
+)
 from profiler.capture.runner import CommandNotFoundError, capture
 from profiler.environment import EnvironmentProbe, RunInfo, collect_host, local_context
 from profiler.errors import KitprofError, StreamError
@@ -84,9 +91,9 @@ def _open_stream(path: Path, force: bool) -> Any:
                     f"{existing} exists: kitprof does not overwrite it without --force"
                 )
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        make_private_dir(path.parent)
         # Unbuffered: each chunk is in the file as soon as it is written.
-        return path.open("wb" if force else "xb", buffering=0)
+        return open(path, "wb" if force else "xb", buffering=0, opener=private_opener)
     except FileExistsError:
         raise OutputExistsError(
             f"{path} exists: kitprof does not overwrite it without --force"
@@ -98,7 +105,8 @@ def _open_stream(path: Path, force: bool) -> Any:
 def write_run_info(info: RunInfo, path: Path) -> None:
     """Write ``<stem>.run.json`` atomically (a reader never sees half a file)."""
     temporary = path.with_name(path.name + ".tmp")
-    temporary.write_bytes(orjson.dumps(info.to_dict(), option=orjson.OPT_INDENT_2) + b"\n")
+    with open(temporary, "wb", opener=private_opener) as handle:
+        handle.write(orjson.dumps(info.to_dict(), option=orjson.OPT_INDENT_2) + b"\n")
     temporary.replace(path)
 
 
@@ -148,7 +156,9 @@ def run_build(
         command=list(prepared.redacted),
         tool=prepared.tool.value,
         cwd=str(workdir.resolve()),
-        context=str(context_dir) if context_dir is not None else prepared.context,
+        context=str(context_dir)
+        if context_dir is not None
+        else prepared.context and redact_arg(prepared.context),
         stream=str(stream_path),
         started_at=started_at.isoformat(),
         host=collect_host(),
@@ -196,6 +206,8 @@ def run_build(
     info.exit_code = outcome.exit_code
     info.interrupted = outcome.interrupted
     info.capture = dataclasses.replace(outcome.stats, cpu_seconds=_cpu_seconds())
+    if collect_docker:
+        info.history_refs = history_refs_of_run(prepared, info.docker, started_at, context_dir)
     write_run_info(info, info_path)
     return Profile(
         run=info,

@@ -10,8 +10,8 @@ import typer
 
 from profiler.analysis import analyze
 from profiler.analysis.suggest import suggest
-from profiler.cli.app import BuildOption, app, load_builds, stdout_console
-from profiler.dockerfile import read_dockerfile
+from profiler.cli.app import BuildOption, MaxBytesOption, app, load_builds, stdout_console
+from profiler.dockerfile import read_dockerfile, recorded_dockerfile
 from profiler.render.analyze import numbered_report, print_build_heading, print_report
 from profiler.sources import build_position
 
@@ -20,6 +20,7 @@ DockerfileOption = Annotated[
     typer.Option(
         "--dockerfile",
         "-f",
+        readable=False,
         help="The build's Dockerfile: suggestions point at its lines, and a plain log's "
         "stages get their FROM dependencies.",
     ),
@@ -42,6 +43,7 @@ def analyze_command(
         bool,
         typer.Option("--json", help="Print one JSON object per build, one per line."),
     ] = False,
+    max_bytes: MaxBytesOption = None,
 ) -> None:
     """Analyse a BuildKit rawjson stream: timeline, critical path, cache, failure.
 
@@ -57,7 +59,8 @@ def analyze_command(
     console = None if json else stdout_console()
     for index, one in numbered:
         analysis = analyze(one)
-        suggestions = suggest(one, parsed)
+        # A build record carries its Dockerfile: diffs without --dockerfile.
+        suggestions = suggest(one, parsed or recorded_dockerfile(one))
         if console is None:
             import orjson
 

@@ -1,7 +1,12 @@
 """The Typer app, the helpers every command shares, and the CLI's error handling.
 
-Exit codes: 0 success, 1 bad input (a one-line ``Error: …`` on stderr), 2 usage.
+Exit codes: 0 success, 1 bad input (a one-line ``Error: …`` on stderr), 2 usage,
+141 standard output closed by its reader (``kitprof runs | head -1``).
 Each command lives in its own module of this package and registers itself on ``app``.
+
+Errors become messages in one place, :func:`main`: library errors
+(:class:`~profiler.errors.KitprofError`) and failures to write the output, which
+:class:`LazyGroup` turns into :class:`OutputError` before Typer sees them.
 
 Start-up matters (CI steps and shell loops call kitprof): this module imports typer
 and nothing heavy. :data:`COMMANDS` names every command and the summary
@@ -11,9 +16,12 @@ store…) is imported only when that command runs or shows its own help.
 
 from __future__ import annotations
 
+import errno
+import io
 import os
 import sys
 from difflib import get_close_matches
+from functools import cache
 from importlib import import_module
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -28,6 +36,34 @@ if TYPE_CHECKING:
 
     from profiler.dockerfile import Dockerfile
     from profiler.model import Build
+
+SIGPIPE_EXIT_CODE = 128 + 13
+"""What a shell shows for a program that a closed pipe ended (SIGPIPE is 13)."""
+# A failed write of the output: no file name, one of these reasons.
+_OUTPUT_ERRNOS = frozenset(
+    {errno.EPIPE, errno.ENOSPC, errno.EBADF, errno.EIO, errno.EDQUOT, errno.EFBIG, errno.EROFS}
+)
+
+
+class OutputError(KitprofError):
+    """Standard output cannot be written (closed, a full disk)."""
+
+
+class OutputClosed(OutputError):
+    """The reader of standard output went away (``| head -1``): end quietly."""
+
+    exit_code = SIGPIPE_EXIT_CODE
+
+
+def _output_error(error: OSError) -> Exception:
+    """A failed write of standard output as an :class:`OutputError`; any other
+    ``OSError`` as itself."""
+    if error.filename is not None or error.errno not in _OUTPUT_ERRNOS:
+        return error
+    if error.errno == errno.EPIPE:
+        return OutputClosed("standard output closed")
+    return OutputError(f"cannot write the output: {error.strerror}")
+
 
 COMMANDS: dict[str, str] = {
     # name: the first paragraph of its docstring (a test keeps them equal); the module
@@ -58,9 +94,22 @@ class LazyGroup(TyperGroup):
     While the root help is being written, a command not yet imported is stood in for
     by a stub that carries its summary from :data:`COMMANDS`, so ``kitprof --help``
     imports no command module.
+
+    It also flushes the output before a command counts as done, and turns a failed
+    write of it into an :class:`OutputError`. (Typer would turn a closed pipe into
+    exit 1, and the interpreter a full disk into a traceback.)
     """
 
     _listing = False
+
+    def invoke(self, ctx: Any) -> Any:  # a click Context (typer vendors click privately)
+        try:
+            try:
+                return super().invoke(ctx)
+            finally:
+                sys.stdout.flush()
+        except OSError as error:
+            raise _output_error(error) from None
 
     def list_commands(self, ctx: Any) -> list[str]:
         others = [name for name in super().list_commands(ctx) if name not in COMMANDS]
@@ -120,7 +169,10 @@ def _print_version(value: bool) -> None:
     if value:
         from profiler import __version__
 
-        typer.echo(f"kitprof {__version__}")
+        try:
+            typer.echo(f"kitprof {__version__}")
+        except OSError as error:  # an eager option runs before a command's invoke()
+            raise _output_error(error) from None
         raise typer.Exit()
 
 
@@ -134,10 +186,45 @@ def _root(
     """Build timing profiler for Docker BuildKit: critical path, parallelism, cache."""
 
 
-def stderr_console() -> Console:
+def _set_max_bytes(value: str | None) -> str | None:
+    if value is not None:
+        from profiler.sources.limits import parse_size, set_limits
+
+        try:
+            set_limits(max_bytes=parse_size(value))
+        except ValueError as error:
+            raise typer.BadParameter(str(error)) from None
+    return value
+
+
+MaxBytesOption = Annotated[
+    str | None,
+    typer.Option(
+        "--max-bytes",
+        metavar="SIZE",
+        callback=_set_max_bytes,
+        help="Refuse a stream larger than SIZE after gunzip (e.g. 500M, 8G; default 2G, "
+        "or KITPROF_MAX_BYTES): bounds memory on hostile input.",
+        show_default=False,
+    ),
+]
+
+
+@cache
+def _console_class() -> type[Console]:
+    # Made on first use: rich is imported by the commands that print through it.
     from rich.console import Console
 
-    return Console(stderr=True)
+    class _Console(Console):
+        def on_broken_pipe(self) -> None:
+            # Rich's own answer (exit 1 on the spot) would bypass main's.
+            raise OutputClosed("standard output closed")
+
+    return _Console
+
+
+def stderr_console() -> Console:
+    return _console_class()(stderr=True)
 
 
 BuildOption = Annotated[
@@ -188,21 +275,69 @@ def _size(source: str) -> int:
 
 
 def stdout_console() -> Console:
-    from rich.console import Console
-
     # Tests and pipes get a stable width; a terminal gets its own.
     width = None if sys.stdout.isatty() else int(os.environ.get("COLUMNS", "120"))
-    return Console(width=width, highlight=False, soft_wrap=False)
+    return _console_class()(width=width, highlight=False, soft_wrap=False)
 
 
 def main() -> None:
     """Run the CLI: turns library errors into messages and exit codes."""
+    _fill_closed_standard_streams()
     try:
         app()
     except KitprofError as error:
-        from rich.text import Text
+        if isinstance(error, OutputError):
+            _discard_output()
+        if not isinstance(error, OutputClosed):
+            from rich.text import Text
 
-        stderr_console().print(
-            Text.assemble(("Error: ", "bold red"), str(error)), highlight=False, soft_wrap=True
-        )
+            stderr_console().print(
+                Text.assemble(("Error: ", "bold red"), str(error)), highlight=False, soft_wrap=True
+            )
         sys.exit(error.exit_code)
+
+
+def _discard_output() -> None:
+    """Point standard output at /dev/null, so that the interpreter's last flush of what
+    is still buffered does not fail again (with a traceback) on the way out."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, io.UnsupportedOperation):
+        sys.stdout = io.TextIOWrapper(io.BytesIO())
+
+
+class _ClosedStream(io.RawIOBase):
+    """Standard output that was closed (``kitprof … >&-``): every write fails, as a
+    write to a closed descriptor does, so a command that prints reports an error."""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, _data: object) -> int:
+        raise OSError(errno.EBADF, "standard output is closed")
+
+
+def _fill_closed_standard_streams() -> None:
+    """Give closed standard descriptors (``>&-``, ``2>&-``, ``<&-``) /dev/null.
+
+    Otherwise the next file kitprof opens (the history database) would get descriptor
+    1 or 2, and a message meant for the terminal would be written into it. Standard
+    input reads as empty; standard error is discarded; standard output fails when
+    written to (an error rather than a report silently lost).
+    """
+    for descriptor in (0, 1, 2):
+        try:
+            os.fstat(descriptor)
+        except OSError:
+            devnull = os.open(os.devnull, os.O_RDWR)
+            if devnull != descriptor:
+                os.dup2(devnull, descriptor)
+                os.close(devnull)
+    if sys.stdin is None:
+        sys.stdin = io.TextIOWrapper(io.FileIO(0, "r", closefd=False))
+    if sys.stdout is None:
+        sys.stdout = io.TextIOWrapper(io.BufferedWriter(_ClosedStream()), encoding="utf-8")
+    if sys.stderr is None:
+        sys.stderr = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), write_through=True)

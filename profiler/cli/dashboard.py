@@ -30,6 +30,7 @@ def dashboard_command(
     files: Annotated[
         list[Path] | None,
         typer.Argument(
+            readable=False,
             metavar="FILE",
             help="rawjson streams or --progress=plain logs (plain or gzip) to show beside "
             "the history; every build of a log that holds several.",

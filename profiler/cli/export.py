@@ -48,7 +48,11 @@ def export_command(
     output: Annotated[
         Path | None,
         typer.Option(
-            "--output", "-o", metavar="OUT", help="Write here instead of standard output."
+            "--output",
+            "-o",
+            readable=False,
+            metavar="OUT",
+            help="Write here instead of standard output.",
         ),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite OUT if it exists.")] = False,
@@ -57,6 +61,7 @@ def export_command(
         typer.Option(
             "--dockerfile",
             "-f",
+            readable=False,
             help=(
                 "The build's Dockerfile: stage dependencies of a plain log, and "
                 "Dockerfile lines and diffs in the suggestions."
@@ -93,7 +98,9 @@ def export_command(
     analysis = analyze(one)
     report = None
     if suggestions and chosen.spec.needs_suggestions:
-        report = suggestions_for(one, parsed)
+        from profiler.dockerfile import recorded_dockerfile
+
+        report = suggestions_for(one, parsed or recorded_dockerfile(one))
     data = export(
         one,
         chosen,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -12,7 +13,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from profiler.ci import detect_ci
-from profiler.cli.app import BuildOption, app, stderr_console
+from profiler.cli.app import BuildOption, MaxBytesOption, app, stderr_console
 from profiler.cli.history import (
     BuildNameOption,
     DbOption,
@@ -23,18 +24,45 @@ from profiler.cli.history import (
     print_json,
 )
 from profiler.errors import KitprofError
-from profiler.render.ingest import ingest_dict, ingested_entry, ingested_line
+from profiler.render.ingest import (
+    already_stored_entry,
+    already_stored_line,
+    ingest_dict,
+    ingested_entry,
+    ingested_line,
+)
 
 
 @app.command(name="ingest")
 def ingest_command(
     files: Annotated[
-        list[Path],
+        list[str] | None,
         typer.Argument(
-            metavar="FILE...",
-            help="rawjson streams or --progress=plain logs (plain or gzip).",
+            # Not Click's check (a usage error, exit 2): reading the file reports it (exit 1).
+            readable=False,
+            metavar="FILE...|REF...",
+            help="rawjson streams, --progress=plain logs, .dockerbuild records (plain or "
+            "gzip); with --from-history, build record refs.",
         ),
-    ],
+    ] = None,
+    from_history: Annotated[
+        bool,
+        typer.Option(
+            "--from-history",
+            help="Export the builder's own records (docker buildx history, buildx >= 0.23) "
+            "and store them: the REFs given, --all, or else the newest.",
+        ),
+    ] = False,
+    all_records: Annotated[
+        bool, typer.Option("--all", help="With --from-history: every record of the builder.")
+    ] = False,
+    builder: Annotated[
+        str | None, typer.Option("--builder", help="With --from-history: this buildx builder.")
+    ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option("--since", help="With --from-history: records of the last 7d, 12h, 30m…"),
+    ] = None,
     label: LabelOption = None,
     build: BuildOption = None,
     db: DbOption = None,
@@ -47,6 +75,7 @@ def ingest_command(
     ] = False,
     build_name: BuildNameOption = None,
     json: JsonOption = False,
+    max_bytes: MaxBytesOption = None,
 ) -> None:
     """Store build streams in the history, with their CI run, git branch and commit.
 
@@ -57,7 +86,15 @@ def ingest_command(
     (compose services, two builds in one job) is its own run, labelled build=NAME
     (else its number); --build stores only the one named. A file that is not a
     usable stream is reported and stores nothing; the exit code is then 1.
+    With --from-history each record is labelled history_ref=ID; a record already
+    stored is not exported again.
     """
+    from profiler.cli.ingest_history import (
+        HISTORY_REF_LABEL,
+        chosen_records,
+        exported,
+        parse_since,
+    )
     from profiler.store import installed_version, read_run_info, run_context, run_info_path
 
     labels = parse_labels(label)
@@ -66,30 +103,61 @@ def ingest_command(
     results: list[dict[str, Any]] = []
     errors: list[dict[str, str]] = []
     console = stderr_console()
-    show_progress = len(files) > 1 and sys.stderr.isatty()
-    with open_store(db) as store, _progress(show_progress, len(files)) as advance:
-        for path in files:
+    names = files or []
+    if not names and not from_history:
+        raise typer.BadParameter("give FILE... to ingest, or --from-history", param_hint="FILE")
+    with open_store(db) as store, ExitStack() as stack:
+        # (shown as, file to read or None if already stored, extra labels, stored run)
+        items: list[tuple[str, Path | None, dict[str, str], int | None]]
+        if from_history:
+            try:
+                records = chosen_records(names, all_records, builder, parse_since(since))
+                exports = stack.enter_context(exported(store, records, builder))
+            except KitprofError as error:
+                typer.echo(f"Error: {error}", err=True)  # one line, however long
+                raise typer.Exit(1) from None
+            items = [
+                (f"history {e.record.ref} ({e.record.name})", e.path,
+                 {HISTORY_REF_LABEL: e.record.ref}, e.stored_run)
+                for e in exports
+            ]  # fmt: skip
+        else:
+            items = [(name, Path(name), {}, None) for name in names]
+        advance = stack.enter_context(_progress(len(items) > 1 and sys.stderr.isatty(), len(items)))
+        for shown, path, extra, already in items:
+            if path is None:
+                results.append(already_stored_entry(shown, already))
+                if not json:
+                    typer.echo(already_stored_line(shown, already))
+                advance()
+                continue
             try:
                 info_path = run_info_path(path)
                 run_info = read_run_info(info_path) if info_path.is_file() else None
                 context = run_context(
-                    run_info, ci=ci, labels=labels, kitprof_version=version, build_name=build_name
+                    run_info,
+                    ci=ci,
+                    labels={**labels, **extra},
+                    kitprof_version=version,
+                    build_name=build_name,
                 )
                 stored = store.ingest_builds(
                     path,
                     context=context,
-                    source_name=str(path),
+                    source_name=shown,
                     allow_truncated=allow_truncated,
                     build=build,
                 )
             except KitprofError as error:
-                errors.append({"file": str(path), "error": str(error)})
-                console.print(f"[bold red]Error:[/] {escape(str(error))}", highlight=False)
+                errors.append({"file": shown, "error": str(error)})
+                console.print(
+                    f"[bold red]Error:[/] {escape(str(error))}", highlight=False, soft_wrap=True
+                )
             else:
                 for result in stored:
-                    results.append(ingested_entry(str(path), result))
+                    results.append(ingested_entry(shown, result))
                     if not json:
-                        typer.echo(ingested_line(str(path), result))
+                        typer.echo(ingested_line(shown, result))
             advance()
         url = store.url
     if json:

@@ -40,7 +40,9 @@ def reanalyze_command(
         typer.echo(reanalyzed_line(url, result))
     console = stderr_console()
     for run_id, error in result.failures:
-        console.print(f"[bold red]Error:[/] run {run_id}: {escape(error)}", highlight=False)
+        console.print(
+            f"[bold red]Error:[/] run {run_id}: {escape(error)}", highlight=False, soft_wrap=True
+        )
     if result.failures:
         raise typer.Exit(1)
 

@@ -42,6 +42,7 @@ def run_command(
         typer.Option(
             "--out",
             "-o",
+            readable=False,
             help="Where to save the raw stream (default: a new file in the kitprof data "
             "directory; KITPROF_DATA_DIR overrides). Metadata goes next to it as .run.json.",
             dir_okay=False,
@@ -87,8 +88,9 @@ def run_command(
     its first word.
 
     Recorded with the run: the command line with secrets redacted (values of
-    --build-arg whose name looks secret, such as *TOKEN*, *PASSWORD*, *_KEY, and
-    passwords in URLs; every field of --secret but id, type and env), the context
+    --build-arg and of env/sudo/sh -c assignments whose name looks secret, such as
+    *TOKEN*, *PASSWORD*, *_KEY; the user and password of every URL; every field of
+    --secret but id, type and env), the context
     and its git commit, the host, and the docker, buildx and daemon versions.
 
     The run is stored in the history (--db, KITPROF_DB, or the default SQLite file)

@@ -28,7 +28,9 @@ def runs_command(
     status: Annotated[
         str | None,
         typer.Option(
-            "--status", metavar="STATUS", help="success, failed, cancelled or incomplete."
+            "--status",
+            metavar="STATUS",
+            help="success, failed, cancelled, incomplete or untrusted.",
         ),
     ] = None,
     limit: Annotated[

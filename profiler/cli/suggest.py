@@ -11,7 +11,7 @@ import typer
 
 from profiler.analysis.suggest import SuggestOptions, suggest
 from profiler.cli.app import BuildOption, app, load, load_builds, stdout_console
-from profiler.dockerfile import read_dockerfile
+from profiler.dockerfile import read_dockerfile, recorded_dockerfile
 from profiler.render.suggestions import render_suggestions, report_dict
 from profiler.sources import select_build
 
@@ -31,6 +31,7 @@ def suggest_command(
         typer.Option(
             "--dockerfile",
             "-f",
+            readable=False,
             help="The build's Dockerfile: steps map to its lines and changes come as diffs.",
         ),
     ] = None,
@@ -46,6 +47,7 @@ def suggest_command(
         Path | None,
         typer.Option(
             "--context",
+            readable=False,
             help="The build context directory (default: the Dockerfile's directory).",
         ),
     ] = None,
@@ -84,6 +86,8 @@ def suggest_command(
         builds = load_builds(previous, parsed)
         earlier = builds[0] if len(builds) == 1 else select_build(builds, build, previous)
     options = SuggestOptions(cores=cores, max_parallelism=max_parallelism, context=context)
+    # A build record carries its Dockerfile: diffs without --dockerfile.
+    parsed = parsed or recorded_dockerfile(chosen)
     report = suggest(chosen, parsed, previous=earlier, options=options)
     if json:
         sys.stdout.buffer.write(

@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from profiler.analysis.trends import CheckResult
-from profiler.render.format import JSON_SCHEMA, percent, rounded, seconds, signed_seconds
+from profiler.render.format import JSON_SCHEMA, clip, percent, rounded, seconds, signed_seconds
 
 CACHE_DROP_NOTICE = 0.10
 """A cache hit ratio this far below the baseline's median gets a line of its own."""
@@ -96,7 +96,7 @@ def render_check(
                 else " (new)"
             )
             console.print(
-                f"  {escape(verdict.stage)}: {seconds(verdict.value)} vs "
+                f"  {escape(clip(verdict.stage))}: {seconds(verdict.value)} vs "
                 f"{seconds(verdict.baseline_median)}, {signed_seconds(verdict.delta)}{change}",
                 highlight=False,
             )

@@ -12,6 +12,7 @@ from profiler.analysis.compare import Comparison, StageChange, StepChange, Total
 from profiler.render.format import (
     JSON_SCHEMA,
     change_percent,
+    clip,
     percent,
     rounded,
     seconds,
@@ -142,7 +143,7 @@ def render_comparison(
         before = stage.a.busy if stage.a else None
         after = stage.b.busy if stage.b else None
         stages.add_row(
-            escape(stage.stage),
+            escape(clip(stage.stage)),
             seconds(before) if stage.a else "(none)",
             seconds(after) if stage.b else "(none)",
             _delta_text(stage.delta, before),
@@ -164,7 +165,7 @@ def render_comparison(
                 else ""
             )
             table.add_row(
-                escape(change.key),
+                escape(clip(change.key)),
                 seconds(change.a.duration if change.a else None),
                 seconds(change.b.duration if change.b else None),
                 _delta_text(change.delta, change.a.duration if change.a else None),
@@ -183,14 +184,16 @@ def render_comparison(
             for change in changes:
                 side = change.b or change.a
                 assert side is not None
-                console.print(f"  {escape(change.key)}  {seconds(side.duration)}", highlight=False)
+                console.print(
+                    f"  {escape(clip(change.key))}  {seconds(side.duration)}", highlight=False
+                )
 
     if c.critical_path_moved:
         console.print("\n[bold yellow]The critical path moved[/]")
         for key in c.critical_path_left:
-            console.print(f"  - {escape(key)}", highlight=False)
+            console.print(f"  - {escape(clip(key))}", highlight=False)
         for key in c.critical_path_joined:
-            console.print(f"  + {escape(key)}", highlight=False)
+            console.print(f"  + {escape(clip(key))}", highlight=False)
     elif c.critical_path_a and c.critical_path_b:
         console.print("\nThe critical path runs through the same steps.")
     else:

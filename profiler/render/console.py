@@ -11,7 +11,7 @@ from rich.text import Text
 from profiler.analysis import BuildAnalysis, path_start, stage_label, step_stage_label
 from profiler.model import Build, Step, StepStatus
 from profiler.names import StepKind
-from profiler.render.format import seconds
+from profiler.render.format import clip, seconds
 
 SLOWEST_STEPS = 10
 STATUS_STYLE = {
@@ -31,6 +31,8 @@ def summary_line(build: Build, analysis: BuildAnalysis) -> str:
         status = "incomplete"
     elif analysis.failure and not analysis.failure.step and analysis.failure.cancelled:
         status = "cancelled"
+    if build.untrusted_times:
+        status = f"{status}, times not trusted"
     return (
         f"{status}: {seconds(analysis.wall_seconds)} wall, "
         f"{seconds(analysis.sequential_seconds)} sequential "
@@ -57,8 +59,8 @@ def _critical_path_table(build: Build, analysis: BuildAnalysis) -> Table:
         table.add_row(
             seconds(path_start(step)),
             seconds(step.duration),
-            escape(step_stage_label(step)),
-            escape(step.parsed.text or step.name),
+            escape(clip(step_stage_label(step))),
+            escape(clip(step.parsed.text or step.name)),
             _status_text(step),
         )
     return table
@@ -75,8 +77,8 @@ def _slowest_table(build: Build, analysis: BuildAnalysis) -> Table:
     for step in slowest:
         table.add_row(
             seconds(step.duration),
-            escape(step_stage_label(step)),
-            escape(step.parsed.text or step.name),
+            escape(clip(step_stage_label(step))),
+            escape(clip(step.parsed.text or step.name)),
             "*" if step.digest in on_path else "",
         )
     return table
@@ -91,7 +93,7 @@ def _stages_table(build: Build, analysis: BuildAnalysis) -> Table:
         share = analysis.critical_path_by_stage.get(label, 0.0)
         total = analysis.critical_path_seconds
         table.add_row(
-            escape(label),
+            escape(clip(label)),
             seconds(stage.start),
             seconds(stage.end),
             seconds(stage.busy),
@@ -108,12 +110,12 @@ def _failure_panel(analysis: BuildAnalysis) -> Panel | None:
         return None
     lines: list[RenderableType] = []
     if failure.step is not None:
-        lines.append(Text.assemble(("failed: ", "bold red"), failure.step.name))
+        lines.append(Text.assemble(("failed: ", "bold red"), clip(failure.step.name)))
         if failure.error:
-            lines.append(Text(f"error: {failure.error}"))
+            lines.append(Text(f"error: {clip(failure.error)}"))
         if failure.log_tail:
             lines.append(Text("last log lines:", style="bold"))
-            lines.extend(Text(f"  {line}", style="dim") for line in failure.log_tail)
+            lines.extend(Text(f"  {clip(line)}", style="dim") for line in failure.log_tail)
     if failure.cancelled:
         lines.append(
             Text(
@@ -121,8 +123,10 @@ def _failure_panel(analysis: BuildAnalysis) -> Panel | None:
                 f"{seconds(failure.cancelled_seconds)} of work thrown away"
             )
         )
-        lines.extend(Text(f"  {step.name}", style="yellow") for step in failure.cancelled[:10])
-    lines.extend(Text(message, style="red") for message in failure.messages)
+        lines.extend(
+            Text(f"  {clip(step.name)}", style="yellow") for step in failure.cancelled[:10]
+        )
+    lines.extend(Text(clip(message), style="red") for message in failure.messages)
     return Panel(Group(*lines), title="Failure", title_align="left", border_style="red")
 
 
@@ -144,4 +148,4 @@ def render_report(build: Build, analysis: BuildAnalysis, console: Console) -> No
     if panel is not None:
         console.print(panel)
     for note in build.all_notes:
-        console.print(Text(f"note: {note}", style="dim"))
+        console.print(Text(f"note: {clip(note)}", style="dim"))

@@ -14,6 +14,22 @@ import orjson
 
 JSON_SCHEMA = 1
 """``"schema"`` of every JSON document of the history commands (keys are added, never renamed)."""
+NAME_LIMIT = 300
+"""Characters of a step name, error or log line the terminal shows: a 10 MB name
+(a generated RUN line) would otherwise be wrapped by Rich for minutes. The JSON
+report and the exports keep names whole."""
+
+
+def clip(text: str, limit: int = NAME_LIMIT) -> str:
+    """``text`` on one line (runs of blanks squeezed), cut with "…" beyond ``limit``.
+
+    Linear in ``limit``, not in the text: only a little more than ``limit`` characters
+    are looked at, whatever the text's length.
+    """
+    head = " ".join(text[: limit * 4 + 1].split())
+    if len(head) <= limit and len(text) <= limit * 4:
+        return head
+    return head[: limit - 1] + "…"
 
 
 def seconds(value: float | None) -> str:

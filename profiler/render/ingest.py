@@ -25,6 +25,15 @@ def ingested_entry(file: str, result: IngestResult) -> dict[str, Any]:
     }
 
 
+def already_stored_entry(file: str, run_id: int | None) -> dict[str, Any]:
+    """A build record the history already holds (``ingest --from-history``): not read."""
+    return {"file": file, "run_id": run_id, "created": False}
+
+
+def already_stored_line(file: str, run_id: int | None) -> str:
+    return f"{file}: already stored as run {run_id}"
+
+
 def ingested_line(file: str, result: IngestResult) -> str:
     """``build.log build 2 (api): stored as run 7``."""
     what = "stored as" if result.created else "already stored as"

@@ -110,4 +110,9 @@ def report_dict(build: Build, analysis: BuildAnalysis) -> dict[str, Any]:
         "notes": list(build.all_notes),
         "approximate": build.approximate,
         "truncated": build.truncated,
+        # Read from Docker's own build record (.dockerbuild) only; null / [] otherwise.
+        "record": build.record.summary() if build.record is not None else None,
+        "host_usage": [sample.as_json() for sample in build.record.host_usage]
+        if build.record is not None
+        else [],
     }

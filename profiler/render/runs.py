@@ -22,6 +22,7 @@ STATUS_STYLE = {
     "failed": "red",
     "cancelled": "yellow",
     "incomplete": "magenta",
+    "untrusted": "bold magenta",
 }
 
 

@@ -36,7 +36,10 @@ from rich.text import Text
 
 from profiler.analysis.simulate import Calibration
 from profiler.analysis.suggest import SCHEMA_VERSION, Suggestion, SuggestionReport
-from profiler.render.format import seconds
+from profiler.render.format import clip, seconds
+
+DETAIL_LIMIT = 2000
+"""A suggestion's explanation names steps; a 10 MB name is cut like everywhere else."""
 
 
 def _round(value: float) -> float:
@@ -107,7 +110,7 @@ def _panel(number: int, suggestion: Suggestion, diffs: bool) -> Panel:
         f"~{seconds(suggestion.estimated_wall_seconds)}, {suggestion.scenario}",
     )
     parts.append(saving)
-    parts.append(Text(suggestion.detail))
+    parts.append(Text(clip(suggestion.detail, DETAIL_LIMIT)))
     if suggestion.dockerfile_lines:
         lines = ", ".join(str(n) for n in suggestion.dockerfile_lines)
         parts.append(Text(f"Dockerfile lines: {lines}", style="cyan"))
@@ -119,7 +122,7 @@ def _panel(number: int, suggestion: Suggestion, diffs: bool) -> Panel:
         parts.append(Syntax(suggestion.diff.rstrip("\n"), "diff", theme="ansi_dark"))
     return Panel(
         Group(*parts),
-        title=escape(f"{number}. [{suggestion.kind}] {suggestion.title}"),
+        title=escape(clip(f"{number}. [{suggestion.kind}] {suggestion.title}")),
         title_align="left",
         border_style="green" if number == 1 else "blue",
     )

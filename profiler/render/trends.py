@@ -11,6 +11,7 @@ from rich.table import Table
 from profiler.analysis.trends import CheckResult, Series, Summary, Trend
 from profiler.render.format import (
     JSON_SCHEMA,
+    clip,
     moment,
     percent,
     rounded,
@@ -161,7 +162,7 @@ def render_trend(
             busy = metrics["busy_seconds"]
             cache = metrics["cache_hit_ratio"].summary
             table.add_row(
-                escape(label),
+                escape(clip(label)),
                 seconds(busy.summary.median),
                 seconds(busy.summary.last),
                 signed_seconds(busy.summary.change),

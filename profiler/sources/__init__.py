@@ -2,7 +2,8 @@
 
 :func:`read_builds` takes a path, ``"-"`` (standard input), bytes or a binary stream,
 tells by content what it is (:mod:`~profiler.sources.detect`) and hands it to that
-format's reader: :mod:`~profiler.sources.rawjson` or :mod:`~profiler.sources.plain`.
+format's reader: :mod:`~profiler.sources.rawjson`, :mod:`~profiler.sources.plain` or
+:mod:`~profiler.sources.dockerbuild` (Docker's own records, one build per record).
 One input may hold several builds (a CI job that builds twice, ``docker compose
 build`` of several services); :func:`read_build` wants exactly one.
 
@@ -20,9 +21,19 @@ from profiler.errors import InputError, StreamError
 from profiler.model import Build
 from profiler.sources.archive import read_zip_builds
 from profiler.sources.detect import Detector, Format, UnsupportedInput
-from profiler.sources.opening import Replay, Source, open_chunks, read_input, source_label
+from profiler.sources.dockerbuild import read_records
+from profiler.sources.limits import InputTooLarge, current_limits, too_many_steps
+from profiler.sources.opening import (
+    Replay,
+    Source,
+    open_chunks,
+    raw_chunks,
+    read_input,
+    source_label,
+)
 from profiler.sources.plain import read_plain_builds
 from profiler.sources.rawjson import read_rawjson_chunks
+from profiler.validate import validate_build
 
 if TYPE_CHECKING:
     from profiler.dockerfile import Dockerfile
@@ -71,6 +82,12 @@ def read_builds(
             raise UnsupportedInput(detection.format, label)
         if detection.format is Format.RAWJSON:
             builds = [read_rawjson_chunks(replay.chunks(), on_progress=on_progress)]
+        elif detection.format is Format.DOCKERBUILD:
+            # A record is a few KB to a few MB, and a tar is not read as it streams.
+            data = b"".join(replay.chunks())
+            if on_progress is not None:
+                on_progress(len(data))
+            builds = read_records(data, label)
         elif detection.format is Format.ZIP:
             # A zip's directory is at its end: the whole archive is needed first.
             data = b"".join(_counted(replay.chunks(), on_progress))
@@ -80,7 +97,14 @@ def read_builds(
         else:
             parsed = _parsed(dockerfile)
             builds = read_plain_builds(replay.chunks(), dockerfile=parsed, on_progress=on_progress)
-    return [dataclasses.replace(build, source_format=detection.format.value) for build in builds]
+    max_steps = current_limits().max_steps
+    for build in builds:
+        if len(build.steps) > max_steps:
+            raise too_many_steps(label, len(build.steps), max_steps)
+    return [
+        validate_build(dataclasses.replace(build, source_format=detection.format.value), label)
+        for build in builds
+    ]
 
 
 def read_build(
@@ -151,11 +175,13 @@ def _parsed(dockerfile: Dockerfile | str | Path | None) -> Dockerfile | None:
 
 __all__ = [
     "Format",
+    "InputTooLarge",
     "SeveralBuilds",
     "Source",
     "UnsupportedInput",
     "build_heading",
     "build_position",
+    "raw_chunks",
     "read_build",
     "read_builds",
     "read_input",

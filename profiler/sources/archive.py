@@ -11,16 +11,22 @@ import io
 import zipfile
 import zlib
 from collections.abc import Callable, Hashable
+from typing import BinaryIO
 
 from profiler.errors import StreamError
 from profiler.model import Build
+from profiler.sources.limits import InputTooLarge
 
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 """A local file header, or the end record of an empty archive."""
 
 
-def read_zip_builds(data: bytes, label: str, read: Callable[[bytes], list[Build]]) -> list[Build]:
-    """The builds of every member of a zip archive; ``read`` reads one member's bytes.
+def read_zip_builds(
+    data: bytes, label: str, read: Callable[[BinaryIO], list[Build]]
+) -> list[Build]:
+    """The builds of every member of a zip archive; ``read`` reads one member, given
+    as a file that decompresses as it is read (a zip bomb meets the reading limits as
+    it streams, never whole in memory).
 
     Members without a build (the logs of other CI steps) are skipped; an archive with
     none at all raises :class:`StreamError` naming how many files it looked at.
@@ -35,11 +41,12 @@ def read_zip_builds(data: bytes, label: str, read: Callable[[bytes], list[Build]
         members = [info for info in archive.infolist() if not info.is_dir()]
         for info in members:
             try:
-                content = archive.read(info)
+                with archive.open(info) as member:
+                    found = read(member)  # type: ignore[arg-type]  # a binary file
+            except InputTooLarge:
+                raise
             except (zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError) as error:
                 raise StreamError(f"{label}: cannot read {info.filename}: {error}") from None
-            try:
-                found = read(content)
             except StreamError:
                 continue  # the log of another step: no build in it
             for build in found:

@@ -6,8 +6,10 @@ BuildKit line, so detection never gives up after a fixed amount. Lines read ahea
 kept (:class:`~profiler.sources.opening.Replay`) for the format's reader.
 
 Formats read: ``rawjson`` (``--progress=rawjson``, indented or one object per line),
-``plain`` (``--progress=plain``, alone or inside a CI job log) and ``zip`` (an archive
-of such logs). Refused, each with
+``plain`` (``--progress=plain``, alone or inside a CI job log), ``zip`` (an archive
+of such logs, or the GitHub Actions artifact holding a build record) and
+``dockerbuild`` (Docker's own build records: a tar in OCI layout, gzip'd or not, told
+by its magic bytes). Refused, each with
 what to do instead: ``classic-builder`` (``Step 1/12 : FROM``), ``podman`` (podman or
 buildah, ``STEP 1/3: FROM``), ``tty-progress`` (the terminal view, ``=> [stage 1/3]``),
 and ``not-a-build-log`` (anything else).
@@ -30,6 +32,7 @@ class Format(StrEnum):
     PLAIN = "plain"
     ZIP = "zip"
     """A zip archive of logs (GitHub Actions' log archive): each member is read."""
+    DOCKERBUILD = "dockerbuild"
     CLASSIC_BUILDER = "classic-builder"
     PODMAN = "podman"
     TTY_PROGRESS = "tty-progress"
@@ -38,13 +41,15 @@ class Format(StrEnum):
 
     @property
     def readable(self) -> bool:
-        return self in (Format.RAWJSON, Format.PLAIN, Format.ZIP)
+        return self in (Format.RAWJSON, Format.PLAIN, Format.ZIP, Format.DOCKERBUILD)
 
 
 READ_FORMATS = (
     "`--progress=rawjson` streams (`docker buildx build --progress=rawjson . 2> build.rawjson`)"
     " and `--progress=plain` logs (alone or inside a CI job log: GitHub Actions, GitLab, "
-    "Jenkins, Buildkite, compose), plain, gzip or in a zip archive"
+    "Jenkins, Buildkite, compose), plain, gzip or in a zip archive, and Docker's build "
+    "records (`.dockerbuild` from `docker buildx history export` or Docker Desktop, or the "
+    "GitHub Actions artifact `.zip` holding one)"
 )
 
 REFUSALS = {
@@ -85,7 +90,15 @@ _PODMAN = re.compile(r"(?:^|\s|\] )STEP \d+(?:/\d+)?: [A-Z]+\b")
 _TTY = re.compile(r"\[\+\] Building \d|(?:^|\s)=> (?:\[|CACHED \[|ERROR \[|exporting\b)")
 _MAYBE_PROGRESS = re.compile(rb"#\d")
 _MAYBE_REFUSAL = re.compile(rb"Step \d|STEP \d|---> |=> |\[\+\] ")
+TAR_MAGIC = b"ustar"
+TAR_MAGIC_OFFSET = 257
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07")
+
+
+LINE_PREFIX_BYTES = 64 * 1024
+"""How much of a line detection looks at: every shape is told by a line's start."""
+MAX_TEXT_LINE_BYTES = 16 * 1024 * 1024
+"""A line longer than this that is not BuildKit JSON is binary data, not a log."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,16 +123,44 @@ class Detector:
         self._json = False
         self._refusal: Detection | None = None
         self._any = False
+        self._overlong = False
+        self._overlong_bytes = 0
 
     def feed(self, chunk: bytes) -> Detection | None:
         if self.found is not None:
             return self.found
+        if self._line == 0 and not self._pending and _is_tar(chunk):
+            self._decide(Format.DOCKERBUILD, 0)
+            return self.found
+        if self._overlong:
+            # Inside a line too long for any build log: skip to its end.
+            newline = chunk.find(b"\n")
+            if newline == -1:
+                return self._overlong_line(len(chunk))
+            self._overlong = False
+            chunk = chunk[newline + 1 :]
         data = self._pending + chunk if self._pending else chunk
         lines = data.split(b"\n")
         self._pending = lines.pop()
         for line in lines:
             if self._classify(line):
                 break
+        if self.found is None and len(self._pending) > LINE_PREFIX_BYTES:
+            # Lines are told by their start: keep that much, read past the rest
+            # (copying a growing line at every chunk would be quadratic).
+            self._classify(self._pending[:LINE_PREFIX_BYTES])
+            self._overlong_bytes = len(self._pending)
+            self._pending = b""
+            self._overlong = True
+            return self.found or self._overlong_line(0)
+        return self.found
+
+    def _overlong_line(self, more: int) -> Detection | None:
+        """A line longer than any build log line that is not one: binary data
+        (``/dev/zero``, an image, an archive). Said at once, not read to the end."""
+        self._overlong_bytes += more
+        if self.found is None and self._overlong_bytes > MAX_TEXT_LINE_BYTES:
+            self._decide(Format.NOT_A_BUILD_LOG, self._line)
         return self.found
 
     def result(self) -> Detection:
@@ -170,6 +211,11 @@ class Detector:
     def _decide(self, format: Format, line: int) -> bool:
         self.found = Detection(format, line)
         return True
+
+
+def _is_tar(head: bytes) -> bool:
+    """A tar (the input is already gunzipped): the shape of a build record."""
+    return head[TAR_MAGIC_OFFSET:].startswith(TAR_MAGIC)
 
 
 def _refusal(text: str) -> Format | None:

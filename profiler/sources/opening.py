@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from profiler.errors import InputError, StreamError
+from profiler.sources.limits import current_limits, too_many_bytes
 
 CHUNK_SIZE = 1024 * 1024
 GZIP_MAGIC = b"\x1f\x8b"
@@ -45,13 +46,26 @@ def open_chunks(source: Source) -> Iterator[bytes]:
     redirect) is turned into UTF-8; a UTF-8 byte-order mark is dropped, so it never
     ends up in the first line (or the first step's name).
     """
-    return _unicode(_raw_chunks(source))
+    return _unicode(raw_chunks(source))
 
 
 def read_input(source: Source) -> bytes:
     """The input's bytes, gunzipped if it is gzip, otherwise as found (what a store
     keeps and hashes: reading them again goes through :func:`open_chunks`)."""
-    return b"".join(_raw_chunks(source))
+    return b"".join(raw_chunks(source))
+
+
+def raw_chunks(source: Source) -> Iterator[bytes]:
+    """The input's bytes as :func:`read_input` gives them, in chunks of at most
+    ``CHUNK_SIZE``; :class:`~profiler.sources.limits.InputTooLarge` beyond the
+    ``max_bytes`` limit (so a gzip bomb or ``/dev/zero`` is stopped, not read)."""
+    limit = current_limits().max_bytes
+    total = 0
+    for chunk in _raw_chunks(source):
+        total += len(chunk)
+        if total > limit:
+            raise too_many_bytes(source_label(source), limit)
+        yield chunk
 
 
 def _raw_chunks(source: Source) -> Iterator[bytes]:
@@ -129,7 +143,10 @@ def _gunzip(head: bytes, handle: BinaryIO | None, label: str) -> Iterator[bytes]
                 yield decompressor.decompress(data, CHUNK_SIZE)
                 data = decompressor.unconsumed_tail
                 if decompressor.eof:
-                    data = decompressor.unused_data + data
+                    # Everything after the member is in unused_data; CPython leaves a
+                    # copy in unconsumed_tail too when max_length cut the output (adding
+                    # both read the next members twice, then again: without end).
+                    data = decompressor.unused_data
                     decompressor = zlib.decompressobj(wbits=31)
                     if not data.startswith(GZIP_MAGIC[:1]):
                         return  # trailing garbage after the last member, as gzip(1) allows

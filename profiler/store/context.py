@@ -21,6 +21,7 @@ import orjson
 
 from profiler.ci import CIInfo
 from profiler.errors import InputError
+from profiler.redaction import redact_script
 
 RUN_INFO_SUFFIX = ".run.json"
 
@@ -85,6 +86,7 @@ def run_context(
 ) -> RunContext:
     """Merge the sources. In CI the provider's branch wins: a CI checkout is usually a
     detached HEAD, for which git reports no branch."""
+    run_info = _redacted_run_info(run_info)
     info = run_info or {}
     git = _mapping(info.get("git"))
     host = _mapping(info.get("host"))
@@ -116,6 +118,24 @@ def run_context(
         build_name=build_name or _text(info.get("build_name")),
         run_info=dict(run_info) if run_info is not None else None,
     )
+
+
+def _redacted_run_info(run_info: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
+    """The run file with its command and context redacted again, by today's rules: a
+    run file written by an older kitprof, or by hand, may hold a credential."""
+    if run_info is None:
+        return None
+    from profiler.capture.command import redact_arg, redact_argv
+
+    info = dict(run_info)
+    command = info.get("command")
+    if isinstance(command, list):
+        info["command"] = list(redact_argv([str(part) for part in command]))
+    elif isinstance(command, str):
+        info["command"] = redact_script(command)
+    if isinstance(info.get("context"), str):
+        info["context"] = redact_arg(info["context"])
+    return info
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:

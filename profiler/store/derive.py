@@ -47,9 +47,13 @@ def run_status(build: Build, analysis: BuildAnalysis | None = None) -> str:
     - ``cancelled``: interrupted (Ctrl-C: steps cancelled, ``context canceled``);
     - ``incomplete``: the stream stops with steps still running or cut inside an
       event (the build or its capture was killed): the outcome is unknown;
+    - ``untrusted``: its times cannot be trusted (:mod:`profiler.validate`): never a
+      comparable run (trends, baselines and ``check`` take ``success`` runs only);
     - ``success`` otherwise.
     """
     del analysis  # the status reads the steps themselves; kept for callers' symmetry
+    if build.untrusted_times:
+        return "untrusted"
     if build.truncated:
         return "incomplete"
     statuses = {step.status for step in build}

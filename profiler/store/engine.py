@@ -28,6 +28,7 @@ from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
+from profiler.redaction import redact_urls
 from profiler.store.errors import StoreError
 
 ENV_VAR = "KITPROF_DB"
@@ -58,15 +59,23 @@ def database_url(db: str | None = None) -> URL:
     if db is None or not db.strip():
         db = os.environ.get(ENV_VAR, "").strip() or None
     if db is None:
+        from profiler.capture.paths import make_private_dir
+
         path = default_sqlite_path()
-        path.parent.mkdir(parents=True, exist_ok=True)
+        make_private_dir(path.parent)
         return URL.create("sqlite", database=str(path))
     if "://" not in db:
         return URL.create("sqlite", database=str(Path(db).expanduser()))
     try:
         url = make_url(re.sub(r"^postgres(ql)?://", "postgresql+psycopg://", db))
-    except ArgumentError:
-        raise StoreError(f"not a database URL: {db!r}") from None
+        url.port  # noqa: B018  (parsed lazily by some versions: fail here, not later)
+    except (ArgumentError, ValueError):
+        # ValueError: a port that is not a number, as an unescaped "@" or ":" in a
+        # password makes (postgresql://u:p@ss@host/db): the URL must be percent-encoded.
+        raise StoreError(
+            f"not a database URL: {redact_urls(db)} "
+            "(characters such as @ : / in a user name or password must be percent-encoded)"
+        ) from None
     if url.get_backend_name() not in ("sqlite", "postgresql"):
         raise StoreError(
             f"unsupported database {url.get_backend_name()!r} in {redact(url)}: "
@@ -103,6 +112,7 @@ def _sqlite_engine(url: URL) -> Engine:
         folder = Path(database).expanduser().parent
         if not folder.is_dir():
             raise StoreError(f"cannot open {redact(url)}: folder {folder} does not exist")
+        _create_private(Path(database).expanduser(), url)
     # NullPool: a CLI process needs one connection, and pooled SQLite connections
     # would outlive the engine's users in tests that delete the file.
     engine = create_engine(
@@ -131,6 +141,17 @@ def _sqlite_engine(url: URL) -> Engine:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
     return engine
+
+
+def _create_private(path: Path, url: URL) -> None:
+    """A new history file is made ``0600`` before SQLite opens it (SQLite gives its
+    ``-wal`` and ``-shm`` files the same mode): it holds command lines and logs."""
+    from profiler.capture.paths import create_private_file
+
+    try:
+        create_private_file(path)
+    except OSError as error:
+        raise StoreError(f"cannot open {redact(url)}: {error.strerror or error}") from None
 
 
 def _set_wal(cursor: Any) -> None:

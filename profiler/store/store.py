@@ -42,12 +42,10 @@ from profiler.store.derive import (
     COMPRESSION,
     Derived,
     aware_utc,
-    compress,
     decompress,
     derive,
     naive_utc,
     parse_stream,
-    run_key,
 )
 from profiler.store.engine import (
     database_url,
@@ -70,6 +68,7 @@ if TYPE_CHECKING:
     # Imported where used: `kitprof runs` lists rows, it neither parses nor analyses.
     from profiler.analysis.trends import RunMetrics, StageMetrics
     from profiler.dockerfile import Dockerfile
+    from profiler.store.kept import KeptStream
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -243,11 +242,11 @@ class Store:
         from profiler.sources import SeveralBuilds
 
         label = source_name or ("stream" if isinstance(source, bytes) else str(source))
-        raw, prepared = self._prepare_builds(source, label, allow_truncated)
+        kept, prepared = self._prepare_builds(source, label, allow_truncated)
         if build is None and len(prepared) > 1:
             raise SeveralBuilds(label, [derived.build for _, derived in prepared])
         chosen = _chosen(prepared, build, label)
-        return self._store_builds(raw, chosen, context, source_name or label)[0]
+        return self._store_builds(kept, chosen, context, source_name or label)[0]
 
     def ingest_builds(
         self,
@@ -269,21 +268,18 @@ class Store:
         context sets one.
         """
         label = source_name or ("stream" if isinstance(source, bytes) else str(source))
-        raw, prepared = self._prepare_builds(source, label, allow_truncated)
+        kept, prepared = self._prepare_builds(source, label, allow_truncated)
         chosen = _chosen(prepared, build, label) if build is not None else prepared
-        return self._store_builds(raw, chosen, context, source_name or label)
+        return self._store_builds(kept, chosen, context, source_name or label)
 
     def _prepare_builds(
         self, source: str | Path | bytes, label: str, allow_truncated: bool
-    ) -> tuple[bytes, list[tuple[int | None, Derived]]]:
-        from profiler.sources import read_input
-
-        raw = read_input(source)
-        return raw, _prepare(raw, label, allow_truncated)
+    ) -> tuple[KeptStream, list[tuple[int | None, Derived]]]:
+        return _prepare(source, label, allow_truncated)
 
     def _store_builds(
         self,
-        raw: bytes,
+        kept: KeptStream,
         prepared: list[tuple[int | None, Derived]],
         context: RunContext | None,
         source: str,
@@ -293,22 +289,22 @@ class Store:
         for index, derived in prepared:
             name = derived.build.name
             own = build_context(context, index, name)
-            result = self._insert(raw, derived, own, source, index)
+            result = self._insert(kept, derived, own, source, index)
             results.append(dataclasses.replace(result, build_index=index, build_name=name))
         return results
 
     @_translated
     def _insert(
         self,
-        raw: bytes,
+        kept: KeptStream,
         derived: Derived,
         context: RunContext,
         source: str,
         build_index: int | None = None,
     ) -> IngestResult:
-        values = run_values(raw, derived, context, source, build_index=build_index)
+        values = run_values(kept, derived, context, source, build_index=build_index)
         sha256 = values["stream_sha256"]
-        blob = compress(raw)
+        blob = kept.blob
         labels = [{"key": key, "value": value} for key, value in context.labels.items()]
 
         def work(connection: Connection) -> IngestResult:
@@ -653,16 +649,23 @@ class Store:
             yield connection
 
 
-def _prepare(raw: bytes, label: str, allow_truncated: bool) -> list[tuple[int | None, Derived]]:
-    """Each build of the stream with its number (``None`` when it holds only one)."""
-    from profiler.sources import read_builds
+def _prepare(
+    source: str | Path | bytes, label: str, allow_truncated: bool
+) -> tuple[KeptStream, list[tuple[int | None, Derived]]]:
+    """The stream as kept, and each of its builds with its number (``None`` when it
+    holds only one). Read as it streams: see :mod:`profiler.store.kept`."""
+    from profiler.sources import InputTooLarge
+    from profiler.store.kept import keep_and_read
 
-    if not raw.strip():
-        raise StreamError(f"{label} is empty: nothing stored")
     try:
-        builds = read_builds(raw)
+        kept, builds = keep_and_read(source)
+    except InputTooLarge:
+        raise  # it names the input and says that nothing is stored
     except StreamError as error:
-        raise StreamError(f"{label}: {error}; nothing stored") from None
+        message = str(error).removeprefix("input: ")
+        if message.startswith("empty input"):
+            raise StreamError(f"{label} is empty: nothing stored") from None
+        raise StreamError(f"{label}: {message}; nothing stored") from None
     if any(build.truncated for build in builds) and not allow_truncated:
         raise StreamError(
             f"{label} is cut off inside an event (the build or its capture was killed); "
@@ -670,8 +673,8 @@ def _prepare(raw: bytes, label: str, allow_truncated: bool) -> list[tuple[int | 
             "incomplete run"
         )
     if len(builds) == 1:
-        return [(None, derive(builds[0]))]
-    return [(index, derive(build)) for index, build in enumerate(builds, start=1)]
+        return kept, [(None, derive(builds[0]))]
+    return kept, [(index, derive(build)) for index, build in enumerate(builds, start=1)]
 
 
 def build_context(context: RunContext, index: int | None, name: str | None) -> RunContext:
@@ -779,7 +782,7 @@ def _filters(
 
 
 def run_values(
-    raw: bytes,
+    raw: bytes | KeptStream,
     derived: Derived,
     context: RunContext,
     source: str,
@@ -791,6 +794,8 @@ def run_values(
 
     The build's own start time, else the capture's, else ``started_fallback``, else now.
     """
+    from profiler.store.kept import KeptStream
+
     now = datetime.now(UTC).replace(tzinfo=None)
     started = derived.run["started_at"] or naive_utc(context.started_at)
     build_name = build_identity(
@@ -801,12 +806,13 @@ def run_values(
         source=source,
         override=context.build_name,
     )
+    kept = raw if isinstance(raw, KeptStream) else KeptStream.of(raw)
     return {
         **derived.run,
         "build_name": build_name,
         "started_at": started or naive_utc(started_fallback) or now,
-        "stream_sha256": run_key(raw, build_index),
-        "stream_bytes": len(raw),
+        "stream_sha256": kept.key(build_index),
+        "stream_bytes": kept.size,
         "source": source,
         "build_index": build_index,
         "ingested_at": now,

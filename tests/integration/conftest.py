@@ -1,7 +1,16 @@
 """Real-daemon tests: a Docker daemon with buildx, as scripts/setup-docker makes one.
 
+Every test runs on each toolchain (the ``toolchain`` fixture's parameters):
+``legacy``, the daemon ``docker`` reaches as the environment says (Debian's dockerd
+20.10 with buildx 0.13 from ``scripts/setup-docker``: the oldest supported), and
+``modern``, the private Docker 28.5 / buildx 0.29 / compose 2.40 daemon of
+``scripts/setup-docker --modern``, reached through ``KITPROF_MODERN_DOCKER_ENV``
+(``NAME=VALUE`` lines: ``DOCKER_HOST``, ``DOCKER_CONFIG``, ``PATH``; scripts/test sets
+it). A test that needs today's Docker asks for ``modern`` only (``modern_only``).
+
 Without a daemon these tests are skipped, unless ``KITPROF_REQUIRE_DOCKER=1`` (set by
-scripts/test, so CI never passes by skipping them): then a missing daemon fails.
+scripts/test, so CI never passes by skipping them): then a missing daemon fails; the
+same for the modern toolchain with ``KITPROF_REQUIRE_MODERN_DOCKER=1``.
 
 The daemon is shared with other sessions, so every build here carries a fresh
 ``NONCE`` build argument (a cold build stays cold whatever others have cached) and
@@ -24,10 +33,29 @@ import pytest
 BUILDS = Path(__file__).parent / "builds"
 BASE_IMAGE = os.environ.get("KITPROF_BASE_IMAGE", "kitprof/busybox:latest")
 REQUIRE_ENV = "KITPROF_REQUIRE_DOCKER"
+MODERN_ENV = "KITPROF_MODERN_DOCKER_ENV"
+REQUIRE_MODERN_ENV = "KITPROF_REQUIRE_MODERN_DOCKER"
+TOOLCHAINS = ("legacy", "modern")
 
 
-def _problem() -> str | None:
-    if shutil.which("docker") is None:
+@dataclass(frozen=True)
+class Toolchain:
+    name: str
+    env: dict[str, str]
+    """What the test's environment gets on top of the session's."""
+
+
+def _modern_env() -> dict[str, str] | None:
+    text = os.environ.get(MODERN_ENV)
+    if not text:
+        return None
+    pairs = (line.split("=", 1) for line in text.splitlines() if "=" in line)
+    return {name.strip(): value for name, value in pairs}
+
+
+def _problem(env: dict[str, str]) -> str | None:
+    path = env.get("PATH", os.environ.get("PATH"))
+    if shutil.which("docker", path=path) is None:
         return "no docker client on PATH"
     checks = (
         (["docker", "info"], "the docker daemon does not answer `docker info`"),
@@ -36,7 +64,9 @@ def _problem() -> str | None:
     )
     for argv, message in checks:
         try:
-            result = subprocess.run(argv, capture_output=True, timeout=60, check=False)
+            result = subprocess.run(
+                argv, capture_output=True, timeout=60, check=False, env={**os.environ, **env}
+            )
         except subprocess.TimeoutExpired:
             return f"{' '.join(argv)} timed out"
         if result.returncode != 0:
@@ -44,15 +74,34 @@ def _problem() -> str | None:
     return None
 
 
-@pytest.fixture(scope="session")
-def docker_daemon() -> None:
-    problem = _problem()
-    if problem is None:
-        return
-    message = f"{problem} (run scripts/setup-docker)"
-    if os.environ.get(REQUIRE_ENV) == "1":
-        pytest.fail(f"{REQUIRE_ENV}=1 but {message}", pytrace=False)
+@pytest.fixture(scope="session", params=TOOLCHAINS)
+def toolchain(request: pytest.FixtureRequest) -> Toolchain:
+    name: str = request.param
+    if name == "legacy":
+        env: dict[str, str] | None = {}
+        setup, require = "scripts/setup-docker", REQUIRE_ENV
+    else:
+        env = _modern_env()
+        setup, require = "scripts/setup-docker --modern", REQUIRE_MODERN_ENV
+    problem = f"{MODERN_ENV} is not set" if env is None else _problem(env)
+    if problem is None and env is not None:
+        return Toolchain(name, env)
+    message = f"{name} toolchain: {problem} (run {setup})"
+    if os.environ.get(require) == "1":
+        pytest.fail(f"{require}=1 but {message}", pytrace=False)
     pytest.skip(message)
+
+
+@pytest.fixture
+def docker_daemon(toolchain: Toolchain, monkeypatch: pytest.MonkeyPatch) -> Toolchain:
+    """The toolchain's daemon, for everything the test starts (``docker``, ``kitprof``)."""
+    for name, value in toolchain.env.items():
+        monkeypatch.setenv(name, value)
+    return toolchain
+
+
+modern_only = pytest.mark.parametrize("toolchain", ["modern"], indirect=True)
+"""For tests of what only today's Docker has (history export, one-line rawjson)."""
 
 
 @dataclass
@@ -96,7 +145,7 @@ class Kitprof:
 
 
 @pytest.fixture
-def kitprof(docker_daemon: None, tmp_path: Path) -> Iterator[Kitprof]:
+def kitprof(docker_daemon: Toolchain, tmp_path: Path) -> Iterator[Kitprof]:
     runner = Kitprof(data_dir=tmp_path / "data", tags=[])
     yield runner
     if runner.tags:

@@ -15,12 +15,13 @@ from pathlib import Path
 import pytest
 
 from benchmarks import suggestions as bench
+from tests.integration.conftest import Toolchain
 
 pytestmark = pytest.mark.docker
 
 
 @pytest.fixture
-def docker(docker_daemon: None) -> Iterator[bench.Docker]:
+def docker(docker_daemon: Toolchain) -> Iterator[bench.Docker]:
     with tempfile.TemporaryDirectory(prefix="kitprof-suggest-") as tmp:
         runner = bench.Docker(Path(tmp))
         try:

@@ -1,0 +1,105 @@
+"""What Docker's own build record adds to a Build: the facts a progress stream lacks.
+
+A ``.dockerbuild`` file (``docker buildx history export``, Docker Desktop's Builds
+view, a ``docker/build-push-action`` artifact) holds, beside the progress stream,
+the build's configuration (ref, target, build arguments), its provenance (the
+Dockerfile, which line made which step) and samples of the host's CPU and memory
+taken while it ran. :class:`BuildRecord` keeps them on the Build they belong to.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+
+def _frozen_map(values: dict[str, Any] | None = None) -> MappingProxyType[str, Any]:
+    return MappingProxyType(dict(values or {}))
+
+
+@dataclass(frozen=True)
+class HostSample:
+    """One ``sysUsage`` sample: how busy the host was, about every 2 s of the build.
+
+    Percentages cover the time since the previous sample (``None`` for the first,
+    which has nothing to compare with). Pressure figures are the kernel's PSI
+    ``some avg10``: the share of the last 10 s in which some task waited.
+    """
+
+    time: float
+    """Seconds from the build's start (the Build's model time)."""
+    cpu_busy_percent: float | None
+    """Non-idle share of all CPUs (user, system, irq, steal…; not idle, not iowait)."""
+    iowait_percent: float | None
+    memory_used_kib: int | None
+    """Total minus available memory."""
+    memory_total_kib: int | None
+    cpu_pressure: float | None
+    memory_pressure: float | None
+    io_pressure: float | None
+
+    def as_json(self) -> dict[str, float | int | None]:
+        return {
+            "time": round(self.time, 3),
+            "cpu_busy_percent": _rounded(self.cpu_busy_percent),
+            "iowait_percent": _rounded(self.iowait_percent),
+            "memory_used_kib": self.memory_used_kib,
+            "memory_total_kib": self.memory_total_kib,
+            "cpu_pressure": self.cpu_pressure,
+            "memory_pressure": self.memory_pressure,
+            "io_pressure": self.io_pressure,
+        }
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
+@dataclass(frozen=True)
+class LineRange:
+    """Dockerfile lines (1-based, inclusive) that made one step."""
+
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class BuildRecord:
+    """The record's own facts about one build (all optional: records vary)."""
+
+    ref: str
+    """The history reference: ``docker buildx history inspect REF`` finds it again."""
+    target: str | None = None
+    """The Dockerfile ``--target``, or the bake/compose target this build was."""
+    build_args: MappingProxyType[str, str] = field(default_factory=_frozen_map)
+    frontend_attrs: MappingProxyType[str, str] = field(default_factory=_frozen_map)
+    """Every frontend attribute (``filename``, ``target``, ``build-arg:*``, ``vcs:*``…)."""
+    error: str | None = None
+    """The failed build's error, as BuildKit reports it."""
+    created_at: float | None = None
+    """Epoch seconds the build was created and completed at (the record's clock)."""
+    completed_at: float | None = None
+    git_revision: str | None = None
+    git_source: str | None = None
+    dockerfile_name: str | None = None
+    dockerfile_text: str | None = None
+    """The Dockerfile the build ran, from the provenance's source infos."""
+    step_lines: MappingProxyType[str, tuple[LineRange, ...]] = field(default_factory=_frozen_map)
+    """Vertex digest → the Dockerfile lines that made it."""
+    base_images: tuple[tuple[str, str], ...] = ()
+    """Provenance materials: (image URI, digest)."""
+    host_usage: tuple[HostSample, ...] = ()
+
+    def summary(self) -> dict[str, Any]:
+        """The record's facts for ``analyze --json``."""
+        return {
+            "ref": self.ref,
+            "target": self.target,
+            "build_args": dict(self.build_args),
+            "error": self.error,
+            "git_revision": self.git_revision,
+            "git_source": self.git_source,
+            "dockerfile": self.dockerfile_name,
+            "base_images": [{"uri": uri, "digest": digest} for uri, digest in self.base_images],
+        }
