@@ -518,7 +518,9 @@ def test_a_click_on_a_header_sorts_the_table(page: Watched, served: Served) -> N
     # The rows moved whole: a ticked box stays with its run.
     slowest = tab.locator("#runs-table tbody tr").last
     slowest.locator("input[type=checkbox]").check()
-    assert tab.locator("#runs-compare-why").inner_text() == "tick one more run"
+    tab.wait_for_function(
+        "document.querySelector('#runs-compare-why').textContent === 'tick one more run'"
+    )
 
 
 def test_a_disabled_compare_button_says_why(page: Watched, served: Served) -> None:
