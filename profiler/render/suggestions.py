@@ -32,12 +32,11 @@ from typing import Any
 from rich.console import Console, Group, RenderableType
 from rich.markup import escape
 from rich.panel import Panel
-from rich.syntax import Syntax
 from rich.text import Text
 
 from profiler.analysis.simulate import Calibration
 from profiler.analysis.suggest import SCHEMA_VERSION, Suggestion, SuggestionReport
-from profiler.render.console import clip, seconds
+from profiler.render.format import clip, seconds
 
 DETAIL_LIMIT = 2000
 """A suggestion's explanation names steps; a 10 MB name is cut like everywhere else."""
@@ -118,6 +117,8 @@ def _panel(number: int, suggestion: Suggestion, diffs: bool) -> Panel:
     for assumption in suggestion.assumptions:
         parts.append(Text(f"assumes: {assumption}", style="dim"))
     if suggestion.diff and diffs:
+        from rich.syntax import Syntax  # and pygments: only when a diff is shown
+
         parts.append(Syntax(suggestion.diff.rstrip("\n"), "diff", theme="ansi_dark"))
     return Panel(
         Group(*parts),
