@@ -3,32 +3,59 @@
 The public library API: read a ``--progress=rawjson`` stream into a :class:`Build`,
 then analyse it with :func:`analyze`; or run a build under kitprof with
 :func:`profile_build` (buildx arguments) or :func:`run_build` (any build command).
+
+Names are imported on first use, so that ``import profiler`` (and every ``kitprof``
+command) pays only for what it touches.
 """
 
 from __future__ import annotations
 
+from importlib import import_module
 from typing import TYPE_CHECKING
 
-from profiler.analysis import BuildAnalysis, analyze
-from profiler.errors import InputError, KitprofError, StreamError
-from profiler.merge import BuildRecorder
-from profiler.model import Build, Stage, Step, StepStatus
-from profiler.names import StepKind
-from profiler.sources import read_build, read_builds
+__version__ = "0.1.0"
+"""The package version (pyproject.toml reads it from here)."""
 
 if TYPE_CHECKING:
+    from profiler.analysis import BuildAnalysis, analyze
     from profiler.capture import Profile, profile_build, run_build
+    from profiler.errors import InputError, KitprofError, StreamError
+    from profiler.merge import BuildRecorder
+    from profiler.model import Build, Stage, Step, StepStatus
+    from profiler.names import StepKind
+    from profiler.sources import read_build, read_builds
 
-_CAPTURE_API = frozenset({"Profile", "profile_build", "run_build"})
+_HOMES = {
+    "Build": "profiler.model",
+    "BuildAnalysis": "profiler.analysis",
+    "BuildRecorder": "profiler.merge",
+    "InputError": "profiler.errors",
+    "KitprofError": "profiler.errors",
+    "Profile": "profiler.capture",
+    "Stage": "profiler.model",
+    "Step": "profiler.model",
+    "StepKind": "profiler.names",
+    "StepStatus": "profiler.model",
+    "StreamError": "profiler.errors",
+    "analyze": "profiler.analysis",
+    "profile_build": "profiler.capture",
+    "read_build": "profiler.sources",
+    "read_builds": "profiler.sources",
+    "run_build": "profiler.capture",
+}
 
 
 def __getattr__(name: str) -> object:
-    # The capture API brings rich and process handling: imported on first use only.
-    if name in _CAPTURE_API:
-        from profiler import capture
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'profiler' has no attribute {name!r}")
+    value = getattr(import_module(home), name)
+    globals()[name] = value  # looked up once
+    return value
 
-        return getattr(capture, name)
-    raise AttributeError(f"module 'profiler' has no attribute {name!r}")
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_HOMES])
 
 
 __all__ = [
@@ -43,6 +70,7 @@ __all__ = [
     "StepKind",
     "StepStatus",
     "StreamError",
+    "__version__",
     "analyze",
     "profile_build",
     "read_build",

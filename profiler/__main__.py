@@ -1,5 +1,5 @@
 """``python -m profiler`` is ``kitprof``."""
 
-from profiler.cli import main
+from profiler.launch import main
 
 main()

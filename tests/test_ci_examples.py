@@ -71,7 +71,8 @@ def check_invocation(arguments: list[str]) -> None:
     """The command and each option exist; then kitprof's own parser accepts the line."""
     group = typer.main.get_command(app)
     name, rest = arguments[0], arguments[1:]
-    command = group.commands.get(name)  # type: ignore[attr-defined]
+    # get_command, not .commands: a command's module is imported when first asked for.
+    command = group.get_command(typer.Context(group), name)  # type: ignore[attr-defined]
     assert command is not None, f"kitprof has no command {name!r}"
     options = {
         opt

@@ -10,17 +10,54 @@
 
 from __future__ import annotations
 
-from profiler.capture.command import BuildCommand, ProgressModeError, Tool, prepare_command
-from profiler.capture.display import DisplayMode, make_display
-from profiler.capture.profile import (
-    OutputError,
-    OutputExistsError,
-    Profile,
-    profile_build,
-    read_run_info,
-    run_build,
-)
-from profiler.capture.runner import CommandNotExecutableError, CommandNotFoundError
+from importlib import import_module
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from profiler.capture.command import BuildCommand, ProgressModeError, Tool, prepare_command
+    from profiler.capture.display import DisplayMode, make_display
+    from profiler.capture.profile import (
+        OutputError,
+        OutputExistsError,
+        Profile,
+        profile_build,
+        read_run_info,
+        run_build,
+    )
+    from profiler.capture.runner import CommandNotExecutableError, CommandNotFoundError
+
+# Names resolve on first use: the store imports capture.paths (where runs are kept),
+# which must not bring the runner, the live display (rich) and the readers with it.
+_HOMES = {
+    "BuildCommand": "profiler.capture.command",
+    "ProgressModeError": "profiler.capture.command",
+    "Tool": "profiler.capture.command",
+    "prepare_command": "profiler.capture.command",
+    "DisplayMode": "profiler.capture.display",
+    "make_display": "profiler.capture.display",
+    "OutputError": "profiler.capture.profile",
+    "OutputExistsError": "profiler.capture.profile",
+    "Profile": "profiler.capture.profile",
+    "profile_build": "profiler.capture.profile",
+    "read_run_info": "profiler.capture.profile",
+    "run_build": "profiler.capture.profile",
+    "CommandNotExecutableError": "profiler.capture.runner",
+    "CommandNotFoundError": "profiler.capture.runner",
+}
+
+
+def __getattr__(name: str) -> object:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'profiler.capture' has no attribute {name!r}")
+    value = getattr(import_module(home), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_HOMES])
+
 
 __all__ = [
     "BuildCommand",

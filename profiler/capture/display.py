@@ -39,7 +39,7 @@ from profiler.events import Event, TextLine
 from profiler.merge import CANCELLED_SUFFIX
 from profiler.model import StepStatus
 from profiler.names import ParsedName, StepKind, parse_name
-from profiler.render.console import clip
+from profiler.render.format import clip
 
 REFRESH_SECONDS = 0.125
 """8 Hz: smooth enough for elapsed times, cheap enough to never matter."""

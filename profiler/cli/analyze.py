@@ -4,22 +4,16 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
-import orjson
 import typer
-from rich.console import Console
-from rich.rule import Rule
 
-from profiler.analysis import BuildAnalysis, analyze
+from profiler.analysis import analyze
 from profiler.cli.app import BuildOption, MaxBytesOption, app, load_builds, stdout_console
 from profiler.dockerfile import read_dockerfile, recorded_dockerfile
-from profiler.model import Build
-from profiler.render.console import render_report
-from profiler.render.json_report import report_dict
-from profiler.render.suggestions import render_suggestions, suggestion_dicts
-from profiler.sources import build_heading, build_position
-from profiler.suggest import SuggestionReport, suggest
+from profiler.render.analyze import numbered_report, print_build_heading, print_report
+from profiler.sources import build_position
+from profiler.suggest import suggest
 
 DockerfileOption = Annotated[
     Path | None,
@@ -31,8 +25,6 @@ DockerfileOption = Annotated[
         "stages get their FROM dependencies.",
     ),
 ]
-# The analyze report shows the best few; `kitprof suggest` shows all, with diffs.
-TOP_SUGGESTIONS = 3
 
 
 @app.command(name="analyze")
@@ -70,28 +62,11 @@ def analyze_command(
         # A build record carries its Dockerfile: diffs without --dockerfile.
         suggestions = suggest(one, parsed or recorded_dockerfile(one))
         if console is None:
-            report = {
-                **full_report(one, analysis, suggestions),
-                "build_index": index,
-                "build_name": one.name,
-            }
+            import orjson
+
+            report = numbered_report(one, analysis, suggestions, index)
             sys.stdout.buffer.write(orjson.dumps(report) + b"\n")
             continue
         if len(builds) > 1:
-            console.print(Rule(build_heading(one, index, len(builds)), style="bold"))
+            print_build_heading(one, index, len(builds), console)
         print_report(one, analysis, suggestions, console)
-
-
-def full_report(
-    build: Build, analysis: BuildAnalysis, suggestions: SuggestionReport
-) -> dict[str, Any]:
-    """The JSON report of a build: the analysis plus the suggestions (all of them)."""
-    return {**report_dict(build, analysis), "suggestions": suggestion_dicts(suggestions)}
-
-
-def print_report(
-    build: Build, analysis: BuildAnalysis, suggestions: SuggestionReport, console: Console
-) -> None:
-    render_report(build, analysis, console)
-    console.print(Rule("Suggestions", align="left", style="dim"))
-    render_suggestions(suggestions, console, top=TOP_SUGGESTIONS, diffs=False)

@@ -1,4 +1,4 @@
-"""The Typer app, the helpers every command shares, and the console-script entry point.
+"""The Typer app, the helpers every command shares, and the CLI's error handling.
 
 Exit codes: 0 success, 1 bad input (a one-line ``Error: …`` on stderr), 2 usage,
 141 standard output closed by its reader (``kitprof runs | head -1``).
@@ -6,7 +6,12 @@ Each command lives in its own module of this package and registers itself on ``a
 
 Errors become messages in one place, :func:`main`: library errors
 (:class:`~profiler.errors.KitprofError`) and failures to write the output, which
-:class:`_Commands` turns into :class:`OutputError` before Typer sees them.
+:class:`LazyGroup` turns into :class:`OutputError` before Typer sees them.
+
+Start-up matters (CI steps and shell loops call kitprof): this module imports typer
+and nothing heavy. :data:`COMMANDS` names every command and the summary
+``kitprof --help`` lists; a command's module (and with it pandas, the analysis, the
+store…) is imported only when that command runs or shows its own help.
 """
 
 from __future__ import annotations
@@ -15,22 +20,22 @@ import errno
 import io
 import os
 import sys
-from importlib.metadata import PackageNotFoundError, version
+from difflib import get_close_matches
+from functools import cache
+from importlib import import_module
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
-from rich.text import Text
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
 from profiler.errors import KitprofError
-from profiler.model import Build
-from profiler.sources import read_builds, select_build
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from profiler.dockerfile import Dockerfile
+    from profiler.model import Build
 
 SIGPIPE_EXIT_CODE = 128 + 13
 """What a shell shows for a program that a closed pipe ended (SIGPIPE is 13)."""
@@ -50,10 +55,52 @@ class OutputClosed(OutputError):
     exit_code = SIGPIPE_EXIT_CODE
 
 
-class _Commands(TyperGroup):
-    """The command group: flushes the output before the command counts as done, and
-    turns a failed write of it into an :class:`OutputError`. (Typer would turn a
-    closed pipe into exit 1, and the interpreter a full disk into a traceback.)"""
+def _output_error(error: OSError) -> Exception:
+    """A failed write of standard output as an :class:`OutputError`; any other
+    ``OSError`` as itself."""
+    if error.filename is not None or error.errno not in _OUTPUT_ERRNOS:
+        return error
+    if error.errno == errno.EPIPE:
+        return OutputClosed("standard output closed")
+    return OutputError(f"cannot write the output: {error.strerror}")
+
+
+COMMANDS: dict[str, str] = {
+    # name: the first paragraph of its docstring (a test keeps them equal); the module
+    # is profiler.cli.<name>.
+    "analyze": "Analyse a BuildKit rawjson stream: timeline, critical path, cache, failure.",
+    "check": "Fail (exit 3) when RUN's wall time exceeds the median of the last N comparable\n"
+    "runs by more than the allowed slowdown, and name the stages responsible.",
+    "compare": "Compare build A (before) with build B (after): time per stage and per step,\n"
+    "steps that lost their cache hit and what that cost, steps added or removed, and\n"
+    "whether the critical path moved.",
+    "dashboard": "Serve the dashboard: runs, each build's timeline, comparisons and trends.",
+    "export": "Export a build for the tools people already use.",
+    "ingest": "Store build streams in the history, with their CI run, git branch and commit.",
+    "reanalyze": "Re-read every stored stream with this kitprof and rewrite the derived rows\n"
+    "(times, status, stages, steps), e.g. after an upgrade improved the analysis.",
+    "run": "Run a build command and profile it: live progress, saved stream, analysis.",
+    "runs": "List the stored runs, newest first: time, status, wall and critical path, cache.",
+    "suggest": "Suggest Dockerfile changes that make the build faster, best saving first.",
+    "trends": "How successful builds evolve: wall time, critical path, sequential time and\n"
+    "cache hit ratio over the runs, per stage too, and the runs that regressed against\n"
+    "the rolling median of the runs before them.",
+}
+
+
+class LazyGroup(TyperGroup):
+    """The root group: commands are imported on first use, not at start-up.
+
+    While the root help is being written, a command not yet imported is stood in for
+    by a stub that carries its summary from :data:`COMMANDS`, so ``kitprof --help``
+    imports no command module.
+
+    It also flushes the output before a command counts as done, and turns a failed
+    write of it into an :class:`OutputError`. (Typer would turn a closed pipe into
+    exit 1, and the interpreter a full disk into a traceback.)
+    """
+
+    _listing = False
 
     def invoke(self, ctx: Any) -> Any:  # a click Context (typer vendors click privately)
         try:
@@ -62,16 +109,53 @@ class _Commands(TyperGroup):
             finally:
                 sys.stdout.flush()
         except OSError as error:
-            if error.filename is not None or error.errno not in _OUTPUT_ERRNOS:
-                raise
-            if error.errno == errno.EPIPE:
-                raise OutputClosed("standard output closed") from None
-            raise OutputError(f"cannot write the output: {error.strerror}") from None
+            raise _output_error(error) from None
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        others = [name for name in super().list_commands(ctx) if name not in COMMANDS]
+        return list(COMMANDS) + others
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        loaded = super().get_command(ctx, cmd_name)
+        if loaded is not None or cmd_name not in COMMANDS:
+            return loaded
+        if self._listing:
+            return TyperCommand(name=cmd_name, help=COMMANDS[cmd_name])
+        return self._load(cmd_name)
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        # Typer suggests close names among the commands already imported; all are known.
+        name = args[0] if args else ""
+        if name and not name.startswith("-") and name not in self.list_commands(ctx):
+            matches = ", ".join(repr(match) for match in get_close_matches(name, COMMANDS))
+            hint = f" Did you mean {matches}?" if matches else ""
+            ctx.fail(f"No such command {name!r}.{hint}")
+        return super().resolve_command(ctx, args)
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        self._listing = True
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self._listing = False
+
+    def _load(self, name: str) -> Any:
+        import_module(f"profiler.cli.{name}")  # registers the command on `app`
+        for info in app.registered_commands:
+            if info.name == name:
+                command = typer.main.get_command_from_info(
+                    info,
+                    pretty_exceptions_short=app.pretty_exceptions_short,
+                    rich_markup_mode=app.rich_markup_mode,
+                )
+                self.add_command(command, name)
+                return command
+        raise LookupError(f"profiler.cli.{name} registers no command {name!r}")
 
 
 app = typer.Typer(
     name="kitprof",
-    cls=_Commands,
+    cls=LazyGroup,
     help="Build timing profiler for Docker BuildKit: critical path, parallelism, cache.",
     no_args_is_help=True,
     add_completion=False,
@@ -81,16 +165,14 @@ app = typer.Typer(
 PROGRESS_BAR_MIN_BYTES = 32 * 1024 * 1024
 
 
-def _version() -> str:
-    try:
-        return version("kitprof")
-    except PackageNotFoundError:
-        return "unknown"
-
-
 def _print_version(value: bool) -> None:
     if value:
-        typer.echo(f"kitprof {_version()}")
+        from profiler import __version__
+
+        try:
+            typer.echo(f"kitprof {__version__}")
+        except OSError as error:  # an eager option runs before a command's invoke()
+            raise _output_error(error) from None
         raise typer.Exit()
 
 
@@ -128,14 +210,21 @@ MaxBytesOption = Annotated[
 ]
 
 
-class _Console(Console):
-    def on_broken_pipe(self) -> None:
-        # Rich's own answer (exit 1 on the spot) would bypass main's.
-        raise OutputClosed("standard output closed")
+@cache
+def _console_class() -> type[Console]:
+    # Made on first use: rich is imported by the commands that print through it.
+    from rich.console import Console
+
+    class _Console(Console):
+        def on_broken_pipe(self) -> None:
+            # Rich's own answer (exit 1 on the spot) would bypass main's.
+            raise OutputClosed("standard output closed")
+
+    return _Console
 
 
 def stderr_console() -> Console:
-    return _Console(stderr=True)
+    return _console_class()(stderr=True)
 
 
 BuildOption = Annotated[
@@ -155,15 +244,21 @@ def load(source: str, dockerfile: Dockerfile | None = None, build: str | None = 
 
     ``dockerfile`` gives a plain log's stages their ``FROM`` dependencies.
     """
+    from profiler.sources import select_build
+
     label = "standard input" if source == "-" else source
     return select_build(load_builds(source, dockerfile), build, label)
 
 
 def load_builds(source: str, dockerfile: Dockerfile | None = None) -> list[Build]:
     """Every build of an input, with a progress bar on stderr for large files on a terminal."""
+    from profiler.sources import read_builds
+
     size = 0 if source == "-" else _size(source)
     if size < PROGRESS_BAR_MIN_BYTES or not sys.stderr.isatty():
         return read_builds(source, dockerfile=dockerfile)
+    from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
+
     columns = (BarColumn(), DownloadColumn(), TransferSpeedColumn())
     with Progress(*columns, console=stderr_console(), transient=True) as progress:
         task = progress.add_task("reading", total=size)
@@ -182,11 +277,11 @@ def _size(source: str) -> int:
 def stdout_console() -> Console:
     # Tests and pipes get a stable width; a terminal gets its own.
     width = None if sys.stdout.isatty() else int(os.environ.get("COLUMNS", "120"))
-    return _Console(width=width, highlight=False, soft_wrap=False)
+    return _console_class()(width=width, highlight=False, soft_wrap=False)
 
 
 def main() -> None:
-    """Console-script entry point: turns library errors into messages and exit codes."""
+    """Run the CLI: turns library errors into messages and exit codes."""
     _fill_closed_standard_streams()
     try:
         app()
@@ -194,6 +289,8 @@ def main() -> None:
         if isinstance(error, OutputError):
             _discard_output()
         if not isinstance(error, OutputClosed):
+            from rich.text import Text
+
             stderr_console().print(
                 Text.assemble(("Error: ", "bold red"), str(error)), highlight=False, soft_wrap=True
             )

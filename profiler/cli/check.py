@@ -6,14 +6,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 
 from profiler.analysis import analyze
 from profiler.analysis.trends import (
     DEFAULT_BASELINE_RUNS,
     DEFAULT_NOISE_SIGMAS,
-    CheckResult,
     RunMetrics,
     check_regression,
     run_metrics,
@@ -21,7 +18,6 @@ from profiler.analysis.trends import (
 from profiler.ci import detect_ci
 from profiler.cli.app import BuildOption, app, stdout_console
 from profiler.cli.history import (
-    JSON_SCHEMA,
     BranchOption,
     DbOption,
     JsonOption,
@@ -29,19 +25,15 @@ from profiler.cli.history import (
     open_store,
     parse_fraction,
     parse_labels,
-    percent,
     print_json,
-    rounded,
-    run_dict,
-    signed_seconds,
 )
-from profiler.render.console import clip, seconds
+from profiler.render.check import check_dict, render_check
+from profiler.render.runs import run_dict
 
 if TYPE_CHECKING:
     from profiler.store import Store
 
 REGRESSION_EXIT_CODE = 3
-CACHE_DROP_NOTICE = 0.10
 
 
 @app.command(name="check")
@@ -83,8 +75,10 @@ def check_command(
     """Fail (exit 3) when RUN's wall time exceeds the median of the last N comparable
     runs by more than the allowed slowdown, and name the stages responsible.
 
-    Comparable runs: successful, older than RUN, on the same git branch (RUN's own, or
-    --branch) and carrying every --label given. The limit is the median plus the
+    Comparable runs: successful, older than RUN, of the same build as RUN (--build
+    picks a build of a FILE that holds several, or makes `latest` the newest run of
+    the build of that name), on the same git branch (RUN's
+    own, or --branch) and carrying every --label given. The limit is the median plus the
     larger of the allowed slowdown and --noise robust standard deviations
     (1.4826 × MAD), so noisy histories do not raise false alarms. With fewer than 3
     comparable runs nothing is judged (exit 0).
@@ -95,8 +89,9 @@ def check_command(
     labels = parse_labels(label)
     threshold = parse_fraction(max_regression, "'--max-regression'")
     with open_store(db) as store:
-        metrics, about, compare_branch = _subject(store, run, branch, build)
+        metrics, about, compare_branch, compare_build = _subject(store, run, branch, build)
         history = store.history(
+            build=compare_build,
             branch=compare_branch,
             labels=labels,
             before=store.run(metrics.run_id) if metrics.run_id is not None else None,
@@ -112,17 +107,21 @@ def check_command(
     )
     exit_code = REGRESSION_EXIT_CODE if result.regression else 0
     if json:
-        print_json(check_dict(result, about, url, compare_branch, labels, exit_code))
+        print_json(check_dict(result, about, url, compare_branch, labels, exit_code, compare_build))
     else:
-        render_check(result, compare_branch, stdout_console())
+        render_check(result, compare_branch, stdout_console(), build=compare_build)
     if exit_code:
         raise typer.Exit(exit_code)
 
 
 def _subject(
     store: Store, reference: str, branch: str | None, choice: str | None = None
-) -> tuple[RunMetrics, dict[str, Any], str | None]:
-    """The run to judge, how to describe it, and the branch of its comparable runs."""
+) -> tuple[RunMetrics, dict[str, Any], str | None, str | None]:
+    """The run to judge, how to describe it, and the branch and build of its
+    comparable runs (always the run's own build: a median never mixes builds).
+    ``choice`` (--build) picks one build of a FILE that holds several, or makes
+    ``latest`` the newest run of the build of that name."""
+    from profiler.identity import build_identity
     from profiler.sources import build_position, read_builds, read_input, select_build
     from profiler.store import run_status
     from profiler.store.derive import run_key
@@ -131,121 +130,31 @@ def _subject(
     if path.is_file():
         raw = read_input(path)
         builds = read_builds(raw)
-        build = select_build(builds, choice, reference)
+        parsed = select_build(builds, choice, reference)
         # Stored as its own run when the log holds several: found by its number.
         index = None
         if len(builds) > 1 and choice is not None:
             index = build_position(builds, choice, reference) + 1
         stored = store.find(run_key(raw, index))
         if stored is None:
-            analysis = analyze(build)
+            analysis = analyze(parsed)
             ci = detect_ci()
             own_branch = branch or (ci.branch if ci else None)
             metrics = run_metrics(
-                build,
+                parsed,
                 analysis,
-                status=run_status(build, analysis),
+                status=run_status(parsed, analysis),
                 git_branch=own_branch,
                 git_commit=ci.commit if ci else None,
             )
-            return metrics, {"file": reference, "run": None}, own_branch
+            own_build = build_identity(parsed, ci_job=ci.job if ci else None, source=reference)
+            return metrics, {"file": reference, "run": None}, own_branch, own_build
         record = stored
     else:
-        record = store.resolve(reference, branch=branch)
+        record = store.resolve(reference, build=choice, branch=branch)
     return (
         store.metrics(record.id),
         {"file": reference if path.is_file() else None, "run": run_dict(record)},
         branch or record.git_branch,
+        record.build_name,
     )
-
-
-def check_dict(
-    result: CheckResult,
-    about: dict[str, Any],
-    url: str,
-    branch: str | None,
-    labels: dict[str, str],
-    exit_code: int,
-) -> dict[str, Any]:
-    return {
-        "schema": JSON_SCHEMA,
-        "database": url,
-        "verdict": result.verdict,
-        "exit_code": exit_code,
-        "subject": about,
-        "metric": result.metric,
-        "value": rounded(result.value),
-        "ratio": rounded(result.ratio, 4),
-        "max_regression": result.max_regression,
-        "noise_sigmas": result.noise_sigmas,
-        "baseline": {
-            "branch": branch,
-            "labels": labels,
-            "runs": [run.run_id for run in result.baseline],
-            "count": len(result.baseline),
-            "min_runs": result.min_baseline_runs,
-            "median": rounded(result.baseline_median),
-            "mad": rounded(result.baseline_mad),
-            "limit": rounded(result.limit),
-        },
-        "cache_hit_ratio": {
-            "run": rounded(result.run.cache_hit_ratio, 4),
-            "baseline_median": rounded(result.baseline_cache_hit_ratio, 4),
-        },
-        "stages": [
-            {
-                "stage": verdict.stage,
-                "value": rounded(verdict.value),
-                "baseline_median": rounded(verdict.baseline_median),
-                "limit": rounded(verdict.limit),
-                "delta_seconds": rounded(verdict.delta),
-                "ratio": rounded(verdict.ratio, 4),
-            }
-            for verdict in result.stages
-        ],
-    }
-
-
-def render_check(result: CheckResult, branch: str | None, console: Console) -> None:
-    name = f"run {result.run.run_id}" if result.run.run_id is not None else "the build"
-    on = f" on {escape(branch)}" if branch else ""
-    if not result.enough_history:
-        console.print(
-            f"not judged: {len(result.baseline)} comparable run(s){on}, "
-            f"{result.min_baseline_runs} needed",
-            highlight=False,
-        )
-        return
-    summary = (
-        f"{name} took {seconds(result.value)}, {percent(result.ratio, signed=True)} vs the "
-        f"median {seconds(result.baseline_median)} of the last {len(result.baseline)} "
-        f"comparable runs{on} (limit {seconds(result.limit)})"
-    )
-    if result.regression:
-        console.print(f"[bold red]REGRESSION:[/] {summary}", highlight=False)
-    else:
-        console.print(f"[green]ok:[/] {summary}", highlight=False)
-    if result.stages:
-        title = "stages responsible" if result.regression else "stages over their own limit"
-        console.print(f"{title}:")
-        for verdict in result.stages:
-            change = (
-                f" ({percent(verdict.ratio, signed=True)})"
-                if verdict.ratio is not None
-                else " (new)"
-            )
-            console.print(
-                f"  {escape(clip(verdict.stage))}: {seconds(verdict.value)} vs "
-                f"{seconds(verdict.baseline_median)}, {signed_seconds(verdict.delta)}{change}",
-                highlight=False,
-            )
-    baseline_cache = result.baseline_cache_hit_ratio
-    if (
-        baseline_cache is not None
-        and baseline_cache - result.run.cache_hit_ratio >= CACHE_DROP_NOTICE
-    ):
-        console.print(
-            f"cache hits fell from {percent(baseline_cache)} to "
-            f"{percent(result.run.cache_hit_ratio)}",
-            highlight=False,
-        )

@@ -12,21 +12,15 @@ from profiler.analysis import analyze
 from profiler.cli.app import BuildOption, app, load, stderr_console
 from profiler.cli.history import BranchOption, DbOption, open_store
 from profiler.errors import InputError
-from profiler.export import ExportFormat, export, suggestions_for
+from profiler.export import FORMATS, ExportFormat, export, format_for_path, suggestions_for
 from profiler.model import Build
 
 if TYPE_CHECKING:
     from profiler.dockerfile import Dockerfile
 
-_BY_SUFFIX = {
-    ".json": ExportFormat.CHROME_TRACE,
-    ".html": ExportFormat.HTML,
-    ".htm": ExportFormat.HTML,
-    ".md": ExportFormat.MARKDOWN,
-    ".markdown": ExportFormat.MARKDOWN,
-    ".csv": ExportFormat.CSV,
-    ".parquet": ExportFormat.PARQUET,
-}
+# What --format accepts and which suffixes name a format, both from the table of formats.
+_NAMES = ", ".join(fmt.value for fmt in FORMATS)
+_SUFFIXES = ", ".join(suffix for spec in FORMATS.values() for suffix in spec.suffixes)
 
 
 @app.command(name="export")
@@ -47,7 +41,7 @@ def export_command(
             "--format",
             "-F",
             case_sensitive=False,
-            help="chrome-trace, html, markdown, csv or parquet (default: from -o's suffix).",
+            help=f"{_NAMES} (default: from -o's suffix).",
             show_default=False,
         ),
     ] = None,
@@ -103,11 +97,18 @@ def export_command(
     one = _load(source, parsed, build, db, branch)
     analysis = analyze(one)
     report = None
-    if suggestions and chosen in (ExportFormat.HTML, ExportFormat.MARKDOWN):
+    if suggestions and chosen.spec.needs_suggestions:
         from profiler.dockerfile import recorded_dockerfile
 
         report = suggestions_for(one, parsed or recorded_dockerfile(one))
-    data = export(one, chosen, analysis=analysis, suggestions=report, title=title)
+    data = export(
+        one,
+        chosen,
+        analysis=analysis,
+        suggestions=report,
+        with_suggestions=suggestions,
+        title=title,
+    )
     if output is None or str(output) == "-":
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
@@ -121,16 +122,13 @@ def export_command(
 
 
 def _format_from(output: Path | None) -> ExportFormat:
-    if output is not None:
-        name = output.name.lower()
-        for suffix, found in _BY_SUFFIX.items():
-            if name.endswith(suffix):
-                return found
-    raise typer.BadParameter(
-        "give --format (chrome-trace, html, markdown, csv, parquet) or an -o OUT whose "
-        "suffix names one (.json, .html, .md, .csv, .parquet)",
-        param_hint="'--format'",
-    )
+    found = format_for_path(output) if output is not None else None
+    if found is None:
+        raise typer.BadParameter(
+            f"give --format ({_NAMES}) or an -o OUT whose suffix names one ({_SUFFIXES})",
+            param_hint="'--format'",
+        )
+    return found
 
 
 def _dockerfile(path: Path | None) -> Dockerfile | None:

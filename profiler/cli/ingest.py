@@ -15,7 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from profiler.ci import detect_ci
 from profiler.cli.app import BuildOption, MaxBytesOption, app, stderr_console
 from profiler.cli.history import (
-    JSON_SCHEMA,
+    BuildNameOption,
     DbOption,
     JsonOption,
     LabelOption,
@@ -24,6 +24,13 @@ from profiler.cli.history import (
     print_json,
 )
 from profiler.errors import KitprofError
+from profiler.render.ingest import (
+    already_stored_entry,
+    already_stored_line,
+    ingest_dict,
+    ingested_entry,
+    ingested_line,
+)
 
 
 @app.command(name="ingest")
@@ -66,6 +73,7 @@ def ingest_command(
     no_ci: Annotated[
         bool, typer.Option("--no-ci", help="Do not read the CI system's environment.")
     ] = False,
+    build_name: BuildNameOption = None,
     json: JsonOption = False,
     max_bytes: MaxBytesOption = None,
 ) -> None:
@@ -118,15 +126,19 @@ def ingest_command(
         advance = stack.enter_context(_progress(len(items) > 1 and sys.stderr.isatty(), len(items)))
         for shown, path, extra, already in items:
             if path is None:
-                results.append({"file": shown, "run_id": already, "created": False})
+                results.append(already_stored_entry(shown, already))
                 if not json:
-                    typer.echo(f"{shown}: already stored as run {already}")
+                    typer.echo(already_stored_line(shown, already))
                 advance()
                 continue
             try:
                 run_info = run_info_beside(path)
                 context = run_context(
-                    run_info, ci=ci, labels={**labels, **extra}, kitprof_version=version
+                    run_info,
+                    ci=ci,
+                    labels={**labels, **extra},
+                    kitprof_version=version,
+                    build_name=build_name,
                 )
                 stored = store.ingest_builds(
                     path,
@@ -142,33 +154,15 @@ def ingest_command(
                 )
             else:
                 for result in stored:
-                    results.append(
-                        {
-                            "file": shown,
-                            "run_id": result.run_id,
-                            "created": result.created,
-                            "sha256": result.sha256,
-                            "build_index": result.build_index,
-                            "build_name": result.build_name,
-                        }
-                    )
+                    results.append(ingested_entry(shown, result))
                     if not json:
-                        what = "stored as" if result.created else "already stored as"
-                        which = _which(result.build_index, result.build_name)
-                        typer.echo(f"{shown}{which}: {what} run {result.run_id}")
+                        typer.echo(ingested_line(shown, result))
             advance()
         url = store.url
     if json:
-        print_json({"schema": JSON_SCHEMA, "database": url, "ingested": results, "errors": errors})
+        print_json(ingest_dict(url, results, errors))
     if errors:
         raise typer.Exit(1)
-
-
-def _which(index: int | None, name: str | None) -> str:
-    """`` build 2 (api)`` for one build of a log that holds several; else nothing."""
-    if index is None:
-        return f" build {name}" if name else ""
-    return f" build {index}" + (f" ({name})" if name else "")
 
 
 class _progress:

@@ -10,7 +10,8 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from profiler.cli.app import app, stderr_console
-from profiler.cli.history import JSON_SCHEMA, DbOption, JsonOption, open_store, print_json
+from profiler.cli.history import DbOption, JsonOption, open_store, print_json
+from profiler.render.ingest import reanalyze_dict, reanalyzed_line
 
 if TYPE_CHECKING:
     from profiler.store import ReanalyzeResult, Store
@@ -34,18 +35,9 @@ def reanalyze_command(
         result = _reanalyze(store, runs or None)
         url = store.url
     if json:
-        print_json(
-            {
-                "schema": JSON_SCHEMA,
-                "database": url,
-                "reanalyzed": result.reanalyzed,
-                "failures": [
-                    {"run_id": run_id, "error": error} for run_id, error in result.failures
-                ],
-            }
-        )
+        print_json(reanalyze_dict(url, result))
     else:
-        typer.echo(f"reanalysed {result.reanalyzed} run(s) in {url}")
+        typer.echo(reanalyzed_line(url, result))
     console = stderr_console()
     for run_id, error in result.failures:
         console.print(

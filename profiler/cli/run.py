@@ -11,11 +11,11 @@ import typer
 from rich.text import Text
 
 from profiler.capture import DisplayMode, Profile, make_display, run_build
-from profiler.cli.analyze import full_report, print_report
 from profiler.cli.app import app, stderr_console, stdout_console
-from profiler.cli.history import DbOption, LabelOption, parse_labels
+from profiler.cli.history import BuildNameOption, DbOption, LabelOption, parse_labels
 from profiler.errors import KitprofError
-from profiler.suggest import suggest
+from profiler.render.run import render_run, run_report_dict
+from profiler.suggest import SuggestionReport, suggest
 
 
 @app.command(
@@ -75,6 +75,7 @@ def run_command(
             help="Record the run in the history (--db) for kitprof runs/compare/check.",
         ),
     ] = True,
+    build_name: BuildNameOption = None,
 ) -> None:
     """Run a build command and profile it: live progress, saved stream, analysis.
 
@@ -107,22 +108,29 @@ def run_command(
         # With --json, stdout carries the report alone.
         stdout=sys.stderr.fileno() if json else None,
     )
-    stored = _store(profile, db, labels) if store else None
+    stored = _store(profile, db, labels, build_name) if store else None
+    suggestions = _suggestions(profile)
     if json:
-        _print_json(profile, stored)
+        report = run_report_dict(profile, suggestions, stored)
+        sys.stdout.buffer.write(orjson.dumps(report, option=orjson.OPT_INDENT_2) + b"\n")
+        sys.stdout.flush()
     else:
-        _print_report(profile, stored)
+        render_run(profile, suggestions, stored, stdout_console(), stderr_console())
     raise typer.Exit(profile.exit_code)
 
 
-def _store(profile: Profile, db: str | None, labels: dict[str, str]) -> int | None:
+def _store(
+    profile: Profile, db: str | None, labels: dict[str, str], build_name: str | None
+) -> int | None:
     """The history's id for the run, or None (nothing received, or the store failed)."""
     if profile.build is None:
         return None
     from profiler.store import store_run
 
     try:
-        result = store_run(profile.stream_path, profile.run.to_dict(), labels, db)
+        result = store_run(
+            profile.stream_path, profile.run.to_dict(), labels, db, build_name=build_name
+        )
     except KitprofError as error:
         # The build's exit code is what CI acts on: a history problem must not mask it.
         stderr_console().print(
@@ -134,31 +142,5 @@ def _store(profile: Profile, db: str | None, labels: dict[str, str]) -> int | No
     return result.run_id
 
 
-def _print_report(profile: Profile, stored: int | None) -> None:
-    console = stdout_console()
-    if profile.build is not None and profile.analysis is not None:
-        print_report(profile.build, profile.analysis, suggest(profile.build), console)
-    else:
-        stderr_console().print(
-            Text.assemble(("kitprof: ", "bold yellow"), f"nothing to analyse: {profile.problem}"),
-            soft_wrap=True,
-            highlight=False,
-        )
-    console.print(
-        Text(f"stream: {profile.stream_path}  run info: {profile.run_info_path}", style="dim"),
-        soft_wrap=True,
-    )
-    if stored is not None:
-        console.print(Text(f"stored as run {stored} (kitprof runs)", style="dim"))
-
-
-def _print_json(profile: Profile, stored: int | None) -> None:
-    if profile.build is not None and profile.analysis is not None:
-        report = full_report(profile.build, profile.analysis, suggest(profile.build))
-    else:
-        report = {"error": f"nothing to analyse: {profile.problem}"}
-    report["stream"] = str(profile.stream_path)
-    report["run"] = profile.run.to_dict()
-    report["stored_run"] = stored
-    sys.stdout.buffer.write(orjson.dumps(report, option=orjson.OPT_INDENT_2) + b"\n")
-    sys.stdout.flush()
+def _suggestions(profile: Profile) -> SuggestionReport | None:
+    return suggest(profile.build) if profile.build is not None else None

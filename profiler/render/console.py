@@ -8,15 +8,12 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from profiler.analysis import BuildAnalysis, stage_label, step_stage_label
+from profiler.analysis import BuildAnalysis, path_start, stage_label, step_stage_label
 from profiler.model import Build, Step, StepStatus
 from profiler.names import StepKind
+from profiler.render.format import clip, seconds
 
 SLOWEST_STEPS = 10
-NAME_LIMIT = 300
-"""Characters of a step name, error or log line the terminal shows: a 10 MB name
-(a generated RUN line) would otherwise be wrapped by Rich for minutes. The JSON
-report and the exports keep names whole."""
 STATUS_STYLE = {
     StepStatus.DONE: "green",
     StepStatus.CACHED: "cyan",
@@ -24,27 +21,6 @@ STATUS_STYLE = {
     StepStatus.CANCELLED: "yellow",
     StepStatus.UNFINISHED: "magenta",
 }
-
-
-def clip(text: str, limit: int = NAME_LIMIT) -> str:
-    """``text`` on one line (runs of blanks squeezed), cut with "…" beyond ``limit``.
-
-    Linear in ``limit``, not in the text: only a little more than ``limit`` characters
-    are looked at, whatever the text's length.
-    """
-    head = " ".join(text[: limit * 4 + 1].split())
-    if len(head) <= limit and len(text) <= limit * 4:
-        return head
-    return head[: limit - 1] + "…"
-
-
-def seconds(value: float | None) -> str:
-    if value is None:
-        return "-"
-    if value >= 60:
-        minutes, rest = divmod(value, 60)
-        return f"{int(minutes)}m{rest:04.1f}s"
-    return f"{value:.2f}s" if value < 10 else f"{value:.1f}s"
 
 
 def summary_line(build: Build, analysis: BuildAnalysis) -> str:
@@ -81,7 +57,7 @@ def _critical_path_table(build: Build, analysis: BuildAnalysis) -> Table:
     for digest in analysis.critical_path:
         step = build.step(digest)
         table.add_row(
-            seconds(step.start),
+            seconds(path_start(step)),
             seconds(step.duration),
             escape(clip(step_stage_label(step))),
             escape(clip(step.parsed.text or step.name)),

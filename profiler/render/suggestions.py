@@ -32,10 +32,9 @@ from typing import Any
 from rich.console import Console, Group, RenderableType
 from rich.markup import escape
 from rich.panel import Panel
-from rich.syntax import Syntax
 from rich.text import Text
 
-from profiler.render.console import clip, seconds
+from profiler.render.format import clip, seconds
 from profiler.suggest import FINDERS, SCHEMA_VERSION, Suggestion, SuggestionReport
 from profiler.suggest.simulate import Calibration
 
@@ -118,6 +117,8 @@ def _panel(number: int, suggestion: Suggestion, diffs: bool) -> Panel:
     for assumption in suggestion.assumptions:
         parts.append(Text(f"assumes: {assumption}", style="dim"))
     if suggestion.diff and diffs:
+        from rich.syntax import Syntax  # and pygments: only when a diff is shown
+
         parts.append(Syntax(suggestion.diff.rstrip("\n"), "diff", theme="ansi_dark"))
     return Panel(
         Group(*parts),

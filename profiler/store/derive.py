@@ -13,14 +13,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from profiler.analysis import BuildAnalysis, analyze, stage_label
-from profiler.analysis.compare import step_keys
 from profiler.errors import StreamError
-from profiler.model import Build, StepStatus
-from profiler.sources import read_build, read_builds
+from profiler.model import StepStatus
 
 if TYPE_CHECKING:
+    # The analysis and the sources are imported by the functions that use them: the
+    # store's light users (`kitprof runs`, the dashboard's run list) never parse.
+    from profiler.analysis import BuildAnalysis
     from profiler.dockerfile import Dockerfile
+    from profiler.model import Build
 
 DERIVED_VERSION = 1
 COMPRESSION = "gzip"
@@ -69,6 +70,9 @@ def run_status(build: Build, analysis: BuildAnalysis | None = None) -> str:
 
 
 def derive(build: Build, analysis: BuildAnalysis | None = None) -> Derived:
+    from profiler.analysis import analyze, stage_label
+    from profiler.analysis.compare import step_keys
+
     analysis = analyze(build) if analysis is None else analysis
     failure = analysis.failure
     cache = analysis.cache
@@ -142,6 +146,8 @@ def parse_stream(
 ) -> Build:
     """The Build of a stored stream: its only build, or build ``build_index`` (from 1)
     of a stream that holds several. ``dockerfile`` sharpens a plain log's stages."""
+    from profiler.sources import read_build, read_builds
+
     if build_index is None:
         return read_build(raw, dockerfile=dockerfile)
     builds = read_builds(raw, dockerfile=dockerfile)

@@ -33,10 +33,9 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
-from profiler.analysis.trends import RunMetrics, StageMetrics
 from profiler.errors import KitprofError, StreamError
+from profiler.identity import build_identity
 from profiler.model import Build
-from profiler.sources import InputTooLarge, SeveralBuilds, build_position
 from profiler.store import migrations
 from profiler.store.context import RunContext
 from profiler.store.derive import (
@@ -56,7 +55,6 @@ from profiler.store.engine import (
     write_transaction,
 )
 from profiler.store.errors import RunNotFound, StoreError
-from profiler.store.kept import KeptStream, keep_and_read
 from profiler.store.schema import (
     DERIVED_RUN_COLUMNS,
     run_labels,
@@ -67,7 +65,10 @@ from profiler.store.schema import (
 )
 
 if TYPE_CHECKING:
+    # Imported where used: `kitprof runs` lists rows, it neither parses nor analyses.
+    from profiler.analysis.trends import RunMetrics, StageMetrics
     from profiler.dockerfile import Dockerfile
+    from profiler.store.kept import KeptStream
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -88,6 +89,15 @@ class IngestResult:
 
 
 @dataclass(frozen=True, slots=True)
+class BuildSummary:
+    """One build of the history: its name, how many runs, when it last ran."""
+
+    name: str
+    runs: int
+    last_started_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class RunRecord:
     """A stored run as the history lists it (the derived columns and the context)."""
 
@@ -95,6 +105,8 @@ class RunRecord:
     stream_sha256: str
     stream_bytes: int
     source: str | None
+    build_name: str
+    """Which build this is a run of (:mod:`profiler.identity`)."""
     build_index: int | None
     """Which build of its stream the run is (from 1), when the stream holds several."""
     started_at: datetime
@@ -133,6 +145,8 @@ class RunRecord:
 
     def metrics(self, stages: Mapping[str, StageMetrics] | None = None) -> RunMetrics:
         """The numbers a history chart or a regression check reads (stages if given)."""
+        from profiler.analysis.trends import RunMetrics
+
         return RunMetrics(
             run_id=self.id,
             started_at=self.started_at,
@@ -225,6 +239,8 @@ class Store:
         without it such a stream raises :class:`~profiler.sources.SeveralBuilds` and
         stores nothing. See :meth:`ingest_builds`.
         """
+        from profiler.sources import SeveralBuilds
+
         label = source_name or ("stream" if isinstance(source, bytes) else str(source))
         kept, prepared = self._prepare_builds(source, label, allow_truncated)
         if build is None and len(prepared) > 1:
@@ -355,6 +371,7 @@ class Store:
     def runs(
         self,
         *,
+        build: str | None = None,
         branch: str | None = None,
         labels: Mapping[str, str] | None = None,
         status: str | None = None,
@@ -364,7 +381,7 @@ class Store:
         """Stored runs, newest first."""
         query = (
             select(*(runs.c[name] for name in _RECORD_COLUMNS))
-            .where(*_filters(branch, labels, status))
+            .where(*_filters(branch, labels, status, build))
             .order_by(runs.c.started_at.desc(), runs.c.id.desc())
             .offset(offset)
         )
@@ -379,13 +396,30 @@ class Store:
     def count(
         self,
         *,
+        build: str | None = None,
         branch: str | None = None,
         labels: Mapping[str, str] | None = None,
         status: str | None = None,
     ) -> int:
-        query = select(func.count()).select_from(runs).where(*_filters(branch, labels, status))
+        conditions = _filters(branch, labels, status, build)
+        query = select(func.count()).select_from(runs).where(*conditions)
         with self._engine.connect() as connection:
             return int(connection.execute(query).scalar_one())
+
+    @_translated
+    def builds(self) -> list[BuildSummary]:
+        """Every build the history holds runs of, the most recently run first."""
+        query = (
+            select(runs.c.build_name, func.count(), func.max(runs.c.started_at))
+            .group_by(runs.c.build_name)
+            .order_by(func.max(runs.c.started_at).desc(), runs.c.build_name)
+        )
+        with self._engine.connect() as connection:
+            rows = connection.execute(query).all()
+        return [
+            BuildSummary(name or "", int(count), aware_utc(last) or datetime.now(UTC))
+            for name, count, last in rows
+        ]
 
     @_translated
     def run(self, run_id: int) -> RunRecord:
@@ -410,6 +444,7 @@ class Store:
         self,
         reference: str,
         *,
+        build: str | None = None,
         branch: str | None = None,
         labels: Mapping[str, str] | None = None,
     ) -> RunRecord:
@@ -422,9 +457,10 @@ class Store:
             back = text.removeprefix("latest").removeprefix("~") or "0"
             if not back.isdigit():
                 raise RunNotFound(f"not a run reference: {reference!r}")
-            found = self.runs(branch=branch, labels=labels, limit=1, offset=int(back))
+            found = self.runs(build=build, branch=branch, labels=labels, limit=1, offset=int(back))
             if not found:
-                where = f" on branch {branch}" if branch else ""
+                where = f" of build {build}" if build else ""
+                where += f" on branch {branch}" if branch else ""
                 raise RunNotFound(f"no run {reference}{where} in {self.url}")
             return found[0]
         raise RunNotFound(f"not a run reference: {reference!r} (use an id, latest or latest~N)")
@@ -459,6 +495,7 @@ class Store:
     def history(
         self,
         *,
+        build: str | None = None,
         branch: str | None = None,
         labels: Mapping[str, str] | None = None,
         statuses: Sequence[str] | None = ("success",),
@@ -472,7 +509,9 @@ class Store:
         With ``stage``, only that stage's rows are loaded (the others are left out of
         each run's ``stages``).
         """
-        conditions = _filters(branch, labels, None)
+        from profiler.analysis.trends import RunMetrics, StageMetrics
+
+        conditions = _filters(branch, labels, None, build)
         if statuses is not None:
             conditions.append(runs.c.status.in_(list(statuses)))
         if before is not None:
@@ -551,6 +590,8 @@ class Store:
     @_translated
     def metrics(self, run_id: int) -> RunMetrics:
         """The metrics of one stored run (whatever its status)."""
+        from profiler.analysis.trends import StageMetrics
+
         with self._engine.connect() as connection:
             stage_rows = connection.execute(
                 select(
@@ -613,6 +654,9 @@ def _prepare(
 ) -> tuple[KeptStream, list[tuple[int | None, Derived]]]:
     """The stream as kept, and each of its builds with its number (``None`` when it
     holds only one). Read as it streams: see :mod:`profiler.store.kept`."""
+    from profiler.sources import InputTooLarge
+    from profiler.store.kept import keep_and_read
+
     try:
         kept, builds = keep_and_read(source)
     except InputTooLarge:
@@ -644,6 +688,8 @@ def build_context(context: RunContext, index: int | None, name: str | None) -> R
 def _chosen(
     prepared: list[tuple[int | None, Derived]], build: str | None, label: str
 ) -> list[tuple[int | None, Derived]]:
+    from profiler.sources import build_position
+
     if build is None:
         return prepared
     position = build_position([derived.build for _, derived in prepared], build, label)
@@ -712,9 +758,14 @@ def _insert_rows(
 
 
 def _filters(
-    branch: str | None, labels: Mapping[str, str] | None, status: str | None
+    branch: str | None,
+    labels: Mapping[str, str] | None,
+    status: str | None,
+    build: str | None = None,
 ) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
+    if build is not None:
+        conditions.append(runs.c.build_name == build)
     if branch is not None:
         conditions.append(runs.c.git_branch == branch)
     if status is not None:
@@ -743,11 +794,22 @@ def run_values(
 
     The build's own start time, else the capture's, else ``started_fallback``, else now.
     """
+    from profiler.store.kept import KeptStream
+
     now = datetime.now(UTC).replace(tzinfo=None)
     started = derived.run["started_at"] or naive_utc(context.started_at)
+    build_name = build_identity(
+        derived.build,
+        command=context.command,
+        context=context.context,
+        ci_job=context.ci.job if context.ci else None,
+        source=source,
+        override=context.build_name,
+    )
     kept = raw if isinstance(raw, KeptStream) else KeptStream.of(raw)
     return {
         **derived.run,
+        "build_name": build_name,
         "started_at": started or naive_utc(started_fallback) or now,
         "stream_sha256": kept.key(build_index),
         "stream_bytes": kept.size,

@@ -119,3 +119,9 @@ def test_the_console_script_writes_a_file(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert result.stdout == b"" and result.stderr == b""  # quiet when not a terminal
     assert validate_trace(orjson.loads(out.read_bytes())) == []
+
+
+def test_no_suggestions_leaves_them_out() -> None:
+    for fmt in ("markdown", "html"):
+        code, out, _ = invoke("export", str(COLD), "--format", fmt, "--no-suggestions")
+        assert code == 0 and b"Suggestions were not computed" in out

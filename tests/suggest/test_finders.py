@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from dash import html
 
-from dashboard.layout.build import suggestions_panel
+from dashboard.layout.suggestions import suggestions_panel
 from profiler.dockerfile import read_dockerfile
 from profiler.sources import read_build
 from profiler.suggest import FINDERS, finder_for, suggest
