@@ -88,6 +88,7 @@ def ingest_command(
     is reported and stores nothing; the exit code is then 1. With --from-history each
     record is labelled history_ref=ID; a record already stored is not exported again.
     """
+    from profiler import __version__
     from profiler.cli.ingest_history import (
         HISTORY_REF_LABEL,
         chosen_records,
@@ -95,11 +96,10 @@ def ingest_command(
         parse_since,
     )
     from profiler.runfile import run_info_beside
-    from profiler.store import installed_version, run_context
+    from profiler.store import run_context
 
     labels = parse_labels(label)
     ci = None if no_ci else detect_ci()
-    version = installed_version()
     results: list[dict[str, Any]] = []
     errors: list[dict[str, str]] = []
     console = stderr_console()
@@ -137,7 +137,7 @@ def ingest_command(
                     run_info,
                     ci=ci,
                     labels={**labels, **extra},
-                    kitprof_version=version,
+                    kitprof_version=__version__,
                     build_name=build_name,
                 )
                 stored = store.ingest_builds(

@@ -17,9 +17,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from profiler import __version__
 from profiler.ci import detect_ci
 from profiler.runfile import run_info_beside
-from profiler.store.context import RunContext, installed_version, run_context
+from profiler.store.context import RunContext, run_context
 from profiler.store.derive import DERIVED_VERSION, run_status
 from profiler.store.engine import ENV_VAR, database_url, default_sqlite_path
 from profiler.store.errors import RunNotFound, StoreError
@@ -50,13 +51,11 @@ def store_run(
     path = Path(stream_path)
     if run_info is None:
         run_info = run_info_beside(path)
-    from profiler.environment import kitprof_version
-
     context = run_context(
         run_info,
         ci=detect_ci(),
         labels=labels,
-        kitprof_version=kitprof_version(),
+        kitprof_version=__version__,
         build_name=build_name,
     )
     with Store(db_url) as store:
@@ -77,7 +76,6 @@ __all__ = [
     "StoreError",
     "database_url",
     "default_sqlite_path",
-    "installed_version",
     "run_context",
     "run_status",
     "store_run",

@@ -13,19 +13,10 @@ import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from profiler.ci import CIInfo
 from profiler.redaction import redact_script
-
-
-def installed_version() -> str | None:
-    """This kitprof's version: recorded with runs whose run file does not say."""
-    try:
-        return version("kitprof")
-    except PackageNotFoundError:
-        return None
 
 
 @dataclass(frozen=True, slots=True)
