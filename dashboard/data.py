@@ -10,15 +10,19 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dashboard.sources import Catalog, CatalogRun, RunFilters, RunRef, UnknownRun
+from dashboard.urls import ALL_BUILDS
 from profiler.analysis import BuildAnalysis, step_stage_label
 from profiler.analysis.compare import Comparison, compare_builds
 from profiler.analysis.trends import RunMetrics, Trend, trends
 from profiler.model import Build, Step
+
+if TYPE_CHECKING:
+    from profiler.store import BuildSummary
 
 PAGE_SIZE = 50
 SPARK_RUNS = 20
@@ -47,6 +51,21 @@ class RunRow:
         return self.run.ref
 
 
+def scoped(catalog: Catalog, filters: RunFilters, *, allow_all: bool = False) -> RunFilters:
+    """The filters of a page that shows one build: the URL's build, else the build of
+    the newest run. ``build=*`` means every build where ``allow_all`` (the Runs list)."""
+    if filters.build == ALL_BUILDS:
+        return filters if allow_all else replace(filters, build=catalog.newest_build())
+    if filters.build is None:
+        return replace(filters, build=catalog.newest_build())
+    return filters
+
+
+def source_filters(filters: RunFilters) -> RunFilters:
+    """What the sources are asked: ``build=*`` is no build filter at all."""
+    return replace(filters, build=None) if filters.build == ALL_BUILDS else filters
+
+
 @dataclass(frozen=True, slots=True)
 class RunsView:
     filters: RunFilters
@@ -60,11 +79,18 @@ class RunsView:
     labels: tuple[tuple[str, str], ...]
     sources: tuple[str, ...]
     page_size: int
+    builds: tuple[BuildSummary, ...] = ()
+
+    @property
+    def all_builds(self) -> bool:
+        return self.filters.build == ALL_BUILDS
 
 
 def runs_view(
     catalog: Catalog, filters: RunFilters, page: int = 1, *, page_size: int = PAGE_SIZE
 ) -> RunsView:
+    shown = scoped(catalog, filters, allow_all=True)
+    filters = source_filters(shown)
     total = catalog.count(filters)
     pages = max(1, math.ceil(total / page_size))
     page = min(max(1, page), pages)
@@ -76,7 +102,7 @@ def runs_view(
     )
     newest = catalog.runs(filters, limit=TREND_RUNS)
     return RunsView(
-        filters=filters,
+        filters=shown,
         page=page,
         pages=pages,
         total=total,
@@ -86,14 +112,16 @@ def runs_view(
         labels=tuple(catalog.labels()),
         sources=catalog.source_names,
         page_size=page_size,
+        builds=tuple(catalog.builds()),
     )
 
 
 def sparkline_values(newest_first: Sequence[CatalogRun], index: int) -> tuple[float, ...]:
-    """Wall times of run ``index`` and the (up to) ``SPARK_RUNS - 1`` listed after it
-    (older), oldest first."""
-    window = newest_first[index : index + SPARK_RUNS]
-    return tuple(run.record.wall_seconds for run in reversed(window))
+    """Wall times of run ``index`` and the (up to) ``SPARK_RUNS - 1`` runs of its build
+    listed after it (older), oldest first: a list of every build never mixes them."""
+    build = newest_first[index].record.build_name
+    window = [run for run in newest_first[index:] if run.record.build_name == build]
+    return tuple(run.record.wall_seconds for run in reversed(window[:SPARK_RUNS]))
 
 
 def record_metrics(run: CatalogRun) -> RunMetrics:
@@ -218,10 +246,17 @@ class CompareView:
     comparison: Comparison
 
 
-def run_options(catalog: Catalog, include: Sequence[RunRef | None] = ()) -> list[RunOption]:
-    """The newest runs, for a picker, plus any ``include`` refs not among them."""
-    runs = catalog.runs(RunFilters(), limit=OPTION_RUNS)
+def run_options(
+    catalog: Catalog, include: Sequence[RunRef | None] = (), build: str | None = None
+) -> list[RunOption]:
+    """The newest runs, for a picker, those of ``build`` (if given) first, plus any
+    ``include`` refs not among them."""
+    runs = catalog.runs(RunFilters(build=build), limit=OPTION_RUNS)
     known = {run.ref for run in runs}
+    if build is not None:
+        others = catalog.runs(RunFilters(), limit=OPTION_RUNS)
+        runs.extend(run for run in others if run.ref not in known)
+        known.update(run.ref for run in others)
     for ref in include:
         if ref and ref not in known:
             try:
@@ -235,6 +270,7 @@ def run_options(catalog: Catalog, include: Sequence[RunRef | None] = ()) -> list
 def option_label(run: CatalogRun) -> str:
     record = run.record
     parts = [
+        record.build_name,
         run.label,
         record.started_at.strftime("%Y-%m-%d %H:%M"),
         record.status,
@@ -248,31 +284,38 @@ def option_label(run: CatalogRun) -> str:
 def default_pair(
     catalog: Catalog, a: RunRef | None, b: RunRef | None
 ) -> tuple[RunRef | None, RunRef | None]:
-    """Fill in what the URL leaves out: B is the newest run; A the newest run before B
-    that looks like the same build (same branch and labels, or a file from the same
-    folder), else simply the run listed before B."""
-    newest = catalog.runs(RunFilters(), limit=OPTION_RUNS)
-    if b is None and newest:
-        b = newest[0].ref if newest[0].ref != a or len(newest) < 2 else newest[1].ref
+    """Fill in what the URL leaves out: B is the newest run (of A's build if A is
+    given); A the run of B's build just before it, preferring one on the same branch
+    with the same labels. Never a run of another build: with no earlier run of B's
+    build, A stays empty and the page says so."""
+    if b is None:
+        build = build_of(catalog, a) if a is not None else None
+        newest = catalog.runs(RunFilters(build=build), limit=2)
+        b = next((run.ref for run in newest if run.ref != a), None)
     if a is None and b is not None:
-        refs = [run.ref for run in newest]
-        older = newest[refs.index(b) + 1 :] if b in refs else newest
-        older = [run for run in older if run.ref != b]
         try:
             target = catalog.run(b)
         except UnknownRun:
             return a, b
-        similar = [run for run in older if _same_build(run, target)]
+        runs = catalog.runs(RunFilters(build=target.record.build_name), limit=OPTION_RUNS)
+        refs = [run.ref for run in runs]
+        older = runs[refs.index(b) + 1 :] if b in refs else runs
+        older = [run for run in older if run.ref != b]
+        similar = [run for run in older if _same_setting(run, target)]
         chosen = similar or older
         a = chosen[0].ref if chosen else None
     return a, b
 
 
-def _same_build(run: CatalogRun, other: CatalogRun) -> bool:
-    if run.source != other.source:
-        return False
-    if run.source == "files":
-        return Path(run.record.source or "").parent == Path(other.record.source or "").parent
+def build_of(catalog: Catalog, ref: RunRef) -> str | None:
+    """The build ``ref`` is a run of (``None`` for an unknown ref)."""
+    try:
+        return catalog.run(ref).record.build_name
+    except UnknownRun:
+        return None
+
+
+def _same_setting(run: CatalogRun, other: CatalogRun) -> bool:
     return run.record.git_branch == other.record.git_branch and dict(run.record.labels) == dict(
         other.record.labels
     )
@@ -300,6 +343,7 @@ class TrendsView:
     last: int
     branches: tuple[str, ...]
     labels: tuple[tuple[str, str], ...]
+    builds: tuple[BuildSummary, ...] = ()
 
     def ref_of(self, metrics: RunMetrics) -> RunRef | None:
         """The ref of one of the trend's runs (their ``run_id`` is an index)."""
@@ -317,8 +361,10 @@ def trends_view(
     """Successful runs over time (the last ``last``, 0 for all), with regressions marked.
 
     Runs of several sources share no id space, so each run's metrics get its index as
-    ``run_id`` for the analysis; :meth:`TrendsView.ref_of` maps back.
+    ``run_id`` for the analysis; :meth:`TrendsView.ref_of` maps back. One build only
+    (:func:`scoped`): a median of unrelated builds means nothing.
     """
+    filters = scoped(catalog, filters)
     history = catalog.history(filters, limit=last or None)
     refs = tuple(ref for ref, _ in history)
     metrics = [_with_id(m, index) for index, (_, m) in enumerate(history)]
@@ -335,11 +381,11 @@ def trends_view(
         last=last,
         branches=tuple(catalog.branches()),
         labels=tuple(catalog.labels()),
+        builds=tuple(catalog.builds()),
     )
 
 
 def _with_id(metrics: RunMetrics, run_id: int) -> RunMetrics:
-    from dataclasses import replace
 
     return replace(metrics, run_id=run_id)
 

@@ -12,6 +12,7 @@ PAGE = "page"
 NAV = "nav"
 
 # Runs page.
+RUNS_BUILD = "runs-build"
 RUNS_BRANCH = "runs-branch"
 RUNS_LABELS = "runs-labels"
 RUNS_STATUS = "runs-status"
@@ -24,9 +25,13 @@ RUNS_PICK = "runs-pick"
 """Pattern-matching id type of the per-row compare checkboxes: ``{"type": RUNS_PICK,
 "ref": <run ref>}``."""
 RUNS_COMPARE = "runs-compare"
+RUNS_COMPARE_WHY = "runs-compare-why"
 
 # Build page.
 GANTT = "gantt"
+TIMELINE_VIEW = "timeline-view"
+TIMELINE_NOTE = "timeline-note"
+WAITING = "waiting"
 STEP_PANEL = "step-panel"
 SUGGESTIONS = "suggestions"
 BUILD_REF = "build-ref"
@@ -41,6 +46,7 @@ COMPARE_B = "compare-b"
 COMPARE_CONTENT = "compare-content"
 
 # Trends page.
+TRENDS_BUILD = "trends-build"
 TRENDS_BRANCH = "trends-branch"
 TRENDS_LABELS = "trends-labels"
 TRENDS_STAGE = "trends-stage"

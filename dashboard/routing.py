@@ -56,9 +56,17 @@ def _layout(catalog: Catalog, route: Route) -> Child:
 
 def _compare(catalog: Catalog, route: Route) -> Child:
     a, b = data.default_pair(catalog, route.first("a"), route.first("b"))
-    options = data.run_options(catalog, include=(a, b))
+    build = data.build_of(catalog, b) if b is not None else None
+    # The pickers offer B's build's runs first.
+    options = data.run_options(catalog, include=(a, b), build=build)
     if a is None or b is None:
-        return compare_page(options, a, b, None)
+        problem = None
+        if b is not None and build is not None:
+            problem = (
+                f"{b} is the first run of build {build}: there is no earlier run of it to "
+                "compare with. Pick a run of another build as A to compare anyway."
+            )
+        return compare_page(options, a, b, None, problem)
     try:
         view = data.compare_view(catalog, a, b)
     except UnknownRun as error:

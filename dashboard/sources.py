@@ -32,7 +32,7 @@ from profiler.model import Build
 if TYPE_CHECKING:
     from profiler.analysis.suggest import SuggestionReport
     from profiler.dockerfile import Dockerfile
-    from profiler.store import RunRecord, Store
+    from profiler.store import BuildSummary, RunRecord, Store
 
 RunRef = str
 K = TypeVar("K")
@@ -50,6 +50,8 @@ class UnknownRun(KitprofError):
 
 @dataclass(frozen=True, slots=True)
 class RunFilters:
+    build: str | None = None
+    """Only runs of this build (:mod:`profiler.identity`); ``None``: every build."""
     branch: str | None = None
     labels: Mapping[str, str] = field(default_factory=dict)
     status: str | None = None
@@ -78,6 +80,10 @@ class RunSource(Protocol):
     def branches(self) -> list[str]: ...
 
     def labels(self) -> list[tuple[str, str]]: ...
+
+    def builds(self) -> list[BuildSummary]:
+        """Every build with runs here, the most recently run first."""
+        ...
 
 
 # -- the history store -----------------------------------------------------------------
@@ -113,6 +119,7 @@ class StoreSource:
 
     def runs(self, filters: RunFilters, *, limit: int, offset: int = 0) -> list[RunRecord]:
         return self._store().runs(
+            build=filters.build,
             branch=filters.branch,
             labels=filters.labels or None,
             status=filters.status,
@@ -122,7 +129,10 @@ class StoreSource:
 
     def count(self, filters: RunFilters) -> int:
         return self._store().count(
-            branch=filters.branch, labels=filters.labels or None, status=filters.status
+            build=filters.build,
+            branch=filters.branch,
+            labels=filters.labels or None,
+            status=filters.status,
         )
 
     def run(self, run_id: int) -> RunRecord:
@@ -151,8 +161,11 @@ class StoreSource:
 
     def history(self, filters: RunFilters, *, limit: int | None) -> list[RunMetrics]:
         return self._store().history(
-            branch=filters.branch, labels=filters.labels or None, limit=limit
+            build=filters.build, branch=filters.branch, labels=filters.labels or None, limit=limit
         )
+
+    def builds(self) -> list[BuildSummary]:
+        return self._store().builds()
 
     def branches(self) -> list[str]:
         from sqlalchemy import select
@@ -203,6 +216,8 @@ class FileSource:
 
     def _matching(self, filters: RunFilters) -> list[LoadedFile]:
         def matches(record: RunRecord) -> bool:
+            if filters.build is not None and record.build_name != filters.build:
+                return False
             if filters.branch is not None and record.git_branch != filters.branch:
                 return False
             if filters.status is not None and record.status != filters.status:
@@ -245,6 +260,13 @@ class FileSource:
 
     def labels(self) -> list[tuple[str, str]]:
         return sorted({item for f in self._ordered for item in f.record.labels.items()})
+
+    def builds(self) -> list[BuildSummary]:
+        from profiler.store import BuildSummary
+
+        return merged_builds(
+            BuildSummary(f.record.build_name, 1, f.record.started_at) for f in self._ordered
+        )
 
 
 def load_file(path: Path, first_id: int, build: str | None = None) -> list[LoadedFile]:
@@ -493,11 +515,36 @@ class Catalog:
     def labels(self) -> list[tuple[str, str]]:
         return sorted({label for source in self.sources for label in source.labels()})
 
+    def builds(self) -> list[BuildSummary]:
+        """Every build of every source, the most recently run first."""
+        return merged_builds(summary for source in self.sources for summary in source.builds())
+
+    def newest_build(self) -> str | None:
+        """The build of the most recent run: what a page scoped to one build shows first."""
+        builds = self.builds()
+        return builds[0].name if builds else None
+
     def close(self) -> None:
         for source in self.sources:
             close = getattr(source, "close", None)
             if close is not None:
                 close()
+
+
+def merged_builds(summaries: Iterable[BuildSummary]) -> list[BuildSummary]:
+    """One summary per build name (runs added up, the latest start kept), the most
+    recently run first."""
+    from profiler.store import BuildSummary
+
+    by_name: dict[str, BuildSummary] = {}
+    for summary in summaries:
+        seen = by_name.get(summary.name)
+        if seen is None:
+            by_name[summary.name] = summary
+        else:
+            last = max(seen.last_started_at, summary.last_started_at)
+            by_name[summary.name] = BuildSummary(summary.name, seen.runs + summary.runs, last)
+    return sorted(by_name.values(), key=lambda s: (-s.last_started_at.timestamp(), s.name))
 
 
 def _moment(value: datetime | None) -> datetime:

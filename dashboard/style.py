@@ -46,8 +46,12 @@ h2 { font-size: 15px; margin: 0 0 10px; }
 .stat { background: var(--panel); border: 1px solid var(--line); border-radius: 10px;
         padding: 10px 14px; }
 .stat .label { color: var(--muted); font-size: 12px; }
+.stat .label.meaning { text-decoration: underline dotted; cursor: help; width: fit-content; }
 .stat .value { font-size: 20px; font-weight: 650; font-variant-numeric: tabular-nums; }
 .stat .hint { color: var(--muted); font-size: 11.5px; }
+.gap { font-size: 15px; margin: 0 0 16px; }
+.views { display: flex; flex-wrap: wrap; gap: 4px 14px; font-size: 13px; margin-bottom: 6px; }
+.views label { display: inline-flex; align-items: center; gap: 4px; cursor: pointer; }
 .badge { display: inline-block; padding: 1px 8px; border-radius: 999px; font-size: 12px;
          font-weight: 600; border: 1px solid transparent; white-space: nowrap; }
 .badge.success, .badge.done { background: #e6f4e8; color: var(--ok); border-color: #bfe3c4; }
@@ -79,9 +83,23 @@ table.data tr:hover td { background: #f8fafc; }
 table.data .num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 table.data td.name { font-family: var(--mono); font-size: 12px; max-width: 520px;
                      overflow-wrap: anywhere; }
-.pos { color: var(--bad); } .neg { color: var(--ok); }
+.pos { color: var(--warn); } .neg { color: var(--ok); }  /* slower is orange: red is failure only */
+.error-text { color: var(--bad); }
 .filters { display: flex; gap: 12px; align-items: end; flex-wrap: wrap; margin-bottom: 16px; }
 .filters .field { min-width: 200px; }
+.filters .field.wide { min-width: 280px; }
+.filters .field.narrow { min-width: 140px; }
+.filters .field.picker { min-width: 420px; }
+/* Tables scroll inside their card; the page itself never gets wider than the screen. */
+.table-scroll { overflow-x: auto; max-width: 100%; }
+.card, .stat, .timeline > *, .grid2 > * { min-width: 0; }
+table.data th.sortable { cursor: pointer; user-select: none; white-space: nowrap; }
+table.data th.sortable::after { content: " ↕"; color: #c0c8d4; font-size: 10px; }
+table.data th.sorted-asc::after { content: " ▲"; color: var(--accent); }
+table.data th.sorted-desc::after { content: " ▼"; color: var(--accent); }
+.compare-why { color: var(--muted); font-size: 12px; align-self: end; padding-bottom: 9px; }
+h1 .run { color: var(--muted); font-weight: 500; }
+.build-name { font-weight: 600; white-space: nowrap; }
 .filters label { display: block; font-size: 12px; color: var(--muted); margin-bottom: 3px; }
 .pager { display: flex; gap: 12px; align-items: center; margin-top: 12px; color: var(--muted); }
 .button { display: inline-block; padding: 6px 14px; border-radius: 6px; background: var(--accent);
@@ -110,6 +128,52 @@ ul.compact { margin: 4px 0; padding-left: 18px; }
   .timeline, .grid2 { grid-template-columns: 1fr; }
   .step-panel { position: static; max-height: none; }
 }
+@media (max-width: 600px) {
+  main { padding: 12px 10px 32px; }
+  .topbar { gap: 10px; padding: 0 10px; }
+  .topbar .sources { display: none; }
+  .filters .field, .filters .field.wide, .filters .field.narrow, .filters .field.picker {
+    min-width: 0; flex: 1 1 100%; }
+  .stats { grid-template-columns: repeat(2, minmax(0, 1fr)); }
+  .card { padding: 10px; }
+  .subtitle { gap: 6px 12px; }
+  .mono { overflow-wrap: anywhere; }
+}
+"""
+
+SORT_SCRIPT = """
+// Sortable tables: a click on a header of a table.data sorts its rows by that column,
+// again the other way round. A cell's data-sort (the number behind "1m05.0s") wins over
+// its text; numbers sort as numbers. The rows are moved, never rewritten: the page
+// keeps every component (checkboxes, links) as it was.
+document.addEventListener("click", function (event) {
+  var th = event.target.closest && event.target.closest("table.data th.sortable");
+  if (!th) return;
+  var table = th.closest("table"), body = table.tBodies[0];
+  if (!body) return;
+  var column = Array.prototype.indexOf.call(th.parentNode.children, th);
+  var descending = !th.classList.contains("sorted-desc");
+  Array.prototype.forEach.call(th.parentNode.children, function (other) {
+    other.classList.remove("sorted-asc", "sorted-desc");
+  });
+  th.classList.add(descending ? "sorted-desc" : "sorted-asc");
+  var key = function (row) {
+    var cell = row.children[column];
+    if (!cell) return "";
+    var raw = cell.getAttribute("data-sort");
+    var text = raw !== null ? raw : cell.textContent.trim();
+    var number = parseFloat(text);
+    return isNaN(number) || !/^[-+]?[0-9.]/.test(text) ? text.toLowerCase() : number;
+  };
+  var rows = Array.prototype.slice.call(body.rows);
+  rows.sort(function (a, b) {
+    var x = key(a), y = key(b);
+    var order = typeof x === typeof y ? (x < y ? -1 : x > y ? 1 : 0)
+                                      : (typeof x === "number" ? -1 : 1);
+    return descending ? -order : order;
+  });
+  rows.forEach(function (row) { body.appendChild(row); });
+});
 """
 
 INDEX_STRING = (
@@ -130,6 +194,9 @@ INDEX_STRING = (
             {%config%}
             {%scripts%}
             {%renderer%}
+            <script>"""
+    + SORT_SCRIPT
+    + """</script>
         </footer>
     </body>
 </html>"""

@@ -1,9 +1,12 @@
 """The dashboard's URLs: which page a path shows, and the links between pages.
 
-    /                       Runs: ?branch=main&label=arch=amd64&status=failed&page=2
+    /                       Runs: ?build=shop&branch=main&label=arch=amd64&status=failed&page=2
     /build/<ref>            Build of one run (``42`` from the history, ``f3`` a file)
     /compare?a=<ref>&b=<ref>
-    /trends                 ?branch=…&label=…&stage=…&last=100
+    /trends                 ?build=shop&branch=…&label=…&stage=…&last=100
+
+Runs and Trends show one build at a time: without ``build`` in the URL, the build of
+the newest run; ``build=*`` (Runs only) lists every build's runs together.
 
 Pure functions of strings, so that links are tested without a browser.
 """
@@ -17,6 +20,8 @@ from urllib.parse import parse_qs, quote, urlencode
 from dashboard.sources import RunFilters
 
 PAGES = ("runs", "build", "compare", "trends")
+ALL_BUILDS = "*"
+"""``build=*``: the runs of every build (the Runs page's "all builds")."""
 STATUSES = ("success", "failed", "cancelled", "incomplete", "untrusted")
 
 
@@ -59,6 +64,7 @@ def filters_of(route: Route) -> RunFilters:
             labels[key] = value
     status = route.first("status")
     return RunFilters(
+        build=route.first("build") or None,
         branch=route.first("branch") or None,
         labels=labels,
         status=status if status in STATUSES else None,
@@ -74,6 +80,8 @@ def int_param(route: Route, key: str, default: int, minimum: int = 0) -> int:
 
 def filter_query(filters: RunFilters) -> list[tuple[str, str]]:
     pairs: list[tuple[str, str]] = []
+    if filters.build:
+        pairs.append(("build", filters.build))
     if filters.branch:
         pairs.append(("branch", filters.branch))
     pairs.extend(("label", f"{key}={value}") for key, value in filters.labels.items())

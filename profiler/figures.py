@@ -8,22 +8,39 @@ and hover text is HTML-escaped, since plotly renders a subset of HTML in text.
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 import plotly.graph_objects as go
 
 from profiler.analysis import BuildAnalysis, analyze, stage_label, step_stage_label
 from profiler.model import Build, Step, StepStatus
 from profiler.names import StepKind
+from profiler.palette import (
+    CRITICAL_OUTLINE,
+    FAILED_COLOR,
+    HATCH,
+    add_key,
+    pale,
+    stage_color,
+)
+from profiler.render.format import seconds
 
 STATUS_COLORS = {
     StepStatus.DONE: "#4c78a8",
-    StepStatus.CACHED: "#9ecae9",
-    StepStatus.FAILED: "#e45756",
-    StepStatus.CANCELLED: "#f2a541",
+    StepStatus.CACHED: pale("#4c78a8"),
+    StepStatus.FAILED: FAILED_COLOR,
+    StepStatus.CANCELLED: "#bab0ac",
     StepStatus.UNFINISHED: "#b279a2",
 }
-CRITICAL_COLOR = "#1b1b1b"
+"""Colours by status alone, where a chart has no stages (a comparison's sides)."""
+CRITICAL_COLOR = CRITICAL_OUTLINE
+STAGE_REF = "stage:"
+"""``customdata`` prefix of a stage's bar (a step's bar carries its digest)."""
+MAX_STAGE_KEYS = 16
+"""More stages than this get no legend entry each (the bars' labels name them)."""
+LEGEND_BESIDE = {"orientation": "v", "y": 1, "yanchor": "top", "x": 1.01, "xanchor": "left"}
+"""Legends go beside the chart: above it they overlapped the title, below it the
+axis title."""
 KIND_ORDER = {StepKind.INTERNAL: 0, StepKind.STEP: 1, StepKind.EXPORTER: 2}
 # A bar must be visible even for a step that took a few milliseconds.
 MIN_BAR_FRACTION = 0.002
@@ -51,8 +68,8 @@ def _hover(step: Step, on_path: bool) -> str:
     lines = [
         f"<b>{plotly_text(step.name)}</b>",
         f"stage: {plotly_text(step_stage_label(step))}",
-        f"start: {step.start or 0.0:.2f}s",
-        f"duration: {step.duration:.2f}s",
+        f"start: {seconds(step.start or 0.0)}",
+        f"duration: {seconds(step.duration)}",
         f"status: {step.status.value}",
     ]
     if on_path:
@@ -79,24 +96,66 @@ def ordered_steps(build: Build) -> list[Step]:
     )
 
 
-def gantt_figure(build: Build, analysis: BuildAnalysis | None = None) -> go.Figure:
-    """Every vertex as a bar on the build's time axis, grouped by stage.
+def _bar_style(step: Step) -> tuple[str, str]:
+    """``(fill, hatch)`` of a step's bar: its stage's colour, pale and hatched when
+    cached, cross-hatched when cancelled; red when it failed, and only then."""
+    color = stage_color(step_stage_label(step))
+    if step.status is StepStatus.FAILED:
+        return FAILED_COLOR, ""
+    if step.status is StepStatus.CACHED:
+        return pale(color), HATCH["cached"]
+    if step.status is StepStatus.CANCELLED:
+        return pale(color), HATCH["cancelled"]
+    if step.status is StepStatus.UNFINISHED:
+        return color, HATCH["unfinished"]
+    return color, ""
 
-    Colour says the status; a dark outline marks the critical path. Each bar's
-    ``customdata`` is the vertex digest, so a click can open that step.
+
+def add_stage_key(figure: go.Figure, stages: Sequence[str]) -> None:
+    """A legend entry per stage colour (up to :data:`MAX_STAGE_KEYS` of them)."""
+    names = list(dict.fromkeys(stage.rsplit("/", 1)[-1] for stage in stages))
+    if len(names) > MAX_STAGE_KEYS:
+        return
+    for name in names:
+        figure.add_trace(
+            go.Bar(
+                name=plotly_text(name),
+                x=[None],
+                y=[None],
+                orientation="h",
+                marker={"color": stage_color(name)},
+                hoverinfo="skip",
+                legendgroup="stages",
+            )
+        )
+
+
+def gantt_figure(
+    build: Build, analysis: BuildAnalysis | None = None, only: Collection[str] | None = None
+) -> go.Figure:
+    """Every vertex (or those whose digest is in ``only``) as a bar on the build's time
+    axis, grouped by stage.
+
+    Colour says the stage (:mod:`profiler.palette`); pale and hatched: cached; red:
+    failed; a dark outline marks the critical path. One trace per status (named after
+    it); each bar's ``customdata`` is the vertex digest, so a click can open that step.
     """
     analysis = analysis or analyze(build)
     on_path = set(analysis.critical_path)
     steps = ordered_steps(build)
+    if only is not None:
+        steps = [step for step in steps if step.digest in only]
     min_width = max(analysis.wall_seconds, 1e-3) * MIN_BAR_FRACTION
     figure = go.Figure()
     for status in StepStatus:
         members = [step for step in steps if step.status is status]
         if not members:
             continue
+        styles = [_bar_style(step) for step in members]
         figure.add_trace(
             go.Bar(
                 name=status.value,
+                showlegend=False,
                 orientation="h",
                 base=[step.start for step in members],
                 x=[max(step.duration, min_width) for step in members],
@@ -105,10 +164,17 @@ def gantt_figure(build: Build, analysis: BuildAnalysis | None = None) -> go.Figu
                 hovertext=[_hover(step, step.digest in on_path) for step in members],
                 hoverinfo="text",
                 marker={
-                    "color": STATUS_COLORS[status],
+                    "color": [fill for fill, _ in styles],
+                    "pattern": {
+                        "shape": [hatch for _, hatch in styles],
+                        "fillmode": "overlay",
+                        "fgcolor": "#555555",
+                        "bgcolor": "#ffffff",
+                        "size": 5,
+                    },
                     "line": {
                         "color": [
-                            CRITICAL_COLOR if step.digest in on_path else STATUS_COLORS[status]
+                            CRITICAL_OUTLINE if step.digest in on_path else "rgba(0,0,0,0)"
                             for step in members
                         ],
                         "width": [2 if step.digest in on_path else 0 for step in members],
@@ -116,11 +182,19 @@ def gantt_figure(build: Build, analysis: BuildAnalysis | None = None) -> go.Figu
                 },
             )
         )
+    add_stage_key(figure, [step_stage_label(step) for step in steps])
+    statuses = {step.status for step in steps}
+    add_key(
+        figure,
+        cached=StepStatus.CACHED in statuses,
+        failed=StepStatus.FAILED in statuses,
+        critical=bool(on_path),
+    )
     labels = [step_label(step) for step in steps]
     figure.update_layout(
         barmode="overlay",
-        title=f"Build timeline: {analysis.wall_seconds:.1f}s wall, "
-        f"critical path outlined ({analysis.critical_path_seconds:.1f}s)",
+        title=f"Build timeline: {seconds(analysis.wall_seconds)} wall, "
+        f"critical path outlined ({seconds(analysis.critical_path_seconds)})",
         xaxis={"title": "seconds from build start", "rangemode": "tozero"},
         yaxis={
             "categoryorder": "array",
@@ -129,43 +203,64 @@ def gantt_figure(build: Build, analysis: BuildAnalysis | None = None) -> go.Figu
             "tickfont": {"size": 10},
         },
         height=max(300, 18 * len(labels) + 120),
-        legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
+        legend=LEGEND_BESIDE,
         clickmode="event",
-        margin={"l": 10, "r": 10, "t": 60, "b": 40},
+        margin={"l": 10, "r": 10, "t": 50, "b": 40},
     )
     return figure
 
 
 def stage_figure(build: Build, analysis: BuildAnalysis | None = None) -> go.Figure:
-    """One bar per stage from its first start to its last end; critical stages dark."""
+    """One bar per stage from its first start to its last end, in the stage's colour;
+    stages on the critical path outlined, a failed stage red. Each bar's
+    ``customdata`` is :data:`STAGE_REF` + the stage's label, so a click can open it."""
     analysis = analysis or analyze(build)
     stages = [stage for stage in build.stages if stage.start is not None]
-    labels = [plotly_text(stage_label(stage.target, stage.name)) for stage in stages]
-    shares = [
-        analysis.critical_path_by_stage.get(stage_label(stage.target, stage.name), 0.0)
-        for stage in stages
-    ]
+    names = [stage_label(stage.target, stage.name) for stage in stages]
+    labels = [plotly_text(name) for name in names]
+    shares = [analysis.critical_path_by_stage.get(name, 0.0) for name in names]
     figure = go.Figure(
         go.Bar(
             orientation="h",
+            showlegend=False,
             base=[stage.start for stage in stages],
             x=[max(stage.span, 1e-3) for stage in stages],
             y=labels,
-            marker={"color": ["#e45756" if share > 0 else "#4c78a8" for share in shares]},
+            customdata=[STAGE_REF + name for name in names],
+            marker={
+                "color": [
+                    FAILED_COLOR if stage.failed else stage_color(name)
+                    for stage, name in zip(stages, names, strict=True)
+                ],
+                "line": {
+                    "color": [
+                        CRITICAL_OUTLINE if share > 0 else "rgba(0,0,0,0)" for share in shares
+                    ],
+                    "width": [2 if share > 0 else 0 for share in shares],
+                },
+            },
             hovertext=[
-                f"<b>{label}</b><br>start {stage.start or 0.0:.2f}s, span {stage.span:.2f}s"
-                f"<br>busy {stage.busy:.2f}s in {stage.steps} steps ({stage.cached} cached)"
-                f"<br>critical path: {share:.2f}s"
+                f"<b>{label}</b><br>start {seconds(stage.start)}, span {seconds(stage.span)}"
+                f"<br>busy {seconds(stage.busy)} in {stage.steps} steps ({stage.cached} cached)"
+                f"<br>critical path: {seconds(share)}"
                 for label, stage, share in zip(labels, stages, shares, strict=True)
             ],
             hoverinfo="text",
         )
     )
+    add_stage_key(figure, names)
+    add_key(
+        figure,
+        cached=False,
+        failed=any(stage.failed for stage in stages),
+        critical=any(share > 0 for share in shares),
+    )
     figure.update_layout(
-        title="Stages (red: on the critical path)",
+        title="Stages (outlined: on the critical path)",
         xaxis={"title": "seconds from build start", "rangemode": "tozero"},
         yaxis={"categoryorder": "array", "categoryarray": list(reversed(labels))},
         height=max(250, 28 * len(labels) + 120),
+        legend=LEGEND_BESIDE,
         margin={"l": 10, "r": 10, "t": 50, "b": 40},
     )
     return figure
@@ -180,14 +275,16 @@ def concurrency_figure(points: Sequence[tuple[float, int]]) -> go.Figure:
             mode="lines",
             line={"shape": "hv", "color": "#4c78a8"},
             fill="tozeroy",
-            name="running steps",
+            name="steps running",
+            showlegend=True,
         )
     )
     figure.update_layout(
         title="Concurrency: steps running at once",
         xaxis={"title": "seconds from build start", "rangemode": "tozero"},
-        yaxis={"title": "steps", "rangemode": "tozero", "dtick": 1},
-        height=260,
+        yaxis={"title": "steps running", "rangemode": "tozero", "dtick": 1},
+        legend=LEGEND_BESIDE,
+        height=280,
         margin={"l": 10, "r": 10, "t": 50, "b": 40},
     )
     return figure
@@ -207,7 +304,7 @@ def time_budget_figure(analysis: BuildAnalysis) -> go.Figure:
             x=values,
             y=names,
             orientation="h",
-            text=[f"{value:.2f}s" for value in values],
+            text=[seconds(value) for value in values],
             textposition="auto",
             marker={"color": ["#9ecae9", "#4c78a8", "#1b1b1b", "#54a24b"]},
         )

@@ -19,6 +19,8 @@ from profiler.analysis.compare import Comparison, step_keys
 from profiler.analysis.trends import RunMetrics, Series, Trend
 from profiler.figures import STATUS_COLORS, ordered_steps, plotly_text
 from profiler.model import Build, Step, StepStatus
+from profiler.palette import FASTER_COLOR, SLOWER_COLOR, stage_color
+from profiler.render.format import change_percent, seconds, signed_seconds
 
 RUN_STATUS_COLORS = {
     "success": "#54a24b",
@@ -40,7 +42,11 @@ METRIC_COLORS = {
     "sequential_seconds": "#9ecae9",
     "cache_hit_ratio": "#54a24b",
 }
-REGRESSION_COLOR = "#e45756"
+REGRESSION_COLOR = SLOWER_COLOR
+"""Orange: red means a failed build or step, nothing else."""
+LOG_SCALE_RATIO = 20.0
+"""Runs whose wall times differ by more than this factor get a log axis: on a linear
+one a 34-minute build flattens every 5-second one to zero."""
 A_COLOR = "#8c8c8c"
 B_COLOR = "#4c78a8"
 MAX_ROWS_FULL_HEIGHT = 400
@@ -76,8 +82,8 @@ def _run_hover(run: RunMetrics, ref: str) -> str:
     lines = [
         f"<b>run {plotly_text(ref)}</b> ({plotly_text(run.status)})",
         when,
-        f"wall {run.wall_seconds:.2f}s, critical path {run.critical_path_seconds:.2f}s",
-        f"sequential {run.sequential_seconds:.2f}s, cache {run.cache_hit_ratio:.0%}",
+        f"wall {seconds(run.wall_seconds)}, critical path {seconds(run.critical_path_seconds)}",
+        f"sequential {seconds(run.sequential_seconds)}, cache {run.cache_hit_ratio:.0%}",
     ]
     if run.git_branch:
         commit = f" @ {plotly_text(run.git_commit[:10])}" if run.git_commit else ""
@@ -118,11 +124,17 @@ def history_figure(runs: Sequence[RunMetrics], refs: Sequence[str] | None = None
             hoverinfo="text",
         )
     )
+    walls = [run.wall_seconds for run in runs if run.wall_seconds > 0]
+    log = bool(walls) and max(walls) / min(walls) > LOG_SCALE_RATIO
     figure.update_layout(
         height=220,
         margin={"l": 10, "r": 10, "t": 10, "b": 30},
         xaxis=RUN_AXIS,
-        yaxis={"title": "seconds", "rangemode": "tozero"},
+        yaxis=(
+            {"title": "seconds (log scale)", "type": "log"}
+            if log
+            else {"title": "seconds", "rangemode": "tozero"}
+        ),
         legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0},
         clickmode="event",
         hovermode="closest",
@@ -131,10 +143,10 @@ def history_figure(runs: Sequence[RunMetrics], refs: Sequence[str] | None = None
 
 
 def _regression_hover(run: RunMetrics, ref: str, value: float, median: float) -> str:
-    change = f" ({(value - median) / median:+.0%})" if median > 0 else ""
+    change = f" ({change_percent((value - median) / median)})" if median > 0 else ""
     return (
         f"<b>regression: run {plotly_text(ref)}</b><br>"
-        f"{value:.2f}s against a median of {median:.2f}s{change}"
+        f"{seconds(value)} against a median of {seconds(median)}{change}"
     )
 
 
@@ -256,7 +268,8 @@ def stage_trend_figure(
                 y=values,
                 mode="lines+markers",
                 name=escaped,
-                marker={"size": 4},
+                marker={"size": 4, "color": stage_color(label)},
+                line={"color": stage_color(label)},
                 connectgaps=False,
                 customdata=keys,
                 hovertemplate=f"<b>{escaped}</b><br>%{{y:.2f}}<br>run %{{customdata}}"
@@ -287,8 +300,8 @@ def stage_trend_figure(
 def _compare_hover(step: Step, side: str, on_path: bool) -> str:
     lines = [
         f"<b>{plotly_text(side)}: {plotly_text(step.name)}</b>",
-        f"start: {step.start or 0.0:.2f}s",
-        f"duration: {step.duration:.2f}s",
+        f"start: {seconds(step.start or 0.0)}",
+        f"duration: {seconds(step.duration)}",
         f"status: {step.status.value}",
     ]
     if on_path:
@@ -386,8 +399,8 @@ def compare_figure(
         barmode="group",
         bargap=0.25,
         bargroupgap=0.05,
-        title=f"{plotly_text(label_a)}: {analysis_a.wall_seconds:.1f}s → "
-        f"{plotly_text(label_b)}: {analysis_b.wall_seconds:.1f}s",
+        title=f"{plotly_text(label_a)}: {seconds(analysis_a.wall_seconds)} → "
+        f"{plotly_text(label_b)}: {seconds(analysis_b.wall_seconds)}",
         xaxis={"title": "seconds from each build's start", "rangemode": "tozero"},
         yaxis={
             "categoryorder": "array",
@@ -427,21 +440,21 @@ def stage_delta_figure(comparison: Comparison, top: int = 15) -> go.Figure:
             x=[change.delta for change in changes],
             y=labels,
             marker={
-                "color": [REGRESSION_COLOR if change.delta > 0 else "#54a24b" for change in changes]
+                "color": [SLOWER_COLOR if change.delta > 0 else FASTER_COLOR for change in changes]
             },
-            text=[f"{change.delta:+.2f}s" for change in changes],
+            text=[signed_seconds(change.delta) for change in changes],
             textposition="auto",
             hovertext=[
                 f"<b>{label}</b><br>"
-                f"{(change.a.busy if change.a else 0.0):.2f}s → "
-                f"{(change.b.busy if change.b else 0.0):.2f}s"
+                f"{seconds(change.a.busy if change.a else 0.0)} → "
+                f"{seconds(change.b.busy if change.b else 0.0)}"
                 for label, change in zip(labels, changes, strict=True)
             ],
             hoverinfo="text",
         )
     )
     figure.update_layout(
-        title="Stage busy time: B − A (red: slower)",
+        title="Stage busy time: B − A (orange: slower, green: faster)",
         xaxis={"title": "seconds", "zeroline": True},
         yaxis={"categoryorder": "array", "categoryarray": list(reversed(labels))},
         height=max(200, 26 * len(labels) + 100),

@@ -27,6 +27,8 @@ def bars(figure: object) -> dict[str, dict[str, object]]:
     """digest → the bar's properties, across all traces."""
     found: dict[str, dict[str, object]] = {}
     for trace in figure.data:  # type: ignore[attr-defined]
+        if trace.customdata is None:
+            continue  # a legend key, not bars
         widths = trace.marker.line.width
         for index, digest in enumerate(trace.customdata):
             found[digest] = {

@@ -4,12 +4,14 @@ shows that step's logs."""
 
 from __future__ import annotations
 
-from dash import Dash, Input, Output, State, html
+from dash import Dash, Input, Output, State, ctx, html, no_update
 
 from dashboard import ids
 from dashboard.data import build_view, clicked_digest, step_view
-from dashboard.layout.build import build_details, step_panel, suggestions_panel
-from dashboard.layout.common import Child
+from dashboard.layout.build import build_details, step_panel
+from dashboard.layout.common import Child, styled
+from dashboard.layout.suggestions import suggestions_panel
+from dashboard.layout.timeline import clicked_stage, timeline
 from dashboard.sources import Catalog
 from profiler.errors import KitprofError
 
@@ -41,7 +43,35 @@ def suggestions(catalog: Catalog, ref: str | None) -> list[Child]:
     return suggestions_panel(report, catalog.dockerfile(ref) is not None)
 
 
+def timeline_view(
+    catalog: Catalog, ref: str | None, view: str | None, click: object
+) -> tuple[object, object, object]:
+    """``(figure, note, view)`` after the view selector changed or a stage was clicked."""
+    if ref is None:
+        return no_update, no_update, no_update
+    stage = clicked_stage(click) if ctx.triggered_id == ids.GANTT else None
+    if ctx.triggered_id == ids.GANTT and stage is None:
+        return no_update, no_update, no_update  # a step's bar: the step panel answers
+    if stage is None and view == "stage":
+        return no_update, no_update, no_update
+    build, analysis = catalog.build(ref)
+    shown = timeline(build, analysis, "stage" if stage else view or "stages", stage)
+    return styled(shown.figure), shown.note, "stage" if stage else no_update
+
+
 def register(app: Dash, catalog: Catalog) -> None:
+    @app.callback(
+        Output(ids.GANTT, "figure"),
+        Output(ids.TIMELINE_NOTE, "children"),
+        Output(ids.TIMELINE_VIEW, "value"),
+        Input(ids.TIMELINE_VIEW, "value"),
+        Input(ids.GANTT, "clickData"),
+        State(ids.BUILD_REF, "data"),
+        prevent_initial_call=True,
+    )
+    def change_view(view: str | None, click: object, ref: str | None) -> tuple[object, ...]:
+        return timeline_view(catalog, ref, view, click)
+
     @app.callback(
         Output(ids.STEP_PANEL, "children"),
         Input(ids.GANTT, "clickData"),

@@ -13,11 +13,15 @@ from dashboard.urls import build_href, trends_href
 
 
 def controls_search(
-    branch: str | None, labels: Sequence[str] | None, stage: str | None, last: int | None
+    branch: str | None,
+    labels: Sequence[str] | None,
+    stage: str | None,
+    last: int | None,
+    build: str | None = None,
 ) -> str:
     pairs = (item.partition("=") for item in labels or ())
     chosen = {key: value for key, sep, value in pairs if sep and key}
-    filters = RunFilters(branch=branch or None, labels=chosen)
+    filters = RunFilters(build=build or None, branch=branch or None, labels=chosen)
     return trends_href(filters, stage or None, last).removeprefix("/trends")
 
 
@@ -28,12 +32,20 @@ def register(app: Dash, catalog: Catalog) -> None:
         Input(ids.TRENDS_LABELS, "value"),
         Input(ids.TRENDS_STAGE, "value"),
         Input(ids.TRENDS_LAST, "value"),
+        Input(ids.TRENDS_BUILD, "value"),
         prevent_initial_call=True,
     )
     def control(
-        branch: str | None, labels: list[str] | None, stage: str | None, last: int | None
+        branch: str | None,
+        labels: list[str] | None,
+        stage: str | None,
+        last: int | None,
+        build: str | None,
     ) -> str:
-        return controls_search(branch, labels, stage, last)
+        # Another build has other stages: the stage choice does not carry over.
+        return controls_search(
+            branch, labels, stage if ctx.triggered_id != ids.TRENDS_BUILD else None, last, build
+        )
 
     @app.callback(
         Output(ids.URL, "pathname", allow_duplicate=True),

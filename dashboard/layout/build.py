@@ -21,12 +21,14 @@ from dashboard.layout.common import (
     record_table,
     stat,
 )
-from dashboard.urls import compare_href, runs_href
-from profiler.analysis import BuildAnalysis, stage_label, step_stage_label
-from profiler.analysis.suggest import Suggestion, SuggestionReport
-from profiler.figures import concurrency_figure, gantt_figure, stage_figure, time_budget_figure
-from profiler.figures_history import CAPPED_HEIGHT, MAX_ROWS_FULL_HEIGHT, timeline_height
+from dashboard.layout.timeline import default_view, timeline, view_options
+from dashboard.sources import RunFilters
+from dashboard.urls import compare_href, runs_href, trends_href
+from profiler.analysis import BuildAnalysis, path_start, stage_label, step_stage_label
+from profiler.figures import concurrency_figure, stage_figure, time_budget_figure
+from profiler.figures_history import CAPPED_HEIGHT, timeline_height
 from profiler.model import Build, Step
+from profiler.names import StepKind
 
 STEP_HINT = "Click a bar in the timeline to see that step's logs here."
 CRITICAL_PATH_ROWS = 25
@@ -42,13 +44,9 @@ def build_page(view: BuildView) -> html.Div:
             _header(view),
             *_banners(view),
             _stats(build, analysis),
+            waiting_line(analysis),
             *_failure(analysis),
-            _timeline(build, analysis),
-            # The rest arrives in a second response: the timeline draws first.
-            html.Div(
-                card(html.P("Loading the stages and the critical path…", className="hint")),
-                id=ids.BUILD_DETAILS,
-            ),
+            # Where the user looks first, above the charts: it arrives on its own.
             card(
                 dcc.Loading(
                     html.Div(
@@ -57,6 +55,12 @@ def build_page(view: BuildView) -> html.Div:
                     type="dot",
                 ),
                 title="Suggestions",
+            ),
+            _timeline(build, analysis),
+            # The rest arrives in a second response: the timeline draws first.
+            html.Div(
+                card(html.P("Loading the stages and the critical path…", className="hint")),
+                id=ids.BUILD_DETAILS,
             ),
             *_notes(build, record.source),
         ]
@@ -74,7 +78,12 @@ def build_details(view: BuildView) -> list[Child]:
             ],
             className="grid2 section",
         ),
-        card(graph(_stage_view(build, analysis)), *_stage_table(build, analysis), title="Stages"),
+        card(
+            # A big build's timeline opens on its stages already: no second such chart.
+            *([] if default_view(build) == "stages" else [graph(_stage_view(build, analysis))]),
+            *_stage_table(build, analysis),
+            title="Stages",
+        ),
         card(*_critical_path_table(build, analysis), title="Critical path"),
         card(*_slowest_table(build, analysis), title="Slowest steps"),
     ]
@@ -96,14 +105,21 @@ def _header(view: BuildView) -> html.Div:
     if record.ci_run_url:
         details.append(html.A("CI run", href=record.ci_run_url, target="_blank", rel="noopener"))
     details.append(link("compare with an earlier run", compare_href(None, view.run.ref)))
-    title = f"Build {view.run.label}" if view.run.source != "files" else "Build"
-    heading: list[Child] = [title]
+    heading: list[Child] = [record.build_name, html.Span(f" run {view.run.label}", className="run")]
     if view.run.source == "files":
         heading.append(html.Span(Path(record.source or view.run.ref).name, className="mono"))
     heading.append(badge(record.status))
+    scope = RunFilters(build=record.build_name)
     return html.Div(
         [
-            html.Div(link("← all runs", runs_href()), className="hint"),
+            html.Div(
+                [
+                    link(f"← runs of {record.build_name}", runs_href(scope)),
+                    " · ",
+                    link("its trends", trends_href(scope)),
+                ],
+                className="hint",
+            ),
             html.H1(heading),
             html.Div(details, className="subtitle"),
         ]
@@ -136,6 +152,7 @@ def _banners(view: BuildView) -> list[html.Div]:
 
 def _stats(build: Build, analysis: BuildAnalysis) -> html.Div:
     cache = analysis.cache
+    dockerfile_steps = sum(1 for step in build if step.kind is StepKind.STEP)
     return html.Div(
         [
             stat("wall time", fmt_seconds(analysis.wall_seconds), "first start → last end"),
@@ -154,12 +171,35 @@ def _stats(build: Build, analysis: BuildAnalysis) -> html.Div:
             stat(
                 "cache hits",
                 fmt_percent(cache.hit_ratio) if cache.steps else "-",
-                f"{cache.cached} of {cache.steps} steps",
+                f"{cache.cached} of {cache.steps} cacheable steps",
             ),
-            stat("steps", str(len(build)), f"{len(build.stages)} stages"),
+            stat(
+                "steps",
+                str(dockerfile_steps),
+                f"{len(build.stages)} stages · {len(build) - dockerfile_steps} internal vertices",
+            ),
         ],
         className="stats",
     )
+
+
+def waiting_line(analysis: BuildAnalysis) -> html.P:
+    """Wall time vs critical path vs lower bound, in words."""
+    wall, path, bound = (
+        analysis.wall_seconds,
+        analysis.critical_path_seconds,
+        analysis.lower_bound_seconds,
+    )
+    waiting = max(0.0, wall - path)
+    text = (
+        f"{fmt_seconds(waiting)} of this build's {fmt_seconds(wall)} was waiting, not "
+        f"working: the chain of steps that set the finish time ran for {fmt_seconds(path)}."
+    )
+    if bound < path - 0.005:
+        text += f" With unlimited parallelism it could take {fmt_seconds(bound)}."
+    else:
+        text += " No chain of steps is longer: only shorter steps on it make the build faster."
+    return html.P(text, className="gap", id=ids.WAITING)
 
 
 def _failure(analysis: BuildAnalysis) -> list[html.Div]:
@@ -192,23 +232,26 @@ def _failure(analysis: BuildAnalysis) -> list[html.Div]:
 
 
 def gantt_for_page(build: Build, analysis: BuildAnalysis) -> go.Figure:
-    """The step timeline as the page shows it: full height up to a few hundred steps,
-    a fixed height (zoom to read) above, so a 5,000-step build still draws at once."""
-    figure = gantt_figure(build, analysis)
-    rows = sum(1 for step in build if step.start is not None)
-    figure.update_layout(height=timeline_height(rows), dragmode="zoom")
-    if rows > MAX_ROWS_FULL_HEIGHT:
-        figure.update_layout(
-            title=f"{figure.layout.title.text} · {rows} steps: drag to zoom, double-click to reset"
-        )
-    return figure
+    """The timeline as the page opens it: every step of a small build, the stages
+    (one row each) of a big one."""
+    return timeline(build, analysis, default_view(build)).figure
 
 
 def _timeline(build: Build, analysis: BuildAnalysis) -> html.Div:
+    view = default_view(build)
+    shown = timeline(build, analysis, view)
     return html.Div(
         [
             card(
-                html.Div(graph(gantt_for_page(build, analysis), id=ids.GANTT), className="scroll")
+                dcc.RadioItems(
+                    id=ids.TIMELINE_VIEW,
+                    options=view_options(build),
+                    value=view,
+                    inline=True,
+                    className="views",
+                ),
+                html.Div(shown.note, id=ids.TIMELINE_NOTE, className="hint"),
+                html.Div(graph(shown.figure, id=ids.GANTT), className="scroll"),
             ),
             html.Div(
                 card(html.Div(html.P(STEP_HINT, className="hint"), id=ids.STEP_PANEL)),
@@ -248,7 +291,7 @@ def step_panel(view: StepView | None) -> list[Child]:
         html.Dl(facts),
     ]
     if view.error:
-        children.append(html.P(view.error, className="pos"))
+        children.append(html.P(view.error, className="error-text"))
     if view.log_lines:
         shown = (
             f"last {view.log_shown} of {view.log_lines} lines"
@@ -349,7 +392,7 @@ def _critical_path_table(build: Build, analysis: BuildAnalysis) -> list[Child]:
                 className="hint",
             )
         )
-    rows = [_step_row(step) for step in shown]
+    rows = [{**_step_row(step), "start": _round(path_start(step))} for step in shown]
     parts.append(record_table(STEP_COLUMNS, rows, id=ids.CRITICAL_PATH_TABLE))
     return parts
 
@@ -372,81 +415,6 @@ def _slowest_table(build: Build, analysis: BuildAnalysis) -> list[Child]:
     rows = [_step_row(step, step.digest in on_path) for step in slowest_steps(build)]
     columns = [*STEP_COLUMNS, ("critical", "critical", "text")]
     return [record_table(columns, rows, id=ids.SLOWEST_TABLE)]
-
-
-def suggestions_panel(report: SuggestionReport | None, has_dockerfile: bool) -> list[Child]:
-    """The suggestions, best saving first, each with its evidence and its diff."""
-    if report is None:
-        return [html.P("Suggestions could not be computed for this run.", className="hint")]
-    children: list[Child] = []
-    if not report.suggestions:
-        reason = (
-            "the build did not complete: timing suggestions need a complete build"
-            if not report.complete
-            else "no change kitprof knows would save measurable time"
-        )
-        children.append(html.P(f"No suggestion: {reason}.", className="hint"))
-    for number, suggestion in enumerate(report.suggestions, start=1):
-        children.append(_suggestion(number, suggestion))
-    if report.suggestions and not has_dockerfile:
-        children.append(
-            html.P(
-                "No Dockerfile beside this run: suggestions come without line numbers or "
-                "diffs (run kitprof dashboard on a stream next to its Dockerfile).",
-                className="hint",
-            )
-        )
-    notes = [note for note in report.notes if report.complete or "did not complete" not in note]
-    if notes:
-        children.append(html.Ul([html.Li(note) for note in notes], className="hint"))
-    return children
-
-
-def _suggestion(number: int, suggestion: Suggestion) -> html.Div:
-    parts: list[Child] = [
-        html.H3(f"{number}. {suggestion.title}"),
-        html.Div(
-            [
-                html.Span(
-                    f"saves ~{fmt_seconds(suggestion.estimated_saving_seconds)} "
-                    f"({suggestion.saving_ratio:.0%})",
-                    className="saving",
-                ),
-                f" · {fmt_seconds(suggestion.baseline_wall_seconds)} → "
-                f"~{fmt_seconds(suggestion.estimated_wall_seconds)}, {suggestion.scenario} · ",
-                html.Code(suggestion.kind),
-            ]
-        ),
-        html.P(suggestion.detail),
-    ]
-    if suggestion.dockerfile_lines:
-        lines = ", ".join(str(n) for n in suggestion.dockerfile_lines)
-        parts.append(html.Div(f"Dockerfile lines {lines}", className="hint"))
-    if suggestion.diff:
-        parts.append(diff_block(suggestion.diff))
-    if suggestion.assumptions:
-        parts.append(
-            html.Ul([html.Li(f"assumes {a}") for a in suggestion.assumptions], className="hint")
-        )
-    return html.Div(parts, className="suggestion")
-
-
-def diff_block(diff: str) -> html.Pre:
-    """A unified diff, its added and removed lines coloured (each line a text node)."""
-    lines = []
-    for line in diff.rstrip("\n").split("\n"):
-        if line.startswith(("+++", "---")):
-            css = "meta"
-        elif line.startswith("+"):
-            css = "add"
-        elif line.startswith("-"):
-            css = "del"
-        elif line.startswith("@@"):
-            css = "hunk"
-        else:
-            css = None
-        lines.append(html.Span(line + "\n", className=css))
-    return html.Pre(lines, className="diff")
 
 
 def _notes(build: Build, source: str | None) -> list[html.Div]:

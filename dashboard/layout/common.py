@@ -34,13 +34,42 @@ def fmt_percent(value: float | None) -> str:
     return "-" if value is None else f"{value:.0%}"
 
 
+MEANINGS = {
+    "wall time": "From the first step's start to the last step's end.",
+    "critical path": (
+        "The chain of steps that set the finish time, traced back from the last step "
+        "(in a failed build: the failure) through what each one waited for. The figure "
+        "is the time those steps ran; the rest of the wall time was waiting."
+    ),
+    "lower bound": (
+        "The longest chain of dependent steps, each taking the time it took here: the "
+        "wall time with unlimited parallelism. For a failed build, the earliest its "
+        "failure could have come. Never above the critical path."
+    ),
+    "sequential": "Every step's running time added up: the wall time with no parallelism.",
+    "parallelism": "Sequential time / wall time: how many steps ran at once on average.",
+    "cache hits": (
+        "Dockerfile steps that came from the cache, out of those that can (FROM and "
+        "BuildKit's internal vertices are not counted)."
+    ),
+    "steps": (
+        "Dockerfile steps (FROM, RUN, COPY…). BuildKit's internal vertices (loading "
+        "the definition and context, exporting) are counted apart."
+    ),
+}
+"""What each headline figure means: the tooltip of its card, on every page."""
+
+
 def stat(label: str, value: str, hint: str | None = None) -> html.Div:
+    meaning = MEANINGS.get(label)
     children: list[Child] = [
-        html.Div(label, className="label"),
+        html.Div(label, className="label meaning" if meaning else "label"),
         html.Div(value, className="value"),
     ]
     if hint:
         children.append(html.Div(hint, className="hint"))
+    if meaning:
+        return html.Div(children, className="stat", title=meaning)
     return html.Div(children, className="stat")
 
 
@@ -61,9 +90,15 @@ def empty(title: str, *lines: Child) -> html.Div:
 FONT = {"family": 'system-ui, -apple-system, "Segoe UI", "DejaVu Sans", sans-serif'}
 
 
+def styled(figure: go.Figure) -> go.Figure:
+    """``figure`` in the page's look (white template, the page's font)."""
+    figure.update_layout(template="plotly_white", font=FONT, title_font_size=15)
+    return figure
+
+
 def graph(figure: go.Figure, id: str | None = None, **props: Any) -> dcc.Graph:
     """A figure in the page's look (white template, the page's font)."""
-    figure.update_layout(template="plotly_white", font=FONT, title_font_size=15)
+    styled(figure)
     kwargs: dict[str, Any] = {"figure": figure, "config": GRAPH_CONFIG, **props}
     if id is not None:
         kwargs["id"] = id
@@ -77,8 +112,12 @@ def table(
     numeric: Iterable[int] = (),
     name_columns: Iterable[int] = (),
     id: str | None = None,
-) -> html.Table:
-    """A data table; ``numeric`` columns align right, ``name_columns`` are monospace."""
+    sort_keys: Sequence[Sequence[float | str | None]] | None = None,
+) -> html.Div:
+    """A data table in a box that scrolls sideways on a narrow screen; ``numeric``
+    columns align right, ``name_columns`` are monospace. A click on a header sorts
+    the rows in the browser (:data:`dashboard.style.SORT_SCRIPT`), by ``sort_keys``
+    (one per cell: the number behind "1m05.0s") where given, else by the cell's text."""
     numbers = set(numeric)
     names = set(name_columns)
 
@@ -87,14 +126,25 @@ def table(
             return "num"
         return "name" if index in names else None
 
-    head = html.Thead(html.Tr([html.Th(h, className=css(i)) for i, h in enumerate(headers)]))
+    def header(index: int, text: str) -> html.Th:
+        classes = " ".join(c for c in (css(index), "sortable" if text else None) if c)
+        return html.Th(text, className=classes or None)
+
+    def cell(row: int, index: int, value: Child) -> html.Td:
+        key = sort_keys[row][index] if sort_keys is not None else None
+        if key is None:
+            return html.Td(value, className=css(index))
+        attributes: dict[str, Any] = {"data-sort": str(key)}
+        return html.Td(value, className=css(index), **attributes)
+
+    head = html.Thead(html.Tr([header(i, h) for i, h in enumerate(headers)]))
     body = html.Tbody(
-        [html.Tr([html.Td(cell, className=css(i)) for i, cell in enumerate(row)]) for row in rows]
+        [html.Tr([cell(r, i, value) for i, value in enumerate(row)]) for r, row in enumerate(rows)]
     )
     kwargs: dict[str, Any] = {"className": "data"}
     if id is not None:
         kwargs["id"] = id
-    return html.Table([head, body], **kwargs)
+    return html.Div(html.Table([head, body], **kwargs), className="table-scroll")
 
 
 def record_table(
@@ -102,7 +152,7 @@ def record_table(
     rows: Sequence[dict[str, Any]],
     *,
     id: str | None = None,
-) -> html.Table:
+) -> html.Div:
     """A table of dict rows. ``columns``: ``(key, header, kind)``, kind ``text``,
     ``name`` (monospace), ``seconds``, ``count`` or ``status`` (a badge).
 
@@ -122,10 +172,26 @@ def record_table(
     return table(
         [header for _, header, _ in columns],
         [[cell(row.get(key), kind) for key, _, kind in columns] for row in rows],
+        sort_keys=[
+            [row.get(key) if kind in ("seconds", "count") else None for key, _, kind in columns]
+            for row in rows
+        ],
         numeric=[i for i, (_, _, kind) in enumerate(columns) if kind in ("seconds", "count")],
         name_columns=[i for i, (_, _, kind) in enumerate(columns) if kind == "name"],
         id=id,
     )
+
+
+def build_options(builds: Sequence[Any], *, all_builds: str | None = None) -> list[dict[str, str]]:
+    """Dropdown options of a build selector: ``name · N runs``, newest first; with
+    ``all_builds`` (the value meaning "every build") first."""
+    options = [
+        {"label": f"{b.name} · {b.runs} run{'s' if b.runs != 1 else ''}", "value": b.name}
+        for b in builds
+    ]
+    if all_builds is not None:
+        options.insert(0, {"label": "all builds", "value": all_builds})
+    return options
 
 
 def link(text: Child, href: str, **props: Any) -> dcc.Link:

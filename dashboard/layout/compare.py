@@ -24,6 +24,7 @@ from dashboard.layout.common import (
 from dashboard.urls import build_href
 from profiler.analysis.compare import StepChange
 from profiler.figures_history import compare_figure, stage_delta_figure
+from profiler.render.format import change_percent
 
 TOP_STEP_CHANGES = 20
 
@@ -37,16 +38,14 @@ def pickers(options: Sequence[RunOption], a: str | None, b: str | None) -> html.
                     html.Label("A (before)"),
                     dcc.Dropdown(id=ids.COMPARE_A, options=choices, value=a, clearable=False),
                 ],
-                className="field",
-                style={"minWidth": "420px"},
+                className="field picker",
             ),
             html.Div(
                 [
                     html.Label("B (after)"),
                     dcc.Dropdown(id=ids.COMPARE_B, options=choices, value=b, clearable=False),
                 ],
-                className="field",
-                style={"minWidth": "420px"},
+                className="field picker",
             ),
         ],
         className="filters",
@@ -77,7 +76,21 @@ def compare_content(view: CompareView) -> list[Child]:
     c = view.comparison
     label_a = view.a.run.label
     label_b = view.b.run.label
+    build_a, build_b = view.a.run.record.build_name, view.b.run.record.build_name
+    warning: list[Child] = []
+    if build_a != build_b:
+        warning.append(
+            html.Div(
+                [
+                    html.B("Different builds: "),
+                    f"A is a run of {build_a}, B of {build_b}. Their steps and times are "
+                    "not expected to match.",
+                ],
+                className="banner warn",
+            )
+        )
     return [
+        *warning,
         html.Div(
             [
                 _delta_stat("wall time", c.a.wall_seconds, c.b.wall_seconds),
@@ -97,6 +110,7 @@ def compare_content(view: CompareView) -> list[Child]:
                 html.Span(
                     [
                         "A: ",
+                        html.B(build_a + " "),
                         link(label_a, build_href(view.a.run.ref)),
                         " ",
                         badge(view.a.run.record.status),
@@ -105,12 +119,13 @@ def compare_content(view: CompareView) -> list[Child]:
                 html.Span(
                     [
                         "B: ",
+                        html.B(build_b + " "),
                         link(label_b, build_href(view.b.run.ref)),
                         " ",
                         badge(view.b.run.record.status),
                     ]
                 ),
-                html.Span("critical path moved" if c.critical_path_moved else "same critical path"),
+                html.Span(c.critical_path_summary),
             ],
             className="subtitle",
         ),
@@ -155,7 +170,7 @@ def compare_content(view: CompareView) -> list[Child]:
 
 def _delta_stat(label: str, a: float, b: float) -> html.Div:
     change = b - a
-    ratio = f" ({change / a:+.0%})" if a > 0 else ""
+    ratio = f" ({change_percent(change / a)})" if a > 0 else ""
     return stat(label, f"{fmt_seconds(a)} → {fmt_seconds(b)}", f"{fmt_signed(change)}{ratio}")
 
 
@@ -164,7 +179,7 @@ def _signed(value: float) -> html.Span:
     return html.Span(fmt_signed(value), className=css)
 
 
-def _stage_table(view: CompareView) -> html.Table:
+def _stage_table(view: CompareView) -> html.Div:
     rows = []
     for change in view.comparison.stages:
         rows.append(
@@ -188,7 +203,7 @@ def _stage_table(view: CompareView) -> html.Table:
     )
 
 
-def _step_table(changes: Sequence[StepChange]) -> html.Table:
+def _step_table(changes: Sequence[StepChange]) -> html.Div:
     rows = []
     for change in changes:
         a, b = change.a, change.b

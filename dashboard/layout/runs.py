@@ -11,6 +11,7 @@ from dashboard.data import RunRow, RunsView, record_metrics
 from dashboard.layout.common import (
     Child,
     badge,
+    build_options,
     card,
     empty,
     fmt_percent,
@@ -20,11 +21,12 @@ from dashboard.layout.common import (
     sparkline_svg,
     table,
 )
-from dashboard.urls import STATUSES, build_href, runs_href
+from dashboard.urls import ALL_BUILDS, STATUSES, build_href, runs_href
 from profiler.figures_history import RUN_STATUS_COLORS, history_figure
 
 HEADERS = (
     "",
+    "build",
     "run",
     "started (UTC)",
     "status",
@@ -32,7 +34,7 @@ HEADERS = (
     "critical path",
     "parallelism",
     "cache",
-    "steps",
+    "vertices",
     "trend (wall)",
     "branch",
     "commit",
@@ -42,17 +44,27 @@ HEADERS = (
 
 def runs_page(view: RunsView) -> html.Div:
     filters = view.filters
+    scope = "of every build" if view.all_builds else f"of {filters.build}"
     header = [
         html.H1("Runs"),
         html.Div(
             [
-                html.Span(f"{view.total} run{'s' if view.total != 1 else ''}"),
-                html.Span("tick two runs to compare them", className="hint"),
+                html.Span(f"{view.total} run{'s' if view.total != 1 else ''} {scope}"),
             ],
             className="subtitle",
         ),
         html.Div(
             [
+                _field(
+                    "build",
+                    dcc.Dropdown(
+                        id=ids.RUNS_BUILD,
+                        options=build_options(view.builds, all_builds=ALL_BUILDS),
+                        value=filters.build,
+                        clearable=False,
+                    ),
+                    wide=True,
+                ),
                 _field(
                     "branch",
                     dcc.Dropdown(
@@ -87,12 +99,17 @@ def runs_page(view: RunsView) -> html.Div:
                     href="/compare",
                     className="button disabled",
                 ),
+                html.Span(
+                    "tick two runs to compare them",
+                    id=ids.RUNS_COMPARE_WHY,
+                    className="compare-why",
+                ),
             ],
             className="filters",
         ),
     ]
     if view.total == 0:
-        filtered = bool(filters.branch or filters.labels or filters.status)
+        filtered = bool(filters.branch or filters.labels or filters.status or filters.build)
         return html.Div(
             [
                 *header,
@@ -128,8 +145,9 @@ def runs_page(view: RunsView) -> html.Div:
                 table(
                     HEADERS,
                     [_row(row) for row in view.rows],
-                    numeric=(4, 5, 6, 7, 8),
+                    numeric=(5, 6, 7, 8, 9),
                     id=ids.RUNS_TABLE,
+                    sort_keys=[_sort_keys(row) for row in view.rows],
                 ),
                 _pager(view),
             ),
@@ -137,8 +155,24 @@ def runs_page(view: RunsView) -> html.Div:
     )
 
 
-def _field(label: str, control: dcc.Dropdown) -> html.Div:
-    return html.Div([html.Label(label), control], className="field")
+def _field(label: str, control: dcc.Dropdown, wide: bool = False) -> html.Div:
+    return html.Div([html.Label(label), control], className="field wide" if wide else "field")
+
+
+def _sort_keys(row: RunRow) -> list[float | str | None]:
+    """What each column of a run's row sorts by (the numbers behind the text)."""
+    record = row.run.record
+    number = float(record.id) if record.id else None
+    keys: list[float | str | None] = [None] * len(HEADERS)
+    keys[2] = number
+    keys[3] = record.started_at.timestamp()
+    keys[5] = record.wall_seconds
+    keys[6] = record.critical_path_seconds
+    keys[7] = record.parallelism
+    keys[8] = record.cache_hit_ratio
+    keys[9] = record.vertex_count
+    keys[10] = record.wall_seconds
+    return keys
 
 
 def _row(row: RunRow) -> list[Child]:
@@ -157,6 +191,7 @@ def _row(row: RunRow) -> list[Child]:
             value=[],
             className="pick",
         ),
+        html.Span(record.build_name, className="build-name"),
         link(row.run.label if row.run.source != "files" else row.ref, build_href(row.ref)),
         record.started_at.strftime("%Y-%m-%d %H:%M:%S"),
         badge(record.status),

@@ -9,6 +9,7 @@ from dashboard import ids
 from dashboard.data import TrendsView
 from dashboard.layout.common import (
     Child,
+    build_options,
     card,
     empty,
     fmt_percent,
@@ -21,6 +22,7 @@ from dashboard.layout.common import (
 from dashboard.urls import build_href, ref_label
 from profiler.analysis.trends import RUN_METRICS, Series
 from profiler.figures_history import METRIC_NAMES, stage_trend_figure, trend_figure
+from profiler.render.format import change_percent
 
 LAST_CHOICES = ((20, "last 20"), (50, "last 50"), (100, "last 100"), (500, "last 500"), (0, "all"))
 
@@ -29,6 +31,18 @@ def controls(view: TrendsView) -> html.Div:
     filters = view.filters
     return html.Div(
         [
+            html.Div(
+                [
+                    html.Label("build"),
+                    dcc.Dropdown(
+                        id=ids.TRENDS_BUILD,
+                        options=build_options(view.builds),
+                        value=filters.build,
+                        clearable=False,
+                    ),
+                ],
+                className="field wide",
+            ),
             html.Div(
                 [
                     html.Label("branch"),
@@ -64,8 +78,7 @@ def controls(view: TrendsView) -> html.Div:
                         placeholder="every stage",
                     ),
                 ],
-                className="field",
-                style={"minWidth": "260px"},
+                className="field wide",
             ),
             html.Div(
                 [
@@ -77,8 +90,7 @@ def controls(view: TrendsView) -> html.Div:
                         clearable=False,
                     ),
                 ],
-                className="field",
-                style={"minWidth": "140px"},
+                className="field narrow",
             ),
         ],
         className="filters",
@@ -91,7 +103,10 @@ def trends_page(view: TrendsView) -> html.Div:
         html.H1("Trends"),
         html.Div(
             [
-                html.Span(f"{len(runs)} successful runs, oldest first"),
+                html.Span(
+                    f"{len(runs)} successful runs of {view.filters.build or 'no build'}, "
+                    "oldest first"
+                ),
                 html.Span(
                     "a regression: slower than the median of the "
                     f"{view.trend.window} runs before by more than 20% and 3 robust σ",
@@ -128,7 +143,7 @@ def trends_page(view: TrendsView) -> html.Div:
     )
 
 
-def _summary_table(view: TrendsView) -> html.Table:
+def _summary_table(view: TrendsView) -> html.Div:
     rows = []
     for name in RUN_METRICS:
         series = view.trend.series[name]
@@ -183,7 +198,7 @@ def _regressions(view: TrendsView) -> list[Child]:
                 started.strftime("%Y-%m-%d %H:%M") if started else "-",
                 fmt_seconds(result.value),
                 fmt_seconds(result.baseline_median),
-                f"{result.ratio:+.0%}" if result.ratio is not None else "-",
+                change_percent(result.ratio),
                 ", ".join(
                     f"{verdict.stage} {fmt_signed(verdict.delta)}" for verdict in result.stages
                 ),

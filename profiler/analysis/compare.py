@@ -20,10 +20,17 @@ from profiler.names import StepKind
 
 
 def step_key(step: Step) -> str:
-    """The identity of a step across builds (without the repeat counter)."""
+    """The identity of a step across builds (without the repeat counter).
+
+    A ``FROM`` is keyed by its image alone: BuildKit resolves an image once for every
+    stage built from it and names that one vertex after whichever stage it chose
+    (``[base 1/4] FROM x`` in one build, ``[final 1/5] FROM x`` in the next).
+    """
     parsed = step.parsed
     stage = parsed.stage
-    if stage is None and parsed.kind is StepKind.STEP:
+    if parsed.kind is StepKind.STEP and parsed.instruction == "FROM":
+        stage = None
+    if stage is None and parsed.kind is StepKind.STEP and parsed.instruction != "FROM":
         stage = "stage-0"
     if parsed.kind is StepKind.INTERNAL:
         stage = "internal"
@@ -140,7 +147,8 @@ class Comparison:
     removed: tuple[StepChange, ...]
     """Steps only in A (``b`` is None), in A's order."""
     critical_path_a: tuple[str, ...]
-    """Keys of A's critical path (Dockerfile steps only), in time order."""
+    """Keys of A's critical path (Dockerfile steps that ran: no cache hit, no
+    ``FROM``), in time order."""
     critical_path_b: tuple[str, ...]
 
     @property
@@ -159,7 +167,28 @@ class Comparison:
 
     @property
     def critical_path_moved(self) -> bool:
-        return self.critical_path_a != self.critical_path_b
+        """Both builds did work on their critical paths, and not the same work.
+
+        A fully cached build's path is a chain of cache hits that took no time: there
+        is no path to move, so comparing it with a cold build says nothing moved.
+        """
+        return bool(self.critical_path_a and self.critical_path_b) and (
+            self.critical_path_a != self.critical_path_b
+        )
+
+    @property
+    def critical_path_summary(self) -> str:
+        """The critical path's change in a few words, as every presenter says it."""
+        if self.critical_path_moved:
+            return "critical path moved"
+        idle = [
+            side
+            for side, path in (("A", self.critical_path_a), ("B", self.critical_path_b))
+            if not path
+        ]
+        if idle:
+            return f"{' and '.join(idle)}: no step ran on the critical path (cache hits only)"
+        return "same critical path"
 
     @property
     def critical_path_joined(self) -> tuple[str, ...]:
@@ -259,9 +288,15 @@ def _stage_changes(
 
 def _path_keys(build: Build, analysis: BuildAnalysis, keys: dict[str, str]) -> tuple[str, ...]:
     # Internal vertices (metadata loads, context transfer) and the export sit on every
-    # path; whether the path "moved" is a question about the Dockerfile's steps.
-    return tuple(
-        keys[digest]
-        for digest in analysis.critical_path
-        if build.step(digest).kind is StepKind.STEP
+    # path, so does a FROM (it resolves an image at the start of every path), and a
+    # cache hit did no work; whether the path "moved" is a question about the
+    # Dockerfile steps that ran.
+    return tuple(keys[digest] for digest in analysis.critical_path if _did_work(build.step(digest)))
+
+
+def _did_work(step: Step) -> bool:
+    return (
+        step.kind is StepKind.STEP
+        and step.parsed.instruction != "FROM"
+        and step.status is not StepStatus.CACHED
     )

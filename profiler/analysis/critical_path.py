@@ -30,12 +30,23 @@ def dependency_graph(build: Build) -> dict[str, tuple[str, ...]]:
     graph: dict[str, tuple[str, ...]] = {}
     for step in build:
         inputs = tuple(d for d in step.inputs if build.get(d) is not None and d != step.digest)
-        if inputs or not step.intervals:
+        if (inputs and not _waited_beyond_inputs(step, inputs, build)) or not step.intervals:
             graph[step.digest] = inputs
             continue
         link = _finished_last_before(step, finished, ends)
-        graph[step.digest] = (link.digest,) if link is not None else ()
+        if link is not None and link.digest not in inputs:
+            inputs = (*inputs, link.digest)
+        graph[step.digest] = inputs
     return graph
+
+
+def _waited_beyond_inputs(step: Step, inputs: tuple[str, ...], build: Build) -> bool:
+    """A cached vertex stamped after all its inputs had finished (see the module doc)."""
+    if step.status is not StepStatus.CACHED or step.start is None:
+        return False
+    ends = [build.step(d).end for d in inputs]
+    last = max((end for end in ends if end is not None), default=None)
+    return last is not None and step.start - last > TIME_LINK_TOLERANCE
 
 
 def _finished_last_before(step: Step, finished: list[Step], ends: list[float]) -> Step | None:
@@ -89,7 +100,11 @@ def longest_path(
     """The duration-weighted longest path: the wall time with unlimited parallelism.
 
     Every vertex costs its busy time and may start as soon as its predecessors are
-    done. Cycles cannot occur in BuildKit's graph; should odd timestamps make the time
+    done. A failed build ended with its first failure, so its bound is the earliest
+    that failure could have come: the longest path to it (the steps cancelled
+    around it never finished, and their cut-off times bound nothing).
+
+    Cycles cannot occur in BuildKit's graph; should odd timestamps make the time
     links form one, the edge that closes it is ignored.
     """
     graph = dependency_graph(build) if graph is None else graph
@@ -119,7 +134,12 @@ def longest_path(
             best_predecessor[digest] = chosen
     if not finish:
         return 0.0, []
-    last = max(finish, key=lambda d: finish[d])
+    failed = [build.step(d) for d in finish if build.step(d).status is StepStatus.FAILED]
+    ended = [step for step in failed if step.end is not None]
+    if ended:
+        last = min(ended, key=lambda step: step.end or 0.0).digest
+    else:
+        last = max(finish, key=lambda d: finish[d])
     path: list[Step] = []
     cursor: str | None = last
     while cursor is not None:
@@ -127,3 +147,13 @@ def longest_path(
         cursor = best_predecessor.get(cursor)
     path.reverse()
     return finish[last], path
+
+
+def path_start(step: Step) -> float | None:
+    """When ``step`` started the run a critical path counts: its last one.
+
+    A vertex can run more than once (the exporter bake targets share runs once per
+    target); the path reaches it through what it waited for before its final run,
+    so a table of the path listing its first start would go back in time.
+    """
+    return step.intervals[-1].start if step.intervals else step.start

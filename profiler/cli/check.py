@@ -75,8 +75,10 @@ def check_command(
     """Fail (exit 3) when RUN's wall time exceeds the median of the last N comparable
     runs by more than the allowed slowdown, and name the stages responsible.
 
-    Comparable runs: successful, older than RUN, on the same git branch (RUN's own, or
-    --branch) and carrying every --label given. The limit is the median plus the
+    Comparable runs: successful, older than RUN, of the same build as RUN (--build
+    picks a build of a FILE that holds several, or makes `latest` the newest run of
+    the build of that name), on the same git branch (RUN's
+    own, or --branch) and carrying every --label given. The limit is the median plus the
     larger of the allowed slowdown and --noise robust standard deviations
     (1.4826 × MAD), so noisy histories do not raise false alarms. With fewer than 3
     comparable runs nothing is judged (exit 0).
@@ -87,8 +89,9 @@ def check_command(
     labels = parse_labels(label)
     threshold = parse_fraction(max_regression, "'--max-regression'")
     with open_store(db) as store:
-        metrics, about, compare_branch = _subject(store, run, branch, build)
+        metrics, about, compare_branch, compare_build = _subject(store, run, branch, build)
         history = store.history(
+            build=compare_build,
             branch=compare_branch,
             labels=labels,
             before=store.run(metrics.run_id) if metrics.run_id is not None else None,
@@ -104,17 +107,21 @@ def check_command(
     )
     exit_code = REGRESSION_EXIT_CODE if result.regression else 0
     if json:
-        print_json(check_dict(result, about, url, compare_branch, labels, exit_code))
+        print_json(check_dict(result, about, url, compare_branch, labels, exit_code, compare_build))
     else:
-        render_check(result, compare_branch, stdout_console())
+        render_check(result, compare_branch, stdout_console(), build=compare_build)
     if exit_code:
         raise typer.Exit(exit_code)
 
 
 def _subject(
     store: Store, reference: str, branch: str | None, choice: str | None = None
-) -> tuple[RunMetrics, dict[str, Any], str | None]:
-    """The run to judge, how to describe it, and the branch of its comparable runs."""
+) -> tuple[RunMetrics, dict[str, Any], str | None, str | None]:
+    """The run to judge, how to describe it, and the branch and build of its
+    comparable runs (always the run's own build: a median never mixes builds).
+    ``choice`` (--build) picks one build of a FILE that holds several, or makes
+    ``latest`` the newest run of the build of that name."""
+    from profiler.identity import build_identity
     from profiler.sources import build_position, read_builds, read_input, select_build
     from profiler.store import run_status
     from profiler.store.derive import run_key
@@ -123,29 +130,31 @@ def _subject(
     if path.is_file():
         raw = read_input(path)
         builds = read_builds(raw)
-        build = select_build(builds, choice, reference)
+        parsed = select_build(builds, choice, reference)
         # Stored as its own run when the log holds several: found by its number.
         index = None
         if len(builds) > 1 and choice is not None:
             index = build_position(builds, choice, reference) + 1
         stored = store.find(run_key(raw, index))
         if stored is None:
-            analysis = analyze(build)
+            analysis = analyze(parsed)
             ci = detect_ci()
             own_branch = branch or (ci.branch if ci else None)
             metrics = run_metrics(
-                build,
+                parsed,
                 analysis,
-                status=run_status(build, analysis),
+                status=run_status(parsed, analysis),
                 git_branch=own_branch,
                 git_commit=ci.commit if ci else None,
             )
-            return metrics, {"file": reference, "run": None}, own_branch
+            own_build = build_identity(parsed, ci_job=ci.job if ci else None, source=reference)
+            return metrics, {"file": reference, "run": None}, own_branch, own_build
         record = stored
     else:
-        record = store.resolve(reference, branch=branch)
+        record = store.resolve(reference, build=choice, branch=branch)
     return (
         store.metrics(record.id),
         {"file": reference if path.is_file() else None, "run": run_dict(record)},
         branch or record.git_branch,
+        record.build_name,
     )

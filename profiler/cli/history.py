@@ -41,6 +41,25 @@ LabelOption = Annotated[
 BranchOption = Annotated[
     str | None, typer.Option("--branch", metavar="BRANCH", help="Only runs of this git branch.")
 ]
+BuildOption = Annotated[
+    str | None,
+    typer.Option(
+        "--build",
+        metavar="NAME",
+        help="Only runs of this build (its name as `kitprof runs` shows it).",
+    ),
+]
+BuildNameOption = Annotated[
+    str | None,
+    typer.Option(
+        "--build-name",
+        metavar="NAME",
+        help=(
+            "Which build this is a run of (default: from the context's folder, the "
+            "Dockerfile and the target)."
+        ),
+    ),
+]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
 
 

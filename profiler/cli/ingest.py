@@ -15,6 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from profiler.ci import detect_ci
 from profiler.cli.app import BuildOption, MaxBytesOption, app, stderr_console
 from profiler.cli.history import (
+    BuildNameOption,
     DbOption,
     JsonOption,
     LabelOption,
@@ -72,6 +73,7 @@ def ingest_command(
     no_ci: Annotated[
         bool, typer.Option("--no-ci", help="Do not read the CI system's environment.")
     ] = False,
+    build_name: BuildNameOption = None,
     json: JsonOption = False,
     max_bytes: MaxBytesOption = None,
 ) -> None:
@@ -133,7 +135,11 @@ def ingest_command(
                 info_path = run_info_path(path)
                 run_info = read_run_info(info_path) if info_path.is_file() else None
                 context = run_context(
-                    run_info, ci=ci, labels={**labels, **extra}, kitprof_version=version
+                    run_info,
+                    ci=ci,
+                    labels={**labels, **extra},
+                    kitprof_version=version,
+                    build_name=build_name,
                 )
                 stored = store.ingest_builds(
                     path,

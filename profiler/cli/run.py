@@ -13,7 +13,7 @@ from rich.text import Text
 from profiler.analysis.suggest import SuggestionReport, suggest
 from profiler.capture import DisplayMode, Profile, make_display, run_build
 from profiler.cli.app import app, stderr_console, stdout_console
-from profiler.cli.history import DbOption, LabelOption, parse_labels
+from profiler.cli.history import BuildNameOption, DbOption, LabelOption, parse_labels
 from profiler.errors import KitprofError
 from profiler.render.run import render_run, run_report_dict
 
@@ -75,6 +75,7 @@ def run_command(
             help="Record the run in the history (--db) for kitprof runs/compare/check.",
         ),
     ] = True,
+    build_name: BuildNameOption = None,
 ) -> None:
     """Run a build command and profile it: live progress, saved stream, analysis.
 
@@ -107,7 +108,7 @@ def run_command(
         # With --json, stdout carries the report alone.
         stdout=sys.stderr.fileno() if json else None,
     )
-    stored = _store(profile, db, labels) if store else None
+    stored = _store(profile, db, labels, build_name) if store else None
     suggestions = _suggestions(profile)
     if json:
         report = run_report_dict(profile, suggestions, stored)
@@ -118,14 +119,18 @@ def run_command(
     raise typer.Exit(profile.exit_code)
 
 
-def _store(profile: Profile, db: str | None, labels: dict[str, str]) -> int | None:
+def _store(
+    profile: Profile, db: str | None, labels: dict[str, str], build_name: str | None
+) -> int | None:
     """The history's id for the run, or None (nothing received, or the store failed)."""
     if profile.build is None:
         return None
     from profiler.store import store_run
 
     try:
-        result = store_run(profile.stream_path, profile.run.to_dict(), labels, db)
+        result = store_run(
+            profile.stream_path, profile.run.to_dict(), labels, db, build_name=build_name
+        )
     except KitprofError as error:
         # The build's exit code is what CI acts on: a history problem must not mask it.
         stderr_console().print(

@@ -9,6 +9,7 @@ import typer
 from profiler.cli.app import app, stdout_console
 from profiler.cli.history import (
     BranchOption,
+    BuildOption,
     DbOption,
     JsonOption,
     LabelOption,
@@ -21,6 +22,7 @@ from profiler.render.runs import render_runs, runs_dict
 
 @app.command(name="runs")
 def runs_command(
+    build: BuildOption = None,
     branch: BranchOption = None,
     label: LabelOption = None,
     status: Annotated[
@@ -40,8 +42,10 @@ def runs_command(
     """List the stored runs, newest first: time, status, wall and critical path, cache."""
     labels = parse_labels(label)
     with open_store(db) as store:
-        records = store.runs(branch=branch, labels=labels, status=status, limit=limit or None)
-        total = store.count(branch=branch, labels=labels, status=status)
+        records = store.runs(
+            build=build, branch=branch, labels=labels, status=status, limit=limit or None
+        )
+        total = store.count(build=build, branch=branch, labels=labels, status=status)
         url = store.url
     if json:
         print_json(runs_dict(records, total, url))

@@ -10,6 +10,7 @@ from profiler.analysis.trends import DEFAULT_BASELINE_RUNS, trends
 from profiler.cli.app import app, stdout_console
 from profiler.cli.history import (
     BranchOption,
+    BuildOption,
     DbOption,
     JsonOption,
     LabelOption,
@@ -27,6 +28,7 @@ def trends_command(
         str | None,
         typer.Option("--stage", metavar="STAGE", help="Only this stage (target/stage for bake)."),
     ] = None,
+    build: BuildOption = None,
     branch: BranchOption = None,
     label: LabelOption = None,
     last: Annotated[int, typer.Option("--last", min=0, help="How many recent runs (0: all).")] = 50,
@@ -46,11 +48,19 @@ def trends_command(
     """How successful builds evolve: wall time, critical path, sequential time and
     cache hit ratio over the runs, per stage too, and the runs that regressed against
     the rolling median of the runs before them.
+
+    One build at a time (--build; default: the build of the newest matching run), so
+    that a median never mixes unrelated builds.
     """
     labels = parse_labels(label)
     threshold = parse_fraction(max_regression, "'--max-regression'")
     with open_store(db) as store:
-        runs = store.history(branch=branch, labels=labels, limit=last or None, stage=stage)
+        if build is None:
+            newest = store.runs(branch=branch, labels=labels, limit=1)
+            build = newest[0].build_name if newest else None
+        runs = store.history(
+            build=build, branch=branch, labels=labels, limit=last or None, stage=stage
+        )
         url = store.url
     trend = trends(runs, stage=stage, window=window, max_regression=threshold)
     if json:
@@ -62,9 +72,10 @@ def trends_command(
                 labels=labels,
                 stage=stage,
                 last=last,
+                build=build,
                 window=window,
                 max_regression=threshold,
             )
         )
         return
-    render_trend(trend, stage, stdout_console())
+    render_trend(trend, stage, stdout_console(), build=build)

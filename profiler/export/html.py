@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import plotly.io as pio
 
-from profiler.analysis import BuildAnalysis, analyze, stage_label, step_stage_label
+from profiler.analysis import BuildAnalysis, analyze, path_start, stage_label, step_stage_label
 from profiler.figures import concurrency_figure, gantt_figure, stage_figure, time_budget_figure
 from profiler.model import Build
 from profiler.render.console import summary_line
@@ -101,7 +101,7 @@ def _critical_path(build: Build, analysis: BuildAnalysis) -> str:
         step = build.step(digest)
         rows.append(
             (
-                _e(seconds(step.start)),
+                _e(seconds(path_start(step))),
                 _e(seconds(step.duration)),
                 _e(step_stage_label(step)),
                 f"<code>{_e(step.parsed.text or step.name)}</code>",

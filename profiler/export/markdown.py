@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from profiler.analysis import BuildAnalysis, analyze, stage_label, step_stage_label
+from profiler.analysis import BuildAnalysis, analyze, path_start, stage_label, step_stage_label
 from profiler.model import Build, StepStatus
 from profiler.render.console import summary_line
 from profiler.render.format import seconds
@@ -124,7 +124,7 @@ def markdown_summary(
     shown = [s for s in path if s.duration > 0 or s.status is StepStatus.FAILED]
     for step in shown[:MAX_CRITICAL_ROWS]:
         out.append(
-            f"| {seconds(step.start)} | {seconds(step.duration)} "
+            f"| {seconds(path_start(step))} | {seconds(step.duration)} "
             f"| {md(step_stage_label(step))} | {md(step.parsed.text or step.name)} |"
         )
     hidden = len(path) - min(len(shown), MAX_CRITICAL_ROWS)

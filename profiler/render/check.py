@@ -21,6 +21,7 @@ def check_dict(
     branch: str | None,
     labels: dict[str, str],
     exit_code: int,
+    build: str | None = None,
 ) -> dict[str, Any]:
     return {
         "schema": JSON_SCHEMA,
@@ -34,6 +35,7 @@ def check_dict(
         "max_regression": result.max_regression,
         "noise_sigmas": result.noise_sigmas,
         "baseline": {
+            "build": build,
             "branch": branch,
             "labels": labels,
             "runs": [run.run_id for run in result.baseline],
@@ -61,9 +63,13 @@ def check_dict(
     }
 
 
-def render_check(result: CheckResult, branch: str | None, console: Console) -> None:
+def render_check(
+    result: CheckResult, branch: str | None, console: Console, build: str | None = None
+) -> None:
     name = f"run {result.run.run_id}" if result.run.run_id is not None else "the build"
-    on = f" on {escape(branch)}" if branch else ""
+    on = (f" of build {escape(build)}" if build else "") + (
+        f" on {escape(branch)}" if branch else ""
+    )
     if not result.enough_history:
         console.print(
             f"not judged: {len(result.baseline)} comparable run(s){on}, "

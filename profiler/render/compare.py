@@ -9,7 +9,15 @@ from rich.markup import escape
 from rich.table import Table
 
 from profiler.analysis.compare import Comparison, StageChange, StepChange, Totals
-from profiler.render.format import JSON_SCHEMA, clip, percent, rounded, seconds, signed_seconds
+from profiler.render.format import (
+    JSON_SCHEMA,
+    change_percent,
+    clip,
+    percent,
+    rounded,
+    seconds,
+    signed_seconds,
+)
 
 
 def _totals(a: Totals, b: Totals, name: str, digits: int = 6) -> dict[str, float | None]:
@@ -186,13 +194,15 @@ def render_comparison(
             console.print(f"  - {escape(clip(key))}", highlight=False)
         for key in c.critical_path_joined:
             console.print(f"  + {escape(clip(key))}", highlight=False)
-    else:
+    elif c.critical_path_a and c.critical_path_b:
         console.print("\nThe critical path runs through the same steps.")
+    else:
+        console.print(f"\n{c.critical_path_summary[0].upper()}{c.critical_path_summary[1:]}.")
 
 
 def _delta_text(delta: float, before: float | None) -> str:
     text = signed_seconds(delta)
     if before and before > 0 and abs(delta) >= 0.0005:
-        text += f" ({delta / before * 100:+.0f}%)"
+        text += f" ({change_percent(delta / before)})"
     style = "red" if delta > 0.0005 else "green" if delta < -0.0005 else ""
     return f"[{style}]{text}[/]" if style else text

@@ -8,7 +8,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from profiler.analysis import BuildAnalysis, stage_label, step_stage_label
+from profiler.analysis import BuildAnalysis, path_start, stage_label, step_stage_label
 from profiler.model import Build, Step, StepStatus
 from profiler.names import StepKind
 from profiler.render.format import clip, seconds
@@ -57,7 +57,7 @@ def _critical_path_table(build: Build, analysis: BuildAnalysis) -> Table:
     for digest in analysis.critical_path:
         step = build.step(digest)
         table.add_row(
-            seconds(step.start),
+            seconds(path_start(step)),
             seconds(step.duration),
             escape(clip(step_stage_label(step))),
             escape(clip(step.parsed.text or step.name)),

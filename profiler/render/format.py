@@ -51,7 +51,22 @@ def signed_seconds(value: float | None) -> str:
 def percent(value: float | None, signed: bool = False) -> str:
     if value is None:
         return "-"
-    return f"{value * 100:+.0f}%" if signed else f"{value * 100:.0f}%"
+    return change_percent(value) if signed else f"{value * 100:.0f}%"
+
+
+def change_percent(ratio: float | None) -> str:
+    """A relative change, signed: ``+12%``, ``-99.5%``.
+
+    Only a value that fell to exactly zero reads ``-100%``: 7.66 s → 0.04 s is
+    ``-99.5%``, with as many decimals as it takes not to round to a total loss.
+    """
+    if ratio is None:
+        return "-"
+    for digits in (0, 1, 2):
+        text = f"{ratio * 100:+.{digits}f}%"
+        if ratio <= -1 or float(text[:-1]) > -100:
+            return text
+    return f"{ratio * 100:+.3f}%"
 
 
 def rounded(value: float | None, digits: int = 6) -> float | None:

@@ -40,6 +40,7 @@ def run_dict(record: RunRecord) -> dict[str, Any]:
     )
     return {
         "id": record.id,
+        "build": record.build_name,
         "started_at": moment(record.started_at),
         "ingested_at": moment(record.ingested_at),
         "status": record.status,
@@ -109,6 +110,7 @@ def runs_table(records: Sequence[RunRecord]) -> Table:
     from rich.table import Table
 
     table = Table(box=None, pad_edge=False)
+    table.add_column("build")
     table.add_column("run", justify="right")
     table.add_column("started (UTC)")
     table.add_column("status")
@@ -120,6 +122,7 @@ def runs_table(records: Sequence[RunRecord]) -> Table:
     table.add_column("labels")
     for record in records:
         table.add_row(
+            escape(record.build_name),
             str(record.id),
             record.started_at.strftime("%Y-%m-%d %H:%M:%S"),
             f"[{STATUS_STYLE.get(record.status, '')}]{record.status}[/]",

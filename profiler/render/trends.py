@@ -37,6 +37,7 @@ def trend_dict(
     labels: dict[str, str],
     stage: str | None,
     last: int,
+    build: str | None = None,
     window: int,
     max_regression: float,
 ) -> dict[str, Any]:
@@ -45,6 +46,7 @@ def trend_dict(
         "schema": JSON_SCHEMA,
         "database": url,
         "filters": {
+            "build": build,
             "branch": branch,
             "labels": labels,
             "stage": stage,
@@ -122,10 +124,14 @@ def _format(metric: str, value: float | None, signed: bool = False) -> str:
     return signed_seconds(value) if signed else seconds(value)
 
 
-def render_trend(trend: Trend, stage: str | None, console: Console) -> None:
+def render_trend(
+    trend: Trend, stage: str | None, console: Console, build: str | None = None
+) -> None:
     if not trend.runs:
         console.print("no successful runs match")
         return
+    if build is not None:
+        console.print(f"build {escape(build)}", style="bold", highlight=False)
     first, last = trend.runs[0], trend.runs[-1]
     span = ""
     if first.started_at and last.started_at:

@@ -29,7 +29,7 @@ from profiler.store.derive import DERIVED_VERSION, run_status
 from profiler.store.engine import ENV_VAR, database_url, default_sqlite_path
 from profiler.store.errors import RunNotFound, StoreError
 from profiler.store.migrations import LATEST as SCHEMA_VERSION
-from profiler.store.store import IngestResult, ReanalyzeResult, RunRecord, Store
+from profiler.store.store import BuildSummary, IngestResult, ReanalyzeResult, RunRecord, Store
 
 
 def store_run(
@@ -39,6 +39,7 @@ def store_run(
     db_url: str | None = None,
     *,
     allow_truncated: bool = True,
+    build_name: str | None = None,
 ) -> IngestResult:
     """Store a captured stream and its run metadata in the history.
 
@@ -46,8 +47,10 @@ def store_run(
     ``<stream>.run.json`` if it exists); the CI system is detected from the
     environment; ``db_url`` ``None`` means ``$KITPROF_DB`` or the default SQLite file.
     A cut-off stream (the capture was interrupted) is kept as an ``incomplete`` run
-    unless ``allow_truncated`` is False. Raises :class:`~profiler.errors.KitprofError`
-    subclasses only; the same stream twice is stored once (``created`` False).
+    unless ``allow_truncated`` is False. ``build_name`` names the build it is a run
+    of (else :func:`profiler.identity.build_identity` derives it). Raises
+    :class:`~profiler.errors.KitprofError` subclasses only; the same stream twice is
+    stored once (``created`` False).
     """
     path = Path(stream_path)
     if run_info is None and run_info_path(path).is_file():
@@ -55,7 +58,11 @@ def store_run(
     from profiler.environment import kitprof_version
 
     context = run_context(
-        run_info, ci=detect_ci(), labels=labels, kitprof_version=kitprof_version()
+        run_info,
+        ci=detect_ci(),
+        labels=labels,
+        kitprof_version=kitprof_version(),
+        build_name=build_name,
     )
     with Store(db_url) as store:
         return store.ingest(path, context=context, allow_truncated=allow_truncated)
@@ -65,6 +72,7 @@ __all__ = [
     "DERIVED_VERSION",
     "ENV_VAR",
     "SCHEMA_VERSION",
+    "BuildSummary",
     "IngestResult",
     "ReanalyzeResult",
     "RunContext",

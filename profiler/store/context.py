@@ -52,6 +52,9 @@ class RunContext:
     """When the run started, if the stream itself does not say (no step started)."""
     ci: CIInfo | None = None
     labels: Mapping[str, str] = field(default_factory=dict)
+    build_name: str | None = None
+    """``--build-name``: which build this is a run of, instead of the derived name
+    (:func:`profiler.identity.build_identity`)."""
     run_info: Mapping[str, Any] | None = None
     """The run file as read, kept whole with the run."""
 
@@ -79,6 +82,7 @@ def run_context(
     ci: CIInfo | None = None,
     labels: Mapping[str, str] | None = None,
     kitprof_version: str | None = None,
+    build_name: str | None = None,
 ) -> RunContext:
     """Merge the sources. In CI the provider's branch wins: a CI checkout is usually a
     detached HEAD, for which git reports no branch."""
@@ -111,6 +115,7 @@ def run_context(
         started_at=_moment(info.get("started_at")),
         ci=ci,
         labels=dict(labels or {}),
+        build_name=build_name or _text(info.get("build_name")),
         run_info=dict(run_info) if run_info is not None else None,
     )
 

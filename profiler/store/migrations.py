@@ -174,7 +174,59 @@ def _v3(connection: Connection) -> None:
     connection.execute(text("ALTER TABLE runs ADD COLUMN build_index INTEGER"))
 
 
-MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_v1, _v2, _v3)
+def _v4(connection: Connection) -> None:
+    """Runs get ``build_name``: which build they are runs of, so that medians and
+    comparisons never mix builds. Existing runs are named from what their row says
+    (the rule of :mod:`profiler.identity` at this version, frozen here): the
+    context's folder, else the CI job, else the stream file's folder; then
+    ``--target`` or bake's targets from the command. Re-ingest or rename to refine."""
+    import shlex
+    from pathlib import PurePath
+
+    connection.execute(text("ALTER TABLE runs ADD COLUMN build_name VARCHAR(255)"))
+    connection.execute(text("CREATE INDEX ix_runs_build_started ON runs (build_name, started_at)"))
+
+    def folder(path: str | None) -> str | None:
+        if not path or path == "-" or "://" in path or path.startswith("git@"):
+            return None
+        name = PurePath(path.rstrip("/\\")).name
+        return name if name not in ("", ".", "..") else None
+
+    def flags(command: str | None) -> tuple[str | None, str | None]:
+        try:
+            words = shlex.split(command or "")
+        except ValueError:
+            words = (command or "").split()
+        dockerfile = target = None
+        for index, word in enumerate(words):
+            flag, equals, value = word.partition("=")
+            if not equals and index + 1 < len(words):
+                value = words[index + 1]
+            if flag in ("-f", "--file") and dockerfile is None and "bake" not in words:
+                dockerfile = value
+            elif flag == "--target" and target is None:
+                target = value
+        return dockerfile, target
+
+    rows = connection.execute(text("SELECT id, context, ci_job, source, command FROM runs")).all()
+    for run_id, context, ci_job, source, command in rows:
+        name = (
+            folder(context)
+            or (ci_job or "").strip()
+            or folder(str(PurePath(source).parent) if source else None)
+        )
+        dockerfile, target = flags(command)
+        if dockerfile and PurePath(dockerfile).name != "Dockerfile":
+            name = f"{name}/{dockerfile}" if name else dockerfile
+        if target:
+            name = f"{name}:{target}" if name else target
+        connection.execute(
+            text("UPDATE runs SET build_name = :name WHERE id = :id"),
+            {"name": (name or "unnamed build")[:255], "id": run_id},
+        )
+
+
+MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_v1, _v2, _v3, _v4)
 """Step ``i`` (0-based) takes a database from version ``i`` to ``i + 1``."""
 
 LATEST = len(MIGRATIONS)

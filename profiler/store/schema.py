@@ -3,8 +3,9 @@
 Four kinds of rows:
 
 - ``runs``: one per ingested stream, with what history queries need without reading
-  anything else: when, the headline times, cache ratio, status, how it was run
-  (command, context, git, CI) and with which versions. Unique by the SHA-256 of the
+  anything else: which build it is a run of (``build_name``), when, the headline
+  times, cache ratio, status, how it was run (command, context, git, CI) and with
+  which versions. Unique by the SHA-256 of the
   (uncompressed) stream, which makes ingest idempotent even under concurrency.
 - ``run_streams``: the raw stream itself, gzip-compressed. The source of truth:
   everything else about a run is derived from it and can be rebuilt (``reanalyze``).
@@ -88,8 +89,11 @@ runs = Table(
     # (a CI log of two builds, compose of several services); NULL when it holds one.
     # Such a run's stream_sha256 is then its run_key: of the stream and this number.
     Column("build_index", Integer),
+    # Added by migration 4 (hence last); always set by kitprof, nullable for ALTER TABLE.
+    Column("build_name", String(255)),
     Index("ix_runs_started", "started_at", "id"),
     Index("ix_runs_branch_started", "git_branch", "started_at"),
+    Index("ix_runs_build_started", "build_name", "started_at"),
 )
 
 run_streams = Table(

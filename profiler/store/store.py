@@ -34,6 +34,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
 from profiler.errors import KitprofError, StreamError
+from profiler.identity import build_identity
 from profiler.model import Build
 from profiler.store import migrations
 from profiler.store.context import RunContext
@@ -88,6 +89,15 @@ class IngestResult:
 
 
 @dataclass(frozen=True, slots=True)
+class BuildSummary:
+    """One build of the history: its name, how many runs, when it last ran."""
+
+    name: str
+    runs: int
+    last_started_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class RunRecord:
     """A stored run as the history lists it (the derived columns and the context)."""
 
@@ -95,6 +105,8 @@ class RunRecord:
     stream_sha256: str
     stream_bytes: int
     source: str | None
+    build_name: str
+    """Which build this is a run of (:mod:`profiler.identity`)."""
     build_index: int | None
     """Which build of its stream the run is (from 1), when the stream holds several."""
     started_at: datetime
@@ -359,6 +371,7 @@ class Store:
     def runs(
         self,
         *,
+        build: str | None = None,
         branch: str | None = None,
         labels: Mapping[str, str] | None = None,
         status: str | None = None,
@@ -368,7 +381,7 @@ class Store:
         """Stored runs, newest first."""
         query = (
             select(*(runs.c[name] for name in _RECORD_COLUMNS))
-            .where(*_filters(branch, labels, status))
+            .where(*_filters(branch, labels, status, build))
             .order_by(runs.c.started_at.desc(), runs.c.id.desc())
             .offset(offset)
         )
@@ -383,13 +396,30 @@ class Store:
     def count(
         self,
         *,
+        build: str | None = None,
         branch: str | None = None,
         labels: Mapping[str, str] | None = None,
         status: str | None = None,
     ) -> int:
-        query = select(func.count()).select_from(runs).where(*_filters(branch, labels, status))
+        conditions = _filters(branch, labels, status, build)
+        query = select(func.count()).select_from(runs).where(*conditions)
         with self._engine.connect() as connection:
             return int(connection.execute(query).scalar_one())
+
+    @_translated
+    def builds(self) -> list[BuildSummary]:
+        """Every build the history holds runs of, the most recently run first."""
+        query = (
+            select(runs.c.build_name, func.count(), func.max(runs.c.started_at))
+            .group_by(runs.c.build_name)
+            .order_by(func.max(runs.c.started_at).desc(), runs.c.build_name)
+        )
+        with self._engine.connect() as connection:
+            rows = connection.execute(query).all()
+        return [
+            BuildSummary(name or "", int(count), aware_utc(last) or datetime.now(UTC))
+            for name, count, last in rows
+        ]
 
     @_translated
     def run(self, run_id: int) -> RunRecord:
@@ -414,6 +444,7 @@ class Store:
         self,
         reference: str,
         *,
+        build: str | None = None,
         branch: str | None = None,
         labels: Mapping[str, str] | None = None,
     ) -> RunRecord:
@@ -426,9 +457,10 @@ class Store:
             back = text.removeprefix("latest").removeprefix("~") or "0"
             if not back.isdigit():
                 raise RunNotFound(f"not a run reference: {reference!r}")
-            found = self.runs(branch=branch, labels=labels, limit=1, offset=int(back))
+            found = self.runs(build=build, branch=branch, labels=labels, limit=1, offset=int(back))
             if not found:
-                where = f" on branch {branch}" if branch else ""
+                where = f" of build {build}" if build else ""
+                where += f" on branch {branch}" if branch else ""
                 raise RunNotFound(f"no run {reference}{where} in {self.url}")
             return found[0]
         raise RunNotFound(f"not a run reference: {reference!r} (use an id, latest or latest~N)")
@@ -463,6 +495,7 @@ class Store:
     def history(
         self,
         *,
+        build: str | None = None,
         branch: str | None = None,
         labels: Mapping[str, str] | None = None,
         statuses: Sequence[str] | None = ("success",),
@@ -478,7 +511,7 @@ class Store:
         """
         from profiler.analysis.trends import RunMetrics, StageMetrics
 
-        conditions = _filters(branch, labels, None)
+        conditions = _filters(branch, labels, None, build)
         if statuses is not None:
             conditions.append(runs.c.status.in_(list(statuses)))
         if before is not None:
@@ -725,9 +758,14 @@ def _insert_rows(
 
 
 def _filters(
-    branch: str | None, labels: Mapping[str, str] | None, status: str | None
+    branch: str | None,
+    labels: Mapping[str, str] | None,
+    status: str | None,
+    build: str | None = None,
 ) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
+    if build is not None:
+        conditions.append(runs.c.build_name == build)
     if branch is not None:
         conditions.append(runs.c.git_branch == branch)
     if status is not None:
@@ -760,9 +798,18 @@ def run_values(
 
     now = datetime.now(UTC).replace(tzinfo=None)
     started = derived.run["started_at"] or naive_utc(context.started_at)
+    build_name = build_identity(
+        derived.build,
+        command=context.command,
+        context=context.context,
+        ci_job=context.ci.job if context.ci else None,
+        source=source,
+        override=context.build_name,
+    )
     kept = raw if isinstance(raw, KeptStream) else KeptStream.of(raw)
     return {
         **derived.run,
+        "build_name": build_name,
         "started_at": started or naive_utc(started_fallback) or now,
         "stream_sha256": kept.key(build_index),
         "stream_bytes": kept.size,

@@ -1,7 +1,7 @@
 """Runs for the dashboard tests: the sample builds, a small history, a hostile stream.
 
 The history is a real SQLite store filled through ``Store.ingest``: one Dockerfile
-built hourly on ``main`` (one run much slower: a regression), two runs on
+(build ``app``) built hourly on ``main`` (one run much slower: a regression), two runs on
 ``develop`` and a failed one, so that every page has something to show.
 """
 
@@ -41,7 +41,12 @@ def fill_history(url: str) -> None:
 
     def context(branch: str, index: int, arch: str) -> RunContext:
         return run_context(
-            {"git": {"branch": branch, "commit": f"{index:040x}"}}, labels={"arch": arch}
+            {
+                "git": {"branch": branch, "commit": f"{index:040x}"},
+                "context": "/src/app",
+                "command": "docker buildx build .",
+            },
+            labels={"arch": arch},
         )
 
     with Store(url) as store:

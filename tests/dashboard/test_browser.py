@@ -160,7 +160,20 @@ def wait_idle(tab: Page) -> None:
 
 
 def bar_center(tab: Page, graph_id: str, digest: str) -> tuple[float, float]:
-    """Where on the screen the bar of ``digest`` (its customdata) is drawn."""
+    """Where on the screen the bar of ``digest`` (its customdata) is drawn, scrolled
+    into the window first (a mouse click lands only on what is on screen)."""
+    tab.evaluate(
+        """([graphId, digest]) => {
+            const gd = document.querySelector(`#${graphId} .js-plotly-plot`);
+            const traces = gd.querySelectorAll('.barlayer .trace');
+            for (let t = 0; t < gd.data.length; t++) {
+                const index = (gd.data[t].customdata || []).indexOf(digest);
+                if (index >= 0) traces[t].querySelectorAll('.point path')[index]
+                    .scrollIntoView({block: 'center'});
+            }
+        }""",
+        [graph_id, digest],
+    )
     found = tab.evaluate(
         """([graphId, digest]) => {
             const gd = document.querySelector(`#${graphId} .js-plotly-plot`);
@@ -184,21 +197,33 @@ def bar_center(tab: Page, graph_id: str, digest: str) -> tuple[float, float]:
 
 
 def test_runs_page_lists_history_and_files(page: Watched, served: Served) -> None:
-    tab = open_page(page, served.url + "/", "#runs-table")
+    tab = open_page(page, served.url + "/?build=app", "#runs-table")
     wait_idle(tab)
     rows = tab.locator("#runs-table tbody tr")
-    expected = min(50, HISTORY_RUNS + len(served.refs))
-    assert rows.count() == expected
+    assert rows.count() == HISTORY_RUNS
     tab.locator("#runs-trend .scatterlayer .point").first.wait_for()
-    assert tab.locator("img.spark").count() == expected
+    assert tab.locator("img.spark").count() == HISTORY_RUNS
+    # The build comes first in every row.
+    builds = tab.locator("#runs-table tbody tr td:nth-child(2)").all_inner_texts()
+    assert set(builds) == {"app"}
     page.shot("runs")
 
-    # A filter goes into the URL and narrows the table.
+    # A filter goes into the URL and narrows the table, within the build.
     tab.locator("#runs-branch").click()
     tab.locator("[role=listbox] [role=option]", has_text="develop").click()
-    tab.wait_for_url("**/?branch=develop")
+    tab.wait_for_url("**/?build=app&branch=develop")
     tab.wait_for_function("document.querySelectorAll('#runs-table tbody tr').length === 2")
     page.shot("runs-filtered")
+
+    # "all builds" in the selector lists every run, history and files.
+    tab.goto(served.url + "/")
+    tab.locator("#runs-build").click()
+    tab.locator("[role=listbox] [role=option]", has_text="all builds").click()
+    tab.wait_for_url("**/?build=%2A")
+    expected = min(50, HISTORY_RUNS + len(served.refs))
+    tab.wait_for_function(
+        f"document.querySelectorAll('#runs-table tbody tr').length === {expected}"
+    )
 
 
 def test_build_page_click_a_bar_shows_its_logs(page: Watched, served: Served) -> None:
@@ -249,7 +274,7 @@ def test_build_page_suggestion_with_its_diff(page: Watched, served: Served) -> N
 
 
 def test_compare_two_runs_picked_on_the_runs_page(page: Watched, served: Served) -> None:
-    tab = open_page(page, served.url + "/", "#runs-table")
+    tab = open_page(page, served.url + "/?build=parallel-stages:final", "#runs-table")
     wait_idle(tab)
     cold = served.refs["parallel-stages/cold.rawjson"]
     cached = served.refs["parallel-stages/cached.rawjson"]
@@ -278,7 +303,9 @@ def test_compare_two_runs_picked_on_the_runs_page(page: Watched, served: Served)
 
 
 def test_trends_page_marks_the_regression(page: Watched, served: Served) -> None:
-    tab = open_page(page, served.url + "/trends?branch=main", "#trends-runs .scatterlayer")
+    tab = open_page(
+        page, served.url + "/trends?build=app&branch=main", "#trends-runs .scatterlayer"
+    )
     wait_idle(tab)
     names = tab.evaluate(
         "() => document.querySelector('#trends-runs .js-plotly-plot').data.map(t => t.name)"
@@ -320,3 +347,194 @@ def test_a_step_named_like_html_is_shown_as_text(page: Watched, served: Served) 
     tab.wait_for_timeout(300)  # a handler, had one been attached, would have fired by now
     page.shot("xss")
     assert page.dialogs == []
+
+
+# -- a big build: 5,000 steps ----------------------------------------------------------
+
+MAX_RESPONSE_BYTES = 1_000_000
+"""No view of the dashboard may send more than this in one response (the page's own
+scripts aside: plotly.js is a static file, cached by the browser)."""
+
+
+@pytest.fixture(scope="module")
+def served_big(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The dashboard on one generated 5,000-step stream (logs kept small: the graph
+    is what makes the payloads big)."""
+    import logging
+
+    from werkzeug.serving import make_server
+
+    from benchmarks.generate_stream import generate
+
+    path = tmp_path_factory.mktemp("big") / "big.rawjson"
+    generate(path, steps=5000, megabytes=6.0)
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    app = create_app(None, [path])
+    server = make_server("127.0.0.1", 0, app.server, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+
+
+def test_a_5000_step_build_opens_on_its_stages_with_bounded_responses(
+    page: Watched, served_big: str
+) -> None:
+    sizes: dict[str, int] = {}
+
+    def on_response(response: Any) -> None:
+        if "/_dash-update-component" in response.url or "/_dash-layout" in response.url:
+            body = response.body()
+            key = f"{response.url.rsplit('/', 1)[-1][:40]} #{len(sizes)}"
+            sizes[key] = len(body)
+
+    page.page.on("response", on_response)
+    tab = open_page(page, served_big + "/build/f1", "#gantt .barlayer .point path")
+    wait_idle(tab)
+    rows = tab.evaluate("() => document.querySelector('#gantt .js-plotly-plot').data[0].y.length")
+    assert 200 < rows < 250  # one row a stage (212), not 5,000 steps
+    assert "was waiting, not working" in tab.locator("#waiting").inner_text()
+    # The suggestions sit above the timeline.
+    suggestions = tab.locator("#suggestions").bounding_box()
+    timeline = tab.locator("#gantt").bounding_box()
+    assert suggestions is not None and timeline is not None
+    assert suggestions["y"] < timeline["y"]
+    page.shot("big-stages")
+
+    def bars() -> int:
+        return int(
+            tab.evaluate(
+                """() => document.querySelector('#gantt .js-plotly-plot').data
+                    .filter(t => t.customdata).reduce((n, t) => n + t.customdata.length, 0)"""
+            )
+        )
+
+    tab.get_by_text("critical path only").click()
+    tab.wait_for_function(
+        "document.querySelector('#gantt .gtitle').textContent.startsWith('Critical')"
+    )
+    wait_idle(tab)
+    critical = bars()
+    assert 0 < critical < 1000
+    tab.get_by_text("50 slowest steps").click()
+    tab.wait_for_function(
+        "document.querySelector('#gantt .gtitle').textContent.startsWith('The 50')"
+    )
+    wait_idle(tab)
+    assert bars() == 50
+    page.shot("big-slowest")
+    # "every step" is not offered for 5,000 steps: it says why.
+    every = tab.locator("#timeline-view input[value=all]")
+    assert every.is_disabled()
+    assert "not over 1,500" in tab.locator("#timeline-view").inner_text()
+
+    # Back to the stages; a click on a stage's bar opens its steps.
+    tab.get_by_text("stages", exact=True).click()
+    tab.wait_for_function(
+        "document.querySelector('#gantt .gtitle').textContent.includes('stages:')"
+    )
+    wait_idle(tab)
+    stage = tab.evaluate(
+        "() => document.querySelector('#gantt .js-plotly-plot').data[0].customdata[5]"
+    )
+    x, y = bar_center(tab, "gantt", stage)
+    tab.mouse.move(x, y)
+    tab.mouse.click(x, y)
+    name = stage.removeprefix("stage:")
+    tab.wait_for_function(
+        f"document.querySelector('#gantt .gtitle').textContent.startsWith('Stage {name}:')"
+    )
+    wait_idle(tab)
+    assert 0 < bars() <= 400
+    assert tab.locator("#timeline-view input[value=stage]").is_checked()
+    page.shot("big-stage")
+    assert sizes, "no response was measured"
+    biggest = max(sizes.values())
+    assert biggest < MAX_RESPONSE_BYTES, sorted(sizes.items(), key=lambda kv: -kv[1])[:3]
+
+
+# -- layout: narrow screens, sorting, the compare button -------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "path", "ready"),
+    [
+        ("runs", "/?build=app", "#runs-table"),
+        ("build", "/build/{failing}", "#gantt .barlayer .point path"),
+        ("compare", "/compare?a={cold}&b={cached}", "#compare-content .barlayer .point path"),
+        ("trends", "/trends?build=app", "#trends-runs .scatterlayer"),
+    ],
+)
+def test_every_page_fits_a_390_px_screen(
+    browser: Browser, served: Served, name: str, path: str, ready: str
+) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    tab = context.new_page()
+    tab.set_default_timeout(TIMEOUT_MS)
+    try:
+        url = served.url + path.format(
+            failing=served.refs["failing-test/failed.rawjson"],
+            cold=served.refs["parallel-stages/cold.rawjson"],
+            cached=served.refs["parallel-stages/cached.rawjson"],
+        )
+        tab.goto(url)
+        tab.wait_for_selector(ready, state="visible")
+        wait_idle(tab)
+        width = tab.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"{name} is {width} px wide at 390 px"
+        # Wide tables scroll inside their card instead.
+        boxes = tab.evaluate(
+            """() => [...document.querySelectorAll('.table-scroll')].map(
+                box => box.getBoundingClientRect().right)"""
+        )
+        assert all(right <= 390 for right in boxes)
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        tab.screenshot(path=str(ARTIFACTS / f"{name}-390.png"), full_page=True)
+    finally:
+        context.close()
+
+
+def test_a_click_on_a_header_sorts_the_table(page: Watched, served: Served) -> None:
+    tab = open_page(page, served.url + "/?build=app", "#runs-table")
+    wait_idle(tab)
+
+    def walls() -> list[float]:
+        return [
+            float(value)
+            for value in tab.evaluate(
+                """() => [...document.querySelectorAll('#runs-table tbody tr td:nth-child(6)')]
+                    .map(td => td.getAttribute('data-sort'))"""
+            )
+        ]
+
+    header = tab.locator("#runs-table th").nth(5)  # "wall"
+    header.click()
+    assert walls() == sorted(walls(), reverse=True)
+    header.click()
+    assert walls() == sorted(walls())
+    # The rows moved whole: a ticked box stays with its run.
+    slowest = tab.locator("#runs-table tbody tr").last
+    slowest.locator("input[type=checkbox]").check()
+    tab.wait_for_function(
+        "document.querySelector('#runs-compare-why').textContent === 'tick one more run'"
+    )
+
+
+def test_a_disabled_compare_button_says_why(page: Watched, served: Served) -> None:
+    tab = open_page(page, served.url + "/?build=app", "#runs-table")
+    wait_idle(tab)
+    why = tab.locator("#runs-compare-why")
+    assert why.inner_text() == "tick two runs to compare them"
+    boxes = tab.locator("#runs-table tbody input[type=checkbox]")
+    for index in range(3):
+        boxes.nth(index).check()
+    tab.wait_for_function(
+        "document.querySelector('#runs-compare-why').textContent.startsWith('3 runs')"
+    )
+    assert "disabled" in (tab.locator("#runs-compare").get_attribute("class") or "")
+    boxes.nth(2).uncheck()
+    tab.wait_for_function("document.querySelector('#runs-compare-why').textContent === ''")
+    assert "disabled" not in (tab.locator("#runs-compare").get_attribute("class") or "")

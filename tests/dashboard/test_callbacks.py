@@ -25,9 +25,18 @@ def test_filters_go_into_the_query_string() -> None:
 
 
 def test_two_ticks_make_a_compare_link() -> None:
-    assert compare_link([[], None, []]) == ("/compare", "button disabled")
-    assert compare_link([["9"], [], ["f2"]]) == ("/compare?a=f2&b=9", "button")
-    assert compare_link([["9"], ["8"], ["7"]]) == ("/compare", "button disabled")
+    assert compare_link([[], None, []]) == (
+        "/compare",
+        "button disabled",
+        "tick two runs to compare them",
+    )
+    assert compare_link([["9"], [], []])[2] == "tick one more run"
+    assert compare_link([["9"], [], ["f2"]]) == ("/compare?a=f2&b=9", "button", "")
+    assert compare_link([["9"], ["8"], ["7"]]) == (
+        "/compare",
+        "button disabled",
+        "3 runs ticked: compare takes exactly two",
+    )
 
 
 def test_pickers_and_trend_controls_go_into_the_query_string() -> None:

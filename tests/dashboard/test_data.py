@@ -13,26 +13,42 @@ from profiler.sources import read_build
 from tests.dashboard.conftest import HISTORY_RUNS, SAMPLE_FILES, SAMPLES
 from tests.streams import Stream
 
+EVERY_BUILD = RunFilters(build="*")
+
 
 def test_runs_view_pages_and_sparklines(catalog: Catalog) -> None:
     total = HISTORY_RUNS + len(SAMPLE_FILES)
-    view = data.runs_view(catalog, RunFilters(), page=1, page_size=10)
+    view = data.runs_view(catalog, EVERY_BUILD, page=1, page_size=10)
     assert (view.total, view.pages, len(view.rows)) == (total, -(-total // 10), 10)
     # A row's sparkline ends with its own wall time and goes back through older runs.
     everything = catalog.runs(RunFilters(), limit=total)
     row = view.rows[3]
-    expected = [run.record.wall_seconds for run in everything[3 : 3 + data.SPARK_RUNS]]
-    assert list(row.spark) == list(reversed(expected))
-    last = data.runs_view(catalog, RunFilters(), page=view.pages, page_size=10)
+    build = row.run.record.build_name
+    same = [run for run in everything[3:] if run.record.build_name == build]
+    expected = [run.record.wall_seconds for run in same[: data.SPARK_RUNS]]
+    assert list(row.spark) == list(reversed(expected))  # its own build's runs only
+    last = data.runs_view(catalog, EVERY_BUILD, page=view.pages, page_size=10)
     assert len(last.rows) == total - 10 * (view.pages - 1)
     assert len(last.rows[-1].spark) == 1
     assert [run.ref for run in last.trend] == [run.ref for run in reversed(everything)]
     # Out-of-range pages land on the nearest page.
-    assert data.runs_view(catalog, RunFilters(), page=999, page_size=10).page == view.pages
+    assert data.runs_view(catalog, EVERY_BUILD, page=999, page_size=10).page == view.pages
+
+
+def test_runs_view_shows_one_build_unless_asked_for_all(catalog: Catalog) -> None:
+    newest = catalog.newest_build()
+    view = data.runs_view(catalog, RunFilters())
+    assert view.filters.build == newest and not view.all_builds
+    assert {row.run.record.build_name for row in view.rows} == {newest}
+    app = data.runs_view(catalog, RunFilters(build="app"))
+    assert app.total == HISTORY_RUNS
+    names = [summary.name for summary in view.builds]
+    assert "app" in names and "parallel-stages:final" in names and len(names) == len(set(names))
+    assert next(s for s in view.builds if s.name == "app").runs == HISTORY_RUNS
 
 
 def test_runs_view_with_filters(catalog: Catalog) -> None:
-    view = data.runs_view(catalog, RunFilters(branch="develop"))
+    view = data.runs_view(catalog, RunFilters(build="*", branch="develop"))
     assert view.total == 2
     assert view.branches == ("develop", "main")
     empty = data.runs_view(catalog, RunFilters(branch="nope"))
@@ -98,7 +114,11 @@ def test_default_pair_prefers_the_same_build(catalog: Catalog, files_catalog: Ca
     newest = catalog.runs(RunFilters(), limit=2)
     a, b = data.default_pair(catalog, None, None)
     assert b == newest[0].ref
-    assert a is not None and a != b
+    build = newest[0].record.build_name
+    if catalog.count(RunFilters(build=build)) == 1:
+        assert a is None  # the first run of its build: nothing of its own to compare with
+    else:
+        assert a is not None and a != b and catalog.run(a).record.build_name == build
     # A history run: A is the previous run of its branch and labels.
     assert data.default_pair(catalog, None, "13") == ("12", "13")  # develop, arm64
     assert data.default_pair(catalog, None, "12")[0] == "11"  # 11 is main: no earlier develop
@@ -121,13 +141,35 @@ def test_compare_view(catalog: Catalog) -> None:
 
 
 def test_trends_view_maps_regressions_back_to_runs(catalog: Catalog) -> None:
-    view = data.trends_view(catalog, RunFilters(branch="main"))
+    view = data.trends_view(catalog, RunFilters(build="app", branch="main"))
     assert view.refs == tuple(str(n) for n in range(1, 12))
     assert [view.ref_of(result.run) for result in view.trend.regressions] == ["11"]
     assert view.stages[0] == "slow"  # longest median busy time first
-    one = data.trends_view(catalog, RunFilters(branch="main"), stage="slow")
+    one = data.trends_view(catalog, RunFilters(build="app", branch="main"), stage="slow")
     assert one.stage == "slow" and list(one.trend.stages) == ["slow"]
     assert [one.ref_of(result.run) for result in one.trend.regressions] == ["11"]
-    unknown = data.trends_view(catalog, RunFilters(branch="main"), stage="nope")
+    unknown = data.trends_view(catalog, RunFilters(build="app", branch="main"), stage="nope")
     assert unknown.stage is None
-    assert len(data.trends_view(catalog, RunFilters(), last=3).refs) == 3
+    assert len(data.trends_view(catalog, RunFilters(build="app"), last=3).refs) == 3
+
+
+def test_trends_never_mix_builds(catalog: Catalog) -> None:
+    view = data.trends_view(catalog, RunFilters())
+    assert view.filters.build == catalog.newest_build()
+    every = data.trends_view(catalog, RunFilters(build="*"))
+    assert every.filters.build == catalog.newest_build()  # "*" is for the Runs list only
+    app = data.trends_view(catalog, RunFilters(build="app"))
+    assert {catalog.run(ref).record.build_name for ref in app.refs} == {"app"}
+
+
+def test_compare_defaults_to_the_previous_run_of_the_same_build(catalog: Catalog) -> None:
+    cold = f"f{SAMPLE_FILES.index(SAMPLES / 'parallel-stages' / 'cold.rawjson') + 1}"
+    cached = f"f{SAMPLE_FILES.index(SAMPLES / 'parallel-stages' / 'cached.rawjson') + 1}"
+    newer, older = sorted((cold, cached), key=lambda ref: catalog.run(ref).record.started_at)[::-1]
+    assert data.default_pair(catalog, None, newer) == (older, newer)
+    # The newest history run's predecessor is a run of "app" too, on the same branch.
+    a, _ = data.default_pair(catalog, None, "14")
+    assert a is not None and catalog.run(a).record.build_name == "app"
+    # The first run of a build has nothing earlier of its build: A stays empty.
+    bake = f"f{SAMPLE_FILES.index(SAMPLES / 'bake-two-targets' / 'bake.rawjson') + 1}"
+    assert data.default_pair(catalog, None, bake) == (None, bake)

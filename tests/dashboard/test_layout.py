@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from dash import dcc, html
@@ -14,17 +15,16 @@ from dashboard.layout.build import (
     STEP_HINT,
     build_details,
     build_page,
-    diff_block,
     gantt_for_page,
     step_panel,
-    suggestions_panel,
 )
 from dashboard.layout.common import sparkline_svg, table
 from dashboard.layout.compare import compare_page
 from dashboard.layout.runs import runs_page
+from dashboard.layout.suggestions import diff_block, suggestions_panel
 from dashboard.layout.trends import trends_page
 from dashboard.sources import Catalog, RunFilters
-from profiler.analysis import analyze
+from profiler.analysis import analyze, step_stage_label
 from profiler.analysis.suggest import suggest
 from profiler.dockerfile import read_dockerfile
 from profiler.figures_history import CAPPED_HEIGHT
@@ -54,10 +54,16 @@ def ids_in(component: Any) -> set[Any]:
 
 
 def test_runs_page_has_filters_table_and_pager(catalog: Catalog) -> None:
-    view = data.runs_view(catalog, RunFilters(), page=1, page_size=10)
+    view = data.runs_view(catalog, RunFilters(build="*"), page=1, page_size=10)
     page = runs_page(view)
     found = ids_in(page)
-    for expected in (ids.RUNS_BRANCH, ids.RUNS_LABELS, ids.RUNS_STATUS, ids.RUNS_TABLE):
+    for expected in (
+        ids.RUNS_BUILD,
+        ids.RUNS_BRANCH,
+        ids.RUNS_LABELS,
+        ids.RUNS_STATUS,
+        ids.RUNS_TABLE,
+    ):
         assert expected in found
     assert ids.RUNS_NEXT in found and ids.RUNS_PREVIOUS not in found
     rows = [node for node in walk(page) if isinstance(node, html.Tr)]
@@ -151,9 +157,12 @@ def test_a_large_build_gets_a_fixed_height_timeline() -> None:
     for index in range(600):
         stream.step(f"sha256:{index}", f"[s {index + 1}/600] RUN step {index}", index, index + 1)
     build = read_build(io.BytesIO(stream.one_line()))
-    figure = gantt_for_page(build, analyze(build))
+    from dashboard.layout.timeline import timeline
+
+    # The page opens on the stages (one here); every step, when asked, at a fixed height.
+    assert len(gantt_for_page(build, analyze(build)).data[0].y) == 1
+    figure = timeline(build, analyze(build), "all").figure
     assert figure.layout.height == CAPPED_HEIGHT
-    assert "600 steps" in figure.layout.title.text
 
 
 def test_suggestions_panel_with_a_diff() -> None:
@@ -185,7 +194,7 @@ def test_compare_page_with_and_without_a_comparison(catalog: Catalog) -> None:
 
 
 def test_trends_page(catalog: Catalog) -> None:
-    page = trends_page(data.trends_view(catalog, RunFilters(branch="main")))
+    page = trends_page(data.trends_view(catalog, RunFilters(build="app", branch="main")))
     assert {ids.TRENDS_RUNS, ids.TRENDS_STAGES} <= ids_in(page)
     assert "Regressions (1)" in texts(page)
     few = trends_page(data.trends_view(catalog, RunFilters(branch="nope")))
@@ -199,3 +208,65 @@ def test_table_and_sparkline() -> None:
     assert sparkline_svg([]).startswith("data:image/svg+xml,")
     assert "circle" in sparkline_svg([1.0, 2.0, 3.0])
     assert "circle" in sparkline_svg([2.0])
+
+
+def test_build_stats_state_their_meaning_and_count_steps_one_way(files_catalog: Catalog) -> None:
+    from dashboard.layout.common import MEANINGS
+    from tests.dashboard.conftest import SAMPLE_FILES
+
+    index = SAMPLE_FILES.index(SAMPLES / "parallel-stages" / "cold.rawjson") + 1
+    view = data.build_view(files_catalog, f"f{index}")
+    page = build_page(view)
+    stats = {
+        node.children[0].children: node
+        for node in walk(page)
+        if getattr(node, "className", None) == "stat"
+    }
+    for label in ("wall time", "critical path", "lower bound", "cache hits", "steps"):
+        assert stats[label].title == MEANINGS[label]
+    # Was "0 of 14 steps cached" beside "20 steps": 20 counted BuildKit's vertices.
+    steps_card = texts(stats["steps"])
+    assert "15" in steps_card  # 14 cacheable steps and one FROM
+    assert any("5 internal vertices" in text for text in steps_card)
+    assert any("0 of 14 cacheable steps" in text for text in texts(stats["cache hits"]))
+
+
+def test_a_big_build_opens_on_its_stages_and_a_small_one_on_its_steps(tmp_path: Path) -> None:
+    from benchmarks.generate_stream import generate
+    from dashboard.layout.timeline import (
+        MAX_ALL_STEPS,
+        MAX_STAGE_STEPS,
+        SLOWEST_N,
+        default_view,
+        timed_steps,
+        timeline,
+        view_options,
+    )
+
+    small = read_build(SAMPLES / "parallel-stages" / "cold.rawjson")
+    assert default_view(small) == "all"
+    path = tmp_path / "big.rawjson"
+    generate(path, steps=2000, megabytes=2.0)
+    big = read_build(path)
+    analysis = analyze(big)
+    assert default_view(big) == "stages"
+    stages = timeline(big, analysis, "stages").figure
+    assert len(stages.data[0].y) == len(big.stages)
+    assert all(ref.startswith("stage:") for ref in stages.data[0].customdata)
+
+    def digests(figure: Any) -> set[str]:
+        return {
+            d for trace in figure.data if trace.customdata is not None for d in trace.customdata
+        }
+
+    assert digests(timeline(big, analysis, "critical").figure) == set(analysis.critical_path)
+    slowest = digests(timeline(big, analysis, "slowest").figure)
+    durations = sorted((s.duration for s in big if s.start is not None), reverse=True)
+    assert len(slowest) == SLOWEST_N
+    assert min(big.step(d).duration for d in slowest) >= durations[SLOWEST_N - 1]
+    stage = stages.data[0].customdata[3].removeprefix("stage:")
+    one = timeline(big, analysis, "stage", stage)
+    members = [s for s in big if s.start is not None and step_stage_label(s) == stage]
+    assert digests(one.figure) == {s.digest for s in members[:MAX_STAGE_STEPS]}
+    [every] = [o for o in view_options(big) if o["value"] == "all"]
+    assert every["disabled"] == (timed_steps(big) > MAX_ALL_STEPS)

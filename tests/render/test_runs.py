@@ -25,8 +25,9 @@ def test_runs_json_and_table(tmp_path: Path) -> None:
     console = Console(record=True, width=160, color_system=None)
     render_runs(records, total, url, console)
     lines = console.export_text().splitlines()
-    assert lines[0].split()[:3] == ["run", "started", "(UTC)"]
-    assert lines[1].split()[0] == "3" and "arch=amd64" in lines[1]
+    assert lines[0].split()[:4] == ["build", "run", "started", "(UTC)"]
+    assert lines[1].startswith(records[0].build_name) and "arch=amd64" in lines[1]
+    assert lines[1].removeprefix(records[0].build_name).split()[0] == "3"
     assert lines[-1] == "2 of 3 runs; --limit 0 shows all"
 
 

@@ -24,10 +24,10 @@ from profiler.store import StoreError
 from tests.store.builds import app_build, history_streams
 
 RUN_KEYS = {
-    "id", "started_at", "ingested_at", "status", "failed_step", "truncated", "wall_seconds",
-    "sequential_seconds", "critical_path_seconds", "lower_bound_seconds", "parallelism",
-    "vertices", "cache", "git", "ci", "command", "context", "host", "cores", "versions",
-    "labels", "stream", "analysis",
+    "id", "build", "started_at", "ingested_at", "status", "failed_step", "truncated",
+    "wall_seconds", "sequential_seconds", "critical_path_seconds", "lower_bound_seconds",
+    "parallelism", "vertices", "cache", "git", "ci", "command", "context", "host", "cores",
+    "versions", "labels", "stream", "analysis",
 }  # fmt: skip
 CI_VARS = ("GITHUB_ACTIONS", "GITLAB_CI", "CIRCLECI", "BUILDKITE", "TF_BUILD", "JENKINS_URL")
 
@@ -137,8 +137,9 @@ def test_runs_lists_newest_first_with_filters(history: tuple[str, list[Path]]) -
     table = cli("runs", "--db", db, "-n", "2")
     assert table.exit_code == 0
     lines = table.stdout.splitlines()
-    assert lines[0].split()[:3] == ["run", "started", "(UTC)"]
-    assert lines[1].split()[0] == "12"
+    assert lines[0].split()[:4] == ["build", "run", "started", "(UTC)"]
+    [build_name] = {run["build"] for run in listed["runs"]}
+    assert lines[1].split()[:2] == [build_name, "12"]  # the build first, everywhere
     assert "2 of 12 runs" in table.stdout
 
 

@@ -1,0 +1,122 @@
+"""The Build page's timeline: which rows it shows, so that a 5,000-step build stays
+readable and its page stays small.
+
+Views: ``stages`` (one row a stage: the default above :data:`FULL_TIMELINE_STEPS`
+steps), ``critical`` (the critical path only), ``slowest`` (the :data:`SLOWEST_N`
+slowest steps), ``all`` (every step, offered up to :data:`MAX_ALL_STEPS`) and a
+stage's own steps (a click on a stage's bar). Each view is drawn on the server and
+sent alone: no response carries the whole build.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import plotly.graph_objects as go
+
+from profiler.analysis import BuildAnalysis, step_stage_label
+from profiler.figures import STAGE_REF, gantt_figure, stage_figure
+from profiler.figures_history import CAPPED_HEIGHT, MAX_ROWS_FULL_HEIGHT, timeline_height
+from profiler.model import Build
+
+FULL_TIMELINE_STEPS = 150
+"""Up to this many timed steps the page opens on every step; above, on the stages."""
+MAX_ALL_STEPS = 1500
+"""Above this many steps "every step" is not offered: the figure alone would be
+megabytes and the rows unreadable."""
+SLOWEST_N = 50
+MAX_STAGE_STEPS = 400
+"""A stage's drill-down shows at most its this many slowest steps."""
+VIEWS = {
+    "stages": "stages",
+    "critical": "critical path only",
+    "slowest": f"{SLOWEST_N} slowest steps",
+    "all": "every step",
+    "stage": "one stage (click a stage)",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Timeline:
+    figure: go.Figure
+    note: str | None
+    """What the view leaves out, when it does."""
+
+
+def timed_steps(build: Build) -> int:
+    return sum(1 for step in build if step.start is not None)
+
+
+def default_view(build: Build) -> str:
+    return "all" if timed_steps(build) <= FULL_TIMELINE_STEPS else "stages"
+
+
+def view_options(build: Build) -> list[dict[str, object]]:
+    """The view selector's options; "every step" disabled (and saying why) when the
+    build is too big for it."""
+    too_big = timed_steps(build) > MAX_ALL_STEPS
+    options: list[dict[str, object]] = []
+    for value, label in VIEWS.items():
+        if value == "all" and too_big:
+            label = f"every step (not over {MAX_ALL_STEPS:,})"
+        disabled = (value == "all" and too_big) or value == "stage"
+        options.append({"label": label, "value": value, "disabled": disabled})
+    return options
+
+
+def timeline(
+    build: Build, analysis: BuildAnalysis, view: str, stage: str | None = None
+) -> Timeline:
+    """The figure of ``view`` (a stage's steps when ``view`` is ``stage``)."""
+    steps = [step for step in build if step.start is not None]
+    note = None
+    if view == "stage" and stage:
+        members = [step for step in steps if step_stage_label(step) == stage]
+        chosen = sorted(members, key=lambda s: s.duration, reverse=True)[:MAX_STAGE_STEPS]
+        if len(chosen) < len(members):
+            note = f"The {len(chosen)} slowest of the stage's {len(members)} steps."
+        figure = gantt_figure(build, analysis, only={step.digest for step in chosen})
+        _title(figure, f"Stage {stage}: {len(chosen)} steps")
+        if chosen:  # the stage's own span, not the whole build's
+            start = min(step.start or 0.0 for step in chosen)
+            end = max(step.end or step.start or 0.0 for step in chosen)
+            margin = max(end - start, 1e-3) * 0.02
+            figure.update_xaxes(range=[start - margin, end + margin])
+    elif view == "critical":
+        figure = gantt_figure(build, analysis, only=set(analysis.critical_path))
+        _title(figure, "Critical path only")
+    elif view == "slowest":
+        chosen = sorted(steps, key=lambda s: s.duration, reverse=True)[:SLOWEST_N]
+        figure = gantt_figure(build, analysis, only={step.digest for step in chosen})
+        _title(figure, f"The {len(chosen)} slowest steps")
+    elif view == "all" and len(steps) <= MAX_ALL_STEPS:
+        figure = gantt_figure(build, analysis)
+    else:
+        figure = stage_figure(build, analysis)
+        _title(figure, f"{len(build.stages)} stages: click one for its steps")
+        rows = len(build.stages)
+        figure.update_layout(height=timeline_height(rows, per_row=24))
+        figure.update_layout(clickmode="event")
+        return Timeline(figure, note)
+    bars = sum(len(trace.customdata) for trace in figure.data if trace.customdata is not None)
+    figure.update_layout(height=timeline_height(bars), dragmode="zoom")
+    if bars > MAX_ROWS_FULL_HEIGHT:
+        figure.update_layout(height=CAPPED_HEIGHT)
+    return Timeline(figure, note)
+
+
+def _title(figure: go.Figure, prefix: str) -> None:
+    figure.update_layout(title=f"{prefix} · {figure.layout.title.text}")
+
+
+def clicked_stage(click: object) -> str | None:
+    """The stage label of a click on a stage's bar, else ``None``."""
+    if not isinstance(click, dict):
+        return None
+    points = click.get("points") or []
+    if not points or not isinstance(points[0], dict):
+        return None
+    data = points[0].get("customdata")
+    if isinstance(data, str) and data.startswith(STAGE_REF):
+        return data.removeprefix(STAGE_REF)
+    return None
