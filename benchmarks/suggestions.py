@@ -16,7 +16,7 @@ wall time with kitprof's prediction:
     (a simulated "rebuild after a source edit").
 
 Wall times are the streams' own, from the build's first start to its last
-completion (:func:`profiler.analysis.simulate.observed_wall_seconds`: a cache stamp
+completion (:func:`profiler.suggest.simulate.observed_wall_seconds`: a cache stamp
 of a vertex shared with another build on the daemon does not count as a start). The
 command's own time, CLI start-up included, is kept too. Every build is made cold
 with fresh content (a random nonce in the build context), because other sessions
@@ -53,15 +53,12 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from profiler.analysis.simulate import (  # noqa: E402
-    build_origin,
-    calibrate,
-    observed_wall_seconds,
-)
-from profiler.analysis.suggest import Suggestion, suggest  # noqa: E402
+from profiler.analysis.timeline import build_origin  # noqa: E402
 from profiler.dockerfile import read_dockerfile  # noqa: E402
 from profiler.model import Build, StepStatus, closed_intervals, union_length  # noqa: E402
 from profiler.sources import read_build  # noqa: E402
+from profiler.suggest import Suggestion, suggest  # noqa: E402
+from profiler.suggest.simulate import calibrate, observed_wall_seconds  # noqa: E402
 
 BUILDS = ROOT / "tests" / "integration" / "builds"
 BUILD_TIMEOUT = 120

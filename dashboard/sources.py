@@ -30,9 +30,9 @@ from profiler.errors import KitprofError
 from profiler.model import Build
 
 if TYPE_CHECKING:
-    from profiler.analysis.suggest import SuggestionReport
     from profiler.dockerfile import Dockerfile
     from profiler.store import BuildSummary, RunRecord, Store
+    from profiler.suggest import SuggestionReport
 
 RunRef = str
 K = TypeVar("K")
@@ -272,10 +272,11 @@ class FileSource:
 def load_file(path: Path, first_id: int, build: str | None = None) -> list[LoadedFile]:
     """Read one stream as the store would ingest it: each of its builds (or the one
     ``build`` names, a number from 1 or a name) numbered from ``first_id``, with the
-    context that ``kitprof run`` wrote beside it (``<stream>.run.json``) if there is
-    one, and the Dockerfile of its folder (for suggestions with diffs) if there is one."""
+    context that ``kitprof run`` wrote beside it (its run file) if there is one, and
+    the Dockerfile of its folder (for suggestions with diffs) if there is one."""
+    from profiler.runfile import run_info_beside
     from profiler.sources import build_position, read_builds, read_input
-    from profiler.store import read_run_info, run_context, run_info_path
+    from profiler.store import run_context
     from profiler.store.derive import derive
     from profiler.store.store import build_context, unstored_record
 
@@ -291,8 +292,7 @@ def load_file(path: Path, first_id: int, build: str | None = None) -> list[Loade
     )
     if build is not None:
         numbered = [numbered[build_position(builds, build, str(path))]]
-    info_path = run_info_path(path)
-    context = run_context(read_run_info(info_path) if info_path.is_file() else None)
+    context = run_context(run_info_beside(path))
     dockerfile = _dockerfile_beside(path)
     loaded = []
     for offset, (index, one) in enumerate(numbered):
@@ -491,7 +491,7 @@ class Catalog:
 
     def suggestions(self, ref: RunRef) -> SuggestionReport:
         """What to change in the Dockerfile (slow on a large build: cached)."""
-        from profiler.analysis.suggest import suggest
+        from profiler.suggest import suggest
 
         def make() -> SuggestionReport:
             build, _ = self.build(ref)

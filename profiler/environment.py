@@ -18,11 +18,11 @@ import socket
 import subprocess
 import threading
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, fields
-from importlib.metadata import PackageNotFoundError, version
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
+from profiler import __version__
 from profiler.redaction import redact_script
 
 SCHEMA_VERSION = 1
@@ -111,7 +111,7 @@ class RunInfo:
     """The builder's history records of this build (``docker buildx history``, buildx
     ≥ 0.23): ``kitprof ingest --from-history REF`` or ``docker buildx history export
     REF`` reach them. ``None`` where unknown (older buildx, another tool, no daemon)."""
-    kitprof_version: str = field(default_factory=lambda: kitprof_version())
+    kitprof_version: str = __version__
     schema: int = SCHEMA_VERSION
 
     def to_dict(self) -> dict[str, Any]:
@@ -131,13 +131,6 @@ class RunInfo:
 def _known(kind: type, data: dict[str, Any]) -> dict[str, Any]:
     names = {f.name for f in fields(kind)}
     return {key: value for key, value in data.items() if key in names}
-
-
-def kitprof_version() -> str:
-    try:
-        return version("kitprof")
-    except PackageNotFoundError:
-        return "unknown"
 
 
 # -- collecting ---------------------------------------------------------------------

@@ -269,24 +269,29 @@ _STAGE_COLUMNS = [
 ]  # fmt: skip
 
 
+def merged_intervals(intervals: Iterable[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Disjoint ``(start, end)`` spans covering the intervals, in time order.
+
+    Overlapping or touching intervals join (a vertex shared by bake targets reports
+    overlapping runs); empty or inverted ones cover nothing and are left out.
+    """
+    spans: list[tuple[float, float]] = []
+    for start, end in sorted(intervals):
+        if end <= start:
+            continue
+        if spans and start <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], max(spans[-1][1], end))
+        else:
+            spans.append((start, end))
+    return spans
+
+
 def union_length(intervals: Iterable[tuple[float, float]]) -> float:
     """Total length covered by possibly overlapping ``(start, end)`` intervals.
 
     An interval that ends before it starts covers nothing (never a negative length:
     clocks that disagree must not make a busy time shrink below zero)."""
-    total = 0.0
-    current_start: float | None = None
-    current_end = 0.0
-    for start, end in sorted(intervals):
-        if current_start is None or start > current_end:
-            if current_start is not None:
-                total += current_end - current_start
-            current_start, current_end = start, max(start, end)
-        elif end > current_end:
-            current_end = end
-    if current_start is not None:
-        total += current_end - current_start
-    return total
+    return sum((end - start for start, end in merged_intervals(intervals)), 0.0)
 
 
 def closed_intervals(step: Step) -> list[tuple[float, float]]:

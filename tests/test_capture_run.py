@@ -28,9 +28,9 @@ from profiler.capture import (
 )
 from profiler.capture import runner as runner_module
 from profiler.capture.display import PlainDisplay, QuietDisplay
-from profiler.capture.paths import run_info_path
 from profiler.environment import CaptureStats, GitInfo, HostInfo, RunInfo, collect_git
 from profiler.model import StepStatus
+from profiler.runfile import run_info_path
 from tests.streams import Stream, parallel_build
 
 FAKE_BUILD = textwrap.dedent(

@@ -4,7 +4,7 @@ import io
 
 import pytest
 
-from profiler.model import Build, union_length
+from profiler.model import Build, merged_intervals, union_length
 from profiler.sources import read_build
 from tests.streams import Stream, parallel_build
 
@@ -29,6 +29,12 @@ def build_of(stream: Stream) -> Build:
 )
 def test_union_length(intervals: list[tuple[float, float]], length: float) -> None:
     assert union_length(intervals) == pytest.approx(length)
+
+
+def test_merged_intervals_join_overlapping_and_touching_ones_and_drop_empty_ones() -> None:
+    intervals = [(5.0, 6.0), (0.0, 1.0), (1.0, 2.0), (0.5, 1.5), (3.0, 3.0), (4.0, 3.5)]
+    assert merged_intervals(intervals) == [(0.0, 2.0), (5.0, 6.0)]
+    assert union_length(intervals) == 3.0
 
 
 def test_stage_rollup() -> None:

@@ -61,7 +61,7 @@ def test_runs_loads_the_store_but_no_analysis_or_dataframes(tmp_path: Path) -> N
     modules = imported("runs", env={"KITPROF_DB": f"sqlite:///{tmp_path / 'h.sqlite'}"})
     assert "sqlalchemy" in modules  # the fact the test stands on: it did query the store
     assert not modules & (HEAVY - {"sqlalchemy"})
-    assert not {"profiler.analysis", "profiler.sources", "profiler.analysis.suggest"} & modules
+    assert not {"profiler.analysis", "profiler.sources", "profiler.suggest"} & modules
     assert not modules & (COMMAND_MODULES - {"profiler.cli.runs"})
 
 

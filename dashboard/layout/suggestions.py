@@ -6,7 +6,7 @@ from __future__ import annotations
 from dash import html
 
 from dashboard.layout.common import Child, fmt_seconds
-from profiler.analysis.suggest import Suggestion, SuggestionReport
+from profiler.suggest import Suggestion, SuggestionReport, finder_for
 
 
 def suggestions_panel(report: SuggestionReport | None, has_dockerfile: bool) -> list[Child]:
@@ -51,7 +51,7 @@ def _suggestion(number: int, suggestion: Suggestion) -> html.Div:
                 ),
                 f" · {fmt_seconds(suggestion.baseline_wall_seconds)} → "
                 f"~{fmt_seconds(suggestion.estimated_wall_seconds)}, {suggestion.scenario} · ",
-                html.Code(suggestion.kind),
+                _kind(suggestion.kind),
             ]
         ),
         html.P(suggestion.detail),
@@ -66,6 +66,12 @@ def _suggestion(number: int, suggestion: Suggestion) -> html.Div:
             html.Ul([html.Li(f"assumes {a}") for a in suggestion.assumptions], className="hint")
         )
     return html.Div(parts, className="suggestion")
+
+
+def _kind(kind: str) -> html.Code:
+    """The kind's name; hovering it tells what that kind of suggestion finds."""
+    finder = finder_for(kind)
+    return html.Code(kind, title=finder.summary if finder is not None else None)
 
 
 def diff_block(diff: str) -> html.Pre:

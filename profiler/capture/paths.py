@@ -1,8 +1,8 @@
 """Where captured runs are kept: ``<data dir>/runs/<UTC timestamp>-<short id>.rawjson``.
 
 The data directory is ``platformdirs.user_data_dir("kitprof")`` (on Linux
-``~/.local/share/kitprof``); ``KITPROF_DATA_DIR`` overrides it. The run metadata sits
-next to its stream as ``<same stem>.run.json``.
+``~/.local/share/kitprof``); ``KITPROF_DATA_DIR`` overrides it. The run file sits
+next to its stream (:func:`profiler.runfile.run_info_path`).
 
 What kitprof writes there is private to the user: command lines, host names, logs of
 builds. The data directory is made ``0700``, streams, run files and the history
@@ -16,9 +16,9 @@ import secrets
 from datetime import UTC, datetime
 from pathlib import Path
 
+from profiler.runfile import STREAM_SUFFIX
+
 DATA_DIR_ENV = "KITPROF_DATA_DIR"
-STREAM_SUFFIX = ".rawjson"
-RUN_INFO_SUFFIX = ".run.json"
 
 
 def data_dir() -> Path:
@@ -82,10 +82,3 @@ def new_run_id(now: datetime | None = None) -> str:
 
 def default_stream_path(run_id: str) -> Path:
     return runs_dir() / f"{run_id}{STREAM_SUFFIX}"
-
-
-def run_info_path(stream_path: Path) -> Path:
-    """``build.rawjson`` → ``build.run.json``; any other name gets ``.run.json`` added."""
-    name = stream_path.name
-    stem = name.removesuffix(STREAM_SUFFIX) if name.endswith(STREAM_SUFFIX) else name
-    return stream_path.with_name(stem + RUN_INFO_SUFFIX)

@@ -23,12 +23,12 @@ from profiler.capture.paths import (
     make_private_dir,
     new_run_id,
     private_opener,
-    run_info_path,
 )
 from profiler.capture.runner import CommandNotFoundError, capture
 from profiler.environment import EnvironmentProbe, RunInfo, collect_host, local_context
 from profiler.errors import KitprofError, StreamError
 from profiler.model import Build
+from profiler.runfile import read_run_info_file, run_info_path
 from profiler.sources.detect import Format
 
 if TYPE_CHECKING:
@@ -111,7 +111,8 @@ def write_run_info(info: RunInfo, path: Path) -> None:
 
 
 def read_run_info(path: str | Path) -> RunInfo:
-    return RunInfo.from_dict(orjson.loads(Path(path).read_bytes()))
+    """A run file, as the :class:`RunInfo` it was written from."""
+    return RunInfo.from_dict(read_run_info_file(Path(path)))
 
 
 def _cpu_seconds() -> float:

@@ -9,11 +9,11 @@ from typing import Annotated
 import typer
 
 from profiler.analysis import analyze
-from profiler.analysis.suggest import suggest
 from profiler.cli.app import BuildOption, MaxBytesOption, app, load_builds, stdout_console
 from profiler.dockerfile import read_dockerfile, recorded_dockerfile
 from profiler.render.analyze import numbered_report, print_build_heading, print_report
 from profiler.sources import build_position
+from profiler.suggest import suggest
 
 DockerfileOption = Annotated[
     Path | None,

@@ -79,27 +79,27 @@ def ingest_command(
 ) -> None:
     """Store build streams in the history, with their CI run, git branch and commit.
 
-    The CI system (GitHub Actions, GitLab CI, CircleCI, Jenkins, Buildkite, Azure
-    Pipelines) is detected from the environment. A FILE.run.json next to a stream
-    (written by `kitprof run`) adds the command, context, git and versions. The same
-    stream ingested twice is stored once. Each build of a log that holds several
-    (compose services, two builds in one job) is its own run, labelled build=NAME
-    (else its number); --build stores only the one named. A file that is not a
-    usable stream is reported and stores nothing; the exit code is then 1.
-    With --from-history each record is labelled history_ref=ID; a record already
-    stored is not exported again.
+    The CI system (GitHub Actions, GitLab CI, CircleCI, Jenkins, Buildkite, Azure Pipelines)
+    is detected from the environment. The run file `kitprof run` writes next to a stream
+    (build.run.json for build.rawjson) adds the command, context, git and versions. The
+    same stream ingested twice is stored once. Each build of a log that holds several
+    (compose services, two builds in one job) is its own run, labelled build=NAME (else
+    its number); --build stores only the one named. A file that is not a usable stream
+    is reported and stores nothing; the exit code is then 1. With --from-history each
+    record is labelled history_ref=ID; a record already stored is not exported again.
     """
+    from profiler import __version__
     from profiler.cli.ingest_history import (
         HISTORY_REF_LABEL,
         chosen_records,
         exported,
         parse_since,
     )
-    from profiler.store import installed_version, read_run_info, run_context, run_info_path
+    from profiler.runfile import run_info_beside
+    from profiler.store import run_context
 
     labels = parse_labels(label)
     ci = None if no_ci else detect_ci()
-    version = installed_version()
     results: list[dict[str, Any]] = []
     errors: list[dict[str, str]] = []
     console = stderr_console()
@@ -132,13 +132,12 @@ def ingest_command(
                 advance()
                 continue
             try:
-                info_path = run_info_path(path)
-                run_info = read_run_info(info_path) if info_path.is_file() else None
+                run_info = run_info_beside(path)
                 context = run_context(
                     run_info,
                     ci=ci,
                     labels={**labels, **extra},
-                    kitprof_version=version,
+                    kitprof_version=__version__,
                     build_name=build_name,
                 )
                 stored = store.ingest_builds(

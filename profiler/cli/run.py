@@ -10,12 +10,12 @@ import orjson
 import typer
 from rich.text import Text
 
-from profiler.analysis.suggest import SuggestionReport, suggest
 from profiler.capture import DisplayMode, Profile, make_display, run_build
 from profiler.cli.app import app, stderr_console, stdout_console
 from profiler.cli.history import BuildNameOption, DbOption, LabelOption, parse_labels
 from profiler.errors import KitprofError
 from profiler.render.run import render_run, run_report_dict
+from profiler.suggest import SuggestionReport, suggest
 
 
 @app.command(

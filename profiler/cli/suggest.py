@@ -9,11 +9,17 @@ from typing import Annotated
 import orjson
 import typer
 
-from profiler.analysis.suggest import SuggestOptions, suggest
 from profiler.cli.app import BuildOption, app, load, load_builds, stdout_console
 from profiler.dockerfile import read_dockerfile, recorded_dockerfile
-from profiler.render.suggestions import render_suggestions, report_dict
+from profiler.render.suggestions import render_kinds, render_suggestions, report_dict
 from profiler.sources import select_build
+from profiler.suggest import SuggestOptions, suggest
+
+
+def _print_kinds(value: bool) -> None:
+    if value:
+        render_kinds(stdout_console())
+        raise typer.Exit()
 
 
 @app.command(name="suggest")
@@ -69,13 +75,18 @@ def suggest_command(
     ] = None,
     build: BuildOption = None,
     json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    kinds: Annotated[
+        bool,
+        typer.Option(
+            "--kinds", callback=_print_kinds, is_eager=True, help="List the kinds of suggestion."
+        ),
+    ] = False,
 ) -> None:
     """Suggest Dockerfile changes that make the build faster, best saving first.
 
     Each saving is predicted by replaying the build's step graph with the change
     made (the replay of the unchanged graph is shown against the observed wall
-    time). Kinds: split-stage, cache-bust, serialized-join, unneeded-stage,
-    slow-base, build-context.
+    time). --kinds lists the kinds of suggestion kitprof looks for.
     """
     parsed = read_dockerfile(dockerfile) if dockerfile is not None else None
     chosen = load(file, parsed, build)

@@ -26,8 +26,8 @@ from profiler.analysis import BuildAnalysis, analyze
 from profiler.model import Build
 
 if TYPE_CHECKING:
-    from profiler.analysis.suggest import SuggestionReport
     from profiler.dockerfile import Dockerfile
+    from profiler.suggest import SuggestionReport
 
 
 class ExportFormat(StrEnum):
@@ -136,7 +136,7 @@ def format_for_path(path: PurePath) -> ExportFormat | None:
 
 def suggestions_for(build: Build, dockerfile: Dockerfile | None = None) -> SuggestionReport:
     """The suggestions the HTML and Markdown exports show (the same as `kitprof suggest`)."""
-    from profiler.analysis.suggest import suggest
+    from profiler.suggest import suggest
 
     return suggest(build, dockerfile)
 

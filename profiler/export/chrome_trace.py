@@ -23,7 +23,7 @@ from typing import Any
 import orjson
 
 from profiler.analysis import BuildAnalysis, analyze, stage_label
-from profiler.model import Build, Step, StepStatus, closed_intervals
+from profiler.model import Build, Step, StepStatus, closed_intervals, merged_intervals
 
 LOG_LINES = 200
 LOG_CHARS = 16_000
@@ -152,7 +152,7 @@ def _step_events(
 ) -> list[dict[str, Any]]:
     args = step_args(step, build, on_path)
     common = {"name": step.name, "cat": _category(step), "pid": pid, "tid": tid}
-    running = _merged(closed_intervals(step))
+    running = merged_intervals(closed_intervals(step))
     if step.status is StepStatus.CACHED or not running:
         return [{**common, "ph": "i", "s": "t", "ts": _us(step.start or 0.0), "args": args}]
     slices[step.digest] = (pid, tid, running)
@@ -167,19 +167,6 @@ def _step_events(
         }
         for index, (start, end) in enumerate(running)
     ]
-
-
-def _merged(intervals: list[tuple[float, float]]) -> list[tuple[float, float]]:
-    """Disjoint running spans: a vertex shared by bake targets reports overlapping runs."""
-    spans: list[tuple[float, float]] = []
-    for start, end in sorted(intervals):
-        if end <= start:
-            continue
-        if spans and start <= spans[-1][1]:
-            spans[-1] = (spans[-1][0], max(spans[-1][1], end))
-        else:
-            spans.append((start, end))
-    return spans
 
 
 def _critical_path_track(build: Build, analysis: BuildAnalysis, pid: int) -> list[dict[str, Any]]:

@@ -24,7 +24,7 @@ from profiler.render.format import seconds
 if TYPE_CHECKING:
     import plotly.graph_objects as go
 
-    from profiler.analysis.suggest import SuggestionReport
+    from profiler.suggest import SuggestionReport
 
 SLOWEST_STEPS = 10
 PLOTLY_CONFIG = {"displaylogo": False, "responsive": True}

@@ -21,7 +21,7 @@ from profiler.render.console import summary_line
 from profiler.render.format import seconds
 
 if TYPE_CHECKING:
-    from profiler.analysis.suggest import SuggestionReport
+    from profiler.suggest import SuggestionReport
 
 SLOWEST_STEPS = 5
 MAX_TEXT = 80

@@ -10,12 +10,12 @@ from rich.console import Console
 from rich.rule import Rule
 
 from profiler.analysis import BuildAnalysis
-from profiler.analysis.suggest import SuggestionReport
 from profiler.model import Build
 from profiler.render.console import render_report
 from profiler.render.json_report import report_dict
 from profiler.render.suggestions import render_suggestions, suggestion_dicts
 from profiler.sources import build_heading
+from profiler.suggest import SuggestionReport
 
 # The analyze report shows the best few; `kitprof suggest` shows all, with diffs.
 TOP_SUGGESTIONS = 3

@@ -12,8 +12,8 @@ from rich.text import Text
 from profiler.render.analyze import full_report, print_report
 
 if TYPE_CHECKING:
-    from profiler.analysis.suggest import SuggestionReport
     from profiler.capture import Profile
+    from profiler.suggest import SuggestionReport
 
 
 def run_report_dict(

@@ -3,8 +3,8 @@
 JSON keys (stable; only ever added to). Each suggestion:
 
 ``kind``
-    ``split-stage``, ``cache-bust``, ``serialized-join``, ``unneeded-stage``,
-    ``slow-base`` or ``build-context``.
+    The kind of suggestion: one of :data:`profiler.suggest.FINDERS`
+    (``kitprof suggest --kinds`` lists them).
 ``title``, ``detail``
     One line, and the explanation with the evidence.
 ``estimated_saving_seconds``, ``estimated_saving_percent``
@@ -34,9 +34,9 @@ from rich.markup import escape
 from rich.panel import Panel
 from rich.text import Text
 
-from profiler.analysis.simulate import Calibration
-from profiler.analysis.suggest import SCHEMA_VERSION, Suggestion, SuggestionReport
 from profiler.render.format import clip, seconds
+from profiler.suggest import FINDERS, SCHEMA_VERSION, Suggestion, SuggestionReport
+from profiler.suggest.simulate import Calibration
 
 DETAIL_LIMIT = 2000
 """A suggestion's explanation names steps; a 10 MB name is cut like everywhere else."""
@@ -154,3 +154,11 @@ def render_suggestions(
         console.print(
             Text(f"{len(report.suggestions) - len(shown)} more: kitprof suggest", style="dim")
         )
+
+
+def render_kinds(console: Console) -> None:
+    """Every kind of suggestion kitprof looks for, one a line (kind first), with what it finds."""
+    width = max(len(finder.kind) for finder in FINDERS)
+    for finder in FINDERS:
+        line = Text.assemble((finder.kind.ljust(width), "bold"), "  ", finder.summary)
+        console.print(line, soft_wrap=True)

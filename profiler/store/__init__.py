@@ -17,14 +17,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from profiler import __version__
 from profiler.ci import detect_ci
-from profiler.store.context import (
-    RunContext,
-    installed_version,
-    read_run_info,
-    run_context,
-    run_info_path,
-)
+from profiler.runfile import run_info_beside
+from profiler.store.context import RunContext, run_context
 from profiler.store.derive import DERIVED_VERSION, run_status
 from profiler.store.engine import ENV_VAR, database_url, default_sqlite_path
 from profiler.store.errors import RunNotFound, StoreError
@@ -43,25 +39,23 @@ def store_run(
 ) -> IngestResult:
     """Store a captured stream and its run metadata in the history.
 
-    ``run_info`` is the ``RunInfo.to_dict()`` of the capture (``None`` reads
-    ``<stream>.run.json`` if it exists); the CI system is detected from the
-    environment; ``db_url`` ``None`` means ``$KITPROF_DB`` or the default SQLite file.
-    A cut-off stream (the capture was interrupted) is kept as an ``incomplete`` run
-    unless ``allow_truncated`` is False. ``build_name`` names the build it is a run
-    of (else :func:`profiler.identity.build_identity` derives it). Raises
+    ``run_info`` is the ``RunInfo.to_dict()`` of the capture (``None`` reads the run file
+    beside the stream, :func:`profiler.runfile.run_info_beside`); the CI system is
+    detected from the environment; ``db_url`` ``None`` means ``$KITPROF_DB`` or the
+    default SQLite file. A cut-off stream (the capture was interrupted) is kept as an
+    ``incomplete`` run unless ``allow_truncated`` is False. ``build_name`` names the
+    build it is a run of (else :func:`profiler.identity.build_identity` derives it). Raises
     :class:`~profiler.errors.KitprofError` subclasses only; the same stream twice is
     stored once (``created`` False).
     """
     path = Path(stream_path)
-    if run_info is None and run_info_path(path).is_file():
-        run_info = read_run_info(run_info_path(path))
-    from profiler.environment import kitprof_version
-
+    if run_info is None:
+        run_info = run_info_beside(path)
     context = run_context(
         run_info,
         ci=detect_ci(),
         labels=labels,
-        kitprof_version=kitprof_version(),
+        kitprof_version=__version__,
         build_name=build_name,
     )
     with Store(db_url) as store:
@@ -82,10 +76,7 @@ __all__ = [
     "StoreError",
     "database_url",
     "default_sqlite_path",
-    "installed_version",
-    "read_run_info",
     "run_context",
-    "run_info_path",
     "run_status",
     "store_run",
 ]

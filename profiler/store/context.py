@@ -1,10 +1,10 @@
 """How a build was run: everything a history keeps that is not in the stream itself.
 
-Three sources, merged by :func:`run_context`: the ``<stream>.run.json`` that
-``kitprof run`` writes next to a stream (command, context, git, host, versions), the
-CI system's environment (branch, commit, run id and URL) and the user's labels. The
-run file is read leniently, by key, so a store keeps working with files written by
-older or newer kitprof versions.
+Three sources, merged by :func:`run_context`: the run file that ``kitprof run``
+writes next to a stream (:mod:`profiler.runfile`: command, context, git, host,
+versions), the CI system's environment (branch, commit, run id and URL) and the
+user's labels. The run file is read leniently, by key, so a store keeps working with
+files written by older or newer kitprof versions.
 """
 
 from __future__ import annotations
@@ -13,25 +13,10 @@ import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from importlib.metadata import PackageNotFoundError, version
-from pathlib import Path
 from typing import Any
 
-import orjson
-
 from profiler.ci import CIInfo
-from profiler.errors import InputError
 from profiler.redaction import redact_script
-
-RUN_INFO_SUFFIX = ".run.json"
-
-
-def installed_version() -> str | None:
-    """This kitprof's version: recorded with runs whose run file does not say."""
-    try:
-        return version("kitprof")
-    except PackageNotFoundError:
-        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,23 +42,6 @@ class RunContext:
     (:func:`profiler.identity.build_identity`)."""
     run_info: Mapping[str, Any] | None = None
     """The run file as read, kept whole with the run."""
-
-
-def run_info_path(stream: Path) -> Path:
-    """Where ``kitprof run`` leaves the run file of ``stream``."""
-    return stream.with_name(stream.name + RUN_INFO_SUFFIX)
-
-
-def read_run_info(path: Path) -> dict[str, Any]:
-    try:
-        data = orjson.loads(path.read_bytes())
-    except OSError as error:
-        raise InputError(f"cannot read {path}: {error.strerror or error}") from None
-    except orjson.JSONDecodeError as error:
-        raise InputError(f"{path} is not valid JSON: {error}") from None
-    if not isinstance(data, dict):
-        raise InputError(f"{path} does not hold a JSON object")
-    return data
 
 
 def run_context(

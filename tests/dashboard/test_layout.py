@@ -25,10 +25,10 @@ from dashboard.layout.suggestions import diff_block, suggestions_panel
 from dashboard.layout.trends import trends_page
 from dashboard.sources import Catalog, RunFilters
 from profiler.analysis import analyze, step_stage_label
-from profiler.analysis.suggest import suggest
 from profiler.dockerfile import read_dockerfile
 from profiler.figures_history import CAPPED_HEIGHT
 from profiler.sources import read_build
+from profiler.suggest import suggest
 from tests.dashboard.conftest import SAMPLES, XSS_NAME, xss_stream
 from tests.streams import Stream
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from profiler.analysis.suggest import Suggestion, SuggestionReport, suggest
 from profiler.model import Build
 from profiler.sources import read_build
+from profiler.suggest import Suggestion, SuggestionReport, suggest
 from tests.streams import Stream
 
 IMG = "<img src=x onerror=alert(1)>"

@@ -19,7 +19,7 @@ import pytest
 
 import profiler
 from profiler.capture import read_run_info
-from profiler.capture.paths import run_info_path
+from profiler.runfile import run_info_path
 from tests.integration.conftest import BUILDS, Kitprof
 
 pytestmark = pytest.mark.docker

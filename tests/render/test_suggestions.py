@@ -11,11 +11,11 @@ from pathlib import Path
 from rich.console import Console
 from typer.testing import CliRunner
 
-from profiler.analysis.suggest import suggest
 from profiler.cli import app
 from profiler.dockerfile import read_dockerfile
 from profiler.render.suggestions import render_suggestions, report_dict
 from profiler.sources import read_build
+from profiler.suggest import suggest
 
 ROOT = Path(__file__).parent.parent.parent
 SPLIT = ROOT / "tests" / "integration" / "builds" / "suggest-split"

@@ -7,19 +7,18 @@ from pathlib import Path
 
 import pytest
 
-from profiler.analysis.simulate import (
+from profiler.analysis.timeline import build_origin
+from profiler.model import Build
+from profiler.sources import read_build
+from profiler.suggest.simulate import (
     SimulationOptions,
-    Task,
-    TaskGraph,
-    build_origin,
     calibrate,
     graph_from_build,
     observed_wall_seconds,
     simulate,
     simulator_for,
 )
-from profiler.model import Build
-from profiler.sources import read_build
+from profiler.suggest.taskgraph import Task, TaskGraph
 from tests.streams import Stream, parallel_build
 
 ROOT = Path(__file__).parent.parent.parent

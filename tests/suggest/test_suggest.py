@@ -16,13 +16,13 @@ from pathlib import Path
 
 import pytest
 
-from profiler.analysis.simulate import observed_wall_seconds
-from profiler.analysis.suggest import Suggestion, SuggestOptions, suggest
 from profiler.dockerfile import Dockerfile, parse_dockerfile, read_dockerfile
 from profiler.model import Build
 from profiler.names import StepKind
 from profiler.render.suggestions import suggestion_dict
 from profiler.sources import read_build
+from profiler.suggest import Suggestion, SuggestOptions, suggest
+from profiler.suggest.simulate import observed_wall_seconds
 from tests.streams import Stream
 
 ROOT = Path(__file__).parent.parent.parent
@@ -275,8 +275,9 @@ def test_a_slow_base_image_resolution_is_priced() -> None:
     assert "docker.io/library/python:3.12" in slow.title
 
 
-def test_a_slow_build_context_is_priced() -> None:
-    stream = (
+def slow_context_stream() -> Stream:
+    """``COPY . .`` waits 4 s for the build context (``FROM alpine``, ``COPY . .``)."""
+    return (
         Stream()
         .step("def", "[internal] load build definition from Dockerfile", 0.0, 0.1)
         .step("from", "[1/2] FROM docker.io/library/alpine:latest", 0.1, 0.2)
@@ -284,7 +285,10 @@ def test_a_slow_build_context_is_priced() -> None:
         .step("copy", "[2/2] COPY . .", 4.1, 4.3, inputs=["from", "ctx"])
         .step("export", "exporting to image", 4.3, 4.4)
     )
-    context = only(suggest(build_of(stream)).suggestions, "build-context")
+
+
+def test_a_slow_build_context_is_priced() -> None:
+    context = only(suggest(build_of(slow_context_stream())).suggestions, "build-context")
     # The COPY still waits for its FROM (done at 0.2 s, the context load began at 0.1 s).
     assert context.estimated_saving_seconds == pytest.approx(3.9, abs=0.05)
     assert ".dockerignore" in context.detail
