@@ -70,16 +70,28 @@ def observed_critical_path(
     predecessor that finished last: the one it was actually waiting for. In a failed
     build the first failure is what ended it (the steps completing after it are
     siblings being cancelled), so the chain starts there.
+
+    Predecessors that finished within the clock's resolution of the last one
+    (:func:`tie_seconds`) cannot be told apart by time: the one heading the heavier
+    chain of work is taken, as the scheduler must have waited for that work too. So
+    the path never weighs less than the lower bound because of a clock's rounding.
     """
     graph = dependency_graph(build) if graph is None else graph
     candidates = [step for step in build if step.end is not None]
     if not candidates:
         return []
+    chains, _ = _heaviest_chains(build, graph)
+    tie = tie_seconds(build)
+
+    def latest(steps: list[Step]) -> Step:
+        last_end = max(step.end or 0.0 for step in steps)
+        close = [step for step in steps if (step.end or 0.0) >= last_end - tie]
+        return max(
+            close, key=lambda step: (chains.get(step.digest, 0.0), step.end or 0.0, step.duration)
+        )
+
     failed = [step for step in candidates if step.status is StepStatus.FAILED]
-    if failed:
-        current = min(failed, key=lambda step: step.end or 0.0)
-    else:
-        current = max(candidates, key=lambda step: (step.end or 0.0, step.duration))
+    current = min(failed, key=lambda step: step.end or 0.0) if failed else latest(candidates)
     path = [current]
     visited = {current.digest}
     while True:
@@ -87,27 +99,31 @@ def observed_critical_path(
         predecessors = [p for p in predecessors if p.end is not None]
         if not predecessors:
             break
-        current = max(predecessors, key=lambda step: (step.end or 0.0, step.duration))
+        current = latest(predecessors)
         visited.add(current.digest)
         path.append(current)
     path.reverse()
     return path
 
 
-def longest_path(
-    build: Build, graph: Mapping[str, tuple[str, ...]] | None = None
-) -> tuple[float, list[Step]]:
-    """The duration-weighted longest path: the wall time with unlimited parallelism.
+EXACT_TIE_SECONDS = 0.05
+"""BuildKit stamps times to the microsecond, but a vertex is scheduled some tens of
+milliseconds after its inputs complete: inputs finishing closer than this are a tie."""
+APPROXIMATE_TIE_SECONDS = 0.25
+"""A plain log's times come from ``DONE 1.2s`` (0.1 s) and lines printed every
+100-150 ms: inputs finishing closer than this are a tie."""
 
-    Every vertex costs its busy time and may start as soon as its predecessors are
-    done. A failed build ended with its first failure, so its bound is the earliest
-    that failure could have come: the longest path to it (the steps cancelled
-    around it never finished, and their cut-off times bound nothing).
 
-    Cycles cannot occur in BuildKit's graph; should odd timestamps make the time
-    links form one, the edge that closes it is ignored.
-    """
-    graph = dependency_graph(build) if graph is None else graph
+def tie_seconds(build: Build) -> float:
+    """How close two completion times must be to count as one moment."""
+    return APPROXIMATE_TIE_SECONDS if build.approximate else EXACT_TIE_SECONDS
+
+
+def _heaviest_chains(
+    build: Build, graph: Mapping[str, tuple[str, ...]]
+) -> tuple[dict[str, float], dict[str, str | None]]:
+    """For each vertex, the busy time of the heaviest chain of work ending with it,
+    and the predecessor that chain comes through."""
     finish: dict[str, float] = {}
     best_predecessor: dict[str, str | None] = {}
     state: dict[str, int] = {}  # 1 = on the stack, 2 = done
@@ -132,6 +148,24 @@ def longest_path(
             earliest_start, chosen = max(done, default=(0.0, None))
             finish[digest] = earliest_start + build.step(digest).duration
             best_predecessor[digest] = chosen
+    return finish, best_predecessor
+
+
+def longest_path(
+    build: Build, graph: Mapping[str, tuple[str, ...]] | None = None
+) -> tuple[float, list[Step]]:
+    """The duration-weighted longest path: the wall time with unlimited parallelism.
+
+    Every vertex costs its busy time and may start as soon as its predecessors are
+    done. A failed build ended with its first failure, so its bound is the earliest
+    that failure could have come: the longest path to it (the steps cancelled
+    around it never finished, and their cut-off times bound nothing).
+
+    Cycles cannot occur in BuildKit's graph; should odd timestamps make the time
+    links form one, the edge that closes it is ignored.
+    """
+    graph = dependency_graph(build) if graph is None else graph
+    finish, best_predecessor = _heaviest_chains(build, graph)
     if not finish:
         return 0.0, []
     failed = [build.step(d) for d in finish if build.step(d).status is StepStatus.FAILED]

@@ -1,13 +1,14 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pytest
 
 from profiler.analysis import analyze
 from profiler.analysis.critical_path import dependency_graph, longest_path, observed_critical_path
 from profiler.model import Build
-from profiler.sources import read_build
+from profiler.sources import read_build, read_builds
 from tests.streams import Stream, parallel_build
 
 
@@ -107,3 +108,51 @@ def test_a_vertex_that_ran_twice_links_to_what_preceded_its_last_run() -> None:
         .vertex("export", "[web] exporting to image", started=4.1, completed=4.3)
     )
     assert names(observed_critical_path(build_of(stream))) == ["web", "export"]
+
+
+def test_inputs_finishing_within_the_clock_resolution_are_a_tie_won_by_more_work() -> None:
+    # GIVEN a join whose two inputs finished 10 ms apart: the heavy chain (3 s of
+    # work) finished first, the light one (0.5 s, started late) just after it
+    stream = (
+        Stream()
+        .step("heavy1", "[a 1/2] RUN one", 0.0, 1.0)
+        .step("heavy2", "[a 2/2] RUN two", 1.0, 3.0, inputs=["heavy1"])
+        .step("light", "[b 1/1] RUN late", 2.51, 3.01)
+        .step("join", "[c 1/1] COPY --from=a --from=b", 3.05, 3.5, inputs=["heavy2", "light"])
+    )
+    build = build_of(stream)
+    # WHEN the observed critical path is walked back from the join
+    path = observed_critical_path(build)
+    # THEN 10 ms cannot tell which input the join waited for: the path takes the
+    # chain with more work, so it weighs no less than the lower bound
+    assert names(path) == ["heavy1", "heavy2", "join"]
+    analysis = analyze(build)
+    assert analysis.lower_bound_seconds <= analysis.critical_path_seconds + 1e-9
+
+
+def test_an_input_that_finished_clearly_last_is_still_the_one_waited_for() -> None:
+    # The light input finished 0.5 s after the heavy one: far beyond any clock's
+    # resolution, so the join really waited for it.
+    stream = (
+        Stream()
+        .step("heavy1", "[a 1/2] RUN one", 0.0, 1.0)
+        .step("heavy2", "[a 2/2] RUN two", 1.0, 3.0, inputs=["heavy1"])
+        .step("light", "[b 1/1] RUN late", 3.0, 3.5)
+        .step("join", "[c 1/1] COPY --from=a --from=b", 3.55, 4.0, inputs=["heavy2", "light"])
+    )
+    assert names(observed_critical_path(build_of(stream)))[-2:] == ["light", "join"]
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted(
+        str(path)
+        for path in Path("sample_builds").rglob("*")
+        if path.suffix in {".rawjson", ".dockerbuild"}
+    ),
+)
+def test_every_recorded_sample_has_its_lower_bound_within_its_critical_path(path: str) -> None:
+    for build in read_builds(path):
+        analysis = analyze(build)
+        assert analysis.lower_bound_seconds <= analysis.critical_path_seconds + 1e-9
+        assert analysis.critical_path_seconds <= analysis.wall_seconds + 1e-9

@@ -13,16 +13,20 @@ SECONDS = 0.05
 def check_invariants(build: Build) -> None:
     """What holds for any schedule that starts every step after its inputs ended.
 
-    Not asserted: lower bound <= critical path. The observed critical path is the
-    chain that ended last, and waits are not busy time: a heavier chain that ended
-    earlier bounds the build from below yet is not on it (the rawjson recording
-    sample_builds/bake-two-targets/bake.rawjson has 4.24 s > 4.03 s).
+    Lower bound <= critical path is asserted for builds read with BuildKit's own
+    clock (rawjson, build records): inputs finishing within the clock's resolution
+    are a tie won by the heavier chain (``observed_critical_path``). A plain log's
+    reconstructed timeline can still place a light chain clearly after a heavier one
+    it did not wait for (7 of the corpus's 81 builds, by up to 1.3 s), so there the
+    observed path may weigh less than the bound: not asserted.
     """
     analysis = analyze(build)
     wall, critical = analysis.wall_seconds, analysis.critical_path_seconds
     assert analysis.lower_bound_seconds <= wall + SECONDS, "lower bound above the wall time"
     assert critical <= wall + SECONDS, "critical path longer than the wall time"
     assert analysis.sequential_seconds >= critical - SECONDS, "sequential below critical path"
+    if not build.approximate:
+        assert analysis.lower_bound_seconds <= critical + SECONDS, "lower bound above path"
     origin = build_origin(build)
     for step in build:
         assert step.start is not None and step.start >= -SECONDS, step.name
