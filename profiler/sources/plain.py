@@ -46,12 +46,13 @@ What plain output does not say, and how it is inferred (the Build is flagged
   last step had succeeded when the step was printed, the one whose schedule fits the
   order of the outcomes best (least pushed, then earliest), noted as guessed.
   As BuildKit schedules: a ``COPY``/``ADD`` of the context waits for ``[internal]
-  load build context`` (a long upload is on the critical path), a stage's ``FROM``
-  for its image's metadata, the metadata and ``.dockerignore`` loads for the
-  definition, the context upload for ``.dockerignore``; each only if the output
-  agrees (the input's outcome printed before the consumer's first line). Other
-  internal vertices and exporters get no inputs, as in rawjson (the analysis links
-  them by time); they are placed after the outcome printed last before their header.
+  load build context`` (a long upload is on the critical path) and a stage's ``FROM``
+  for its image's metadata; each only if the output agrees (the input's outcome
+  printed before the consumer's first line). Internal loads (definition, metadata,
+  ``.dockerignore``, context) and exporters get no inputs, as in rawjson: the
+  frontend starts them when it is ready, which may be after a metadata lookup that
+  no edge shows, so the analysis links them by time, as it does for a stream. They
+  are placed after the outcome printed last before their header.
   With line timestamps, only these structural links move an input back.
 - **Not recoverable:** which log lines went to stderr (all count as stdout); steps
   that were only announced, never started (plain output never shows them); several

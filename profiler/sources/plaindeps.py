@@ -138,8 +138,9 @@ def infer_dependencies(vertices: list[Vertex], dockerfile: Dockerfile | None) ->
 class _InternalLoads:
     """The edges BuildKit's scheduler has that plain output does not print.
 
-    The frontend loads the Dockerfile first; then, at once, the metadata of every base
-    image, ``.dockerignore`` and (after it) the build context. A stage's ``FROM`` waits
+    The internal loads themselves get no inputs, as in a rawjson stream: the frontend
+    starts them when it is ready (``.dockerignore`` may wait for a metadata lookup no
+    edge shows), so the analysis links them by time. A stage's ``FROM`` waits
     for its image's metadata; a ``COPY``/``ADD`` of the context (and a ``RUN`` with a
     bind mount of it) waits for the context upload, which is why a slow upload is on
     the critical path. An edge is kept only if the output agrees: the input's outcome
@@ -154,25 +155,15 @@ class _InternalLoads:
             if parsed.kind is not StepKind.INTERNAL:
                 continue
             text = parsed.text
-            for kind in (_DEFINITION, _DOCKERIGNORE, _CONTEXT):
-                if text.startswith(kind):
-                    self._by_text.setdefault((parsed.target, kind), []).append(vertex)
+            if text.startswith(_CONTEXT):
+                self._by_text.setdefault((parsed.target, _CONTEXT), []).append(vertex)
             if text.startswith(_METADATA):
                 self._metadata.append((text[len(_METADATA) :].strip(), vertex))
 
     def inputs_of(self, vertex: Vertex) -> list[Vertex]:
         parsed = vertex.parsed
         wanted: list[Vertex | None] = []
-        if parsed.kind is StepKind.INTERNAL:
-            text = parsed.text
-            if text.startswith((_METADATA, _DOCKERIGNORE)):
-                wanted.append(self._find(parsed.target, _DEFINITION))
-            elif text.startswith(_CONTEXT):
-                ignore = self._find(parsed.target, _DOCKERIGNORE)
-                wanted.append(
-                    ignore if ignore is not None else self._find(parsed.target, _DEFINITION)
-                )
-        elif parsed.kind is StepKind.STEP:
+        if parsed.kind is StepKind.STEP:
             if parsed.instruction == "FROM":
                 wanted.append(self._image_metadata(parsed))
             elif _uses_context(parsed):
@@ -205,8 +196,6 @@ class _InternalLoads:
         return chosen[0] if chosen else None
 
 
-_DEFINITION = "load build definition"
-_DOCKERIGNORE = "load .dockerignore"
 _CONTEXT = "load build context"
 _METADATA = "load metadata for "
 _REMOTE_SOURCE = re.compile(r"^(?:https?://|git@|git://)")

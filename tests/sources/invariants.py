@@ -17,7 +17,7 @@ def check_invariants(build: Build) -> None:
     clock (rawjson, build records): inputs finishing within the clock's resolution
     are a tie won by the heavier chain (``observed_critical_path``). A plain log's
     reconstructed timeline can still place a light chain clearly after a heavier one
-    it did not wait for (7 of the corpus's 81 builds, by up to 1.3 s), so there the
+    it did not wait for (3 of the corpus's 81 builds, by up to 0.7 s), so there the
     observed path may weigh less than the bound: not asserted.
     """
     analysis = analyze(build)
