@@ -10,8 +10,9 @@ command) pays only for what it touches.
 
 from __future__ import annotations
 
-from importlib import import_module
 from typing import TYPE_CHECKING
+
+from profiler.lazy import lazy_attributes
 
 __version__ = "0.1.0"
 """The package version (pyproject.toml reads it from here)."""
@@ -45,17 +46,7 @@ _HOMES = {
 }
 
 
-def __getattr__(name: str) -> object:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module 'profiler' has no attribute {name!r}")
-    value = getattr(import_module(home), name)
-    globals()[name] = value  # looked up once
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_HOMES])
+__getattr__, __dir__ = lazy_attributes(__name__, _HOMES, globals())
 
 
 __all__ = [

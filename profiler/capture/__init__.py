@@ -10,8 +10,9 @@
 
 from __future__ import annotations
 
-from importlib import import_module
 from typing import TYPE_CHECKING
+
+from profiler.lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from profiler.capture.command import BuildCommand, ProgressModeError, Tool, prepare_command
@@ -46,17 +47,7 @@ _HOMES = {
 }
 
 
-def __getattr__(name: str) -> object:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module 'profiler.capture' has no attribute {name!r}")
-    value = getattr(import_module(home), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_HOMES])
+__getattr__, __dir__ = lazy_attributes(__name__, _HOMES, globals())
 
 
 __all__ = [
