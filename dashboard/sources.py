@@ -278,7 +278,8 @@ def load_file(path: Path, first_id: int, build: str | None = None) -> list[Loade
     from profiler.sources import build_position, read_builds, read_input
     from profiler.store import run_context
     from profiler.store.derive import derive
-    from profiler.store.store import build_context, unstored_record
+    from profiler.store.records import unstored_record
+    from profiler.store.writing import build_context
 
     raw = read_input(path)
     if not raw.strip():

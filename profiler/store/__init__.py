@@ -25,7 +25,8 @@ from profiler.store.derive import DERIVED_VERSION, run_status
 from profiler.store.engine import ENV_VAR, database_url, default_sqlite_path
 from profiler.store.errors import RunNotFound, StoreError
 from profiler.store.migrations import LATEST as SCHEMA_VERSION
-from profiler.store.store import BuildSummary, IngestResult, ReanalyzeResult, RunRecord, Store
+from profiler.store.records import BuildSummary, IngestResult, ReanalyzeResult, RunRecord
+from profiler.store.store import Store
 
 
 def store_run(

@@ -12,16 +12,12 @@ import dataclasses
 import functools
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
-import orjson
 from sqlalchemy import (
     ColumnElement,
-    Executable,
-    Row,
     and_,
     delete,
     exists,
@@ -34,7 +30,6 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
 from profiler.errors import KitprofError, StreamError
-from profiler.identity import build_identity
 from profiler.model import Build
 from profiler.store import migrations
 from profiler.store.context import RunContext
@@ -55,6 +50,15 @@ from profiler.store.engine import (
     write_transaction,
 )
 from profiler.store.errors import RunNotFound, StoreError
+from profiler.store.records import (
+    RECORD_COLUMNS,
+    BuildSummary,
+    IngestResult,
+    ReanalyzeResult,
+    RunRecord,
+    record_from_row,
+    run_values,
+)
 from profiler.store.schema import (
     DERIVED_RUN_COLUMNS,
     run_labels,
@@ -62,6 +66,13 @@ from profiler.store.schema import (
     runs,
     stages,
     steps,
+)
+from profiler.store.writing import (
+    build_context,
+    chosen_builds,
+    insert_rows,
+    insert_run,
+    prepare_builds,
 )
 
 if TYPE_CHECKING:
@@ -74,103 +85,6 @@ P = ParamSpec("P")
 T = TypeVar("T")
 
 DEFAULT_LIMIT = 20
-
-
-@dataclass(frozen=True, slots=True)
-class IngestResult:
-    run_id: int
-    created: bool
-    """False when the same stream (by SHA-256) was already stored: nothing changed."""
-    sha256: str
-    build_index: int | None = None
-    """Which build of the stream this run is (from 1) when it holds several."""
-    build_name: str | None = None
-    """The build's name when the input says it (compose service, bake target, tag)."""
-
-
-@dataclass(frozen=True, slots=True)
-class BuildSummary:
-    """One build of the history: its name, how many runs, when it last ran."""
-
-    name: str
-    runs: int
-    last_started_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class RunRecord:
-    """A stored run as the history lists it (the derived columns and the context)."""
-
-    id: int
-    stream_sha256: str
-    stream_bytes: int
-    source: str | None
-    build_name: str
-    """Which build this is a run of (:mod:`profiler.identity`)."""
-    build_index: int | None
-    """Which build of its stream the run is (from 1), when the stream holds several."""
-    started_at: datetime
-    ingested_at: datetime
-    analyzed_at: datetime
-    derived_version: int
-    status: str
-    failed_step: str | None
-    truncated: bool
-    wall_seconds: float
-    sequential_seconds: float
-    critical_path_seconds: float
-    lower_bound_seconds: float
-    parallelism: float
-    vertex_count: int
-    cache_steps: int
-    cached_steps: int
-    executed_steps: int
-    cache_hit_ratio: float
-    command: str | None
-    context: str | None
-    git_commit: str | None
-    git_branch: str | None
-    ci_provider: str | None
-    ci_job: str | None
-    ci_run_id: str | None
-    ci_run_url: str | None
-    host: str | None
-    cores: int | None
-    kitprof_version: str | None
-    docker_version: str | None
-    buildx_version: str | None
-    buildkit_version: str | None
-    driver: str | None
-    labels: Mapping[str, str]
-
-    def metrics(self, stages: Mapping[str, StageMetrics] | None = None) -> RunMetrics:
-        """The numbers a history chart or a regression check reads (stages if given)."""
-        from profiler.analysis.trends import RunMetrics
-
-        return RunMetrics(
-            run_id=self.id,
-            started_at=self.started_at,
-            status=self.status,
-            wall_seconds=self.wall_seconds,
-            critical_path_seconds=self.critical_path_seconds,
-            sequential_seconds=self.sequential_seconds,
-            lower_bound_seconds=self.lower_bound_seconds,
-            cache_hit_ratio=self.cache_hit_ratio,
-            git_branch=self.git_branch,
-            git_commit=self.git_commit,
-            stages=stages or {},
-        )
-
-
-_RECORD_COLUMNS = tuple(f.name for f in fields(RunRecord) if f.name != "labels")
-_TIME_COLUMNS = ("started_at", "ingested_at", "analyzed_at")
-
-
-@dataclass(frozen=True, slots=True)
-class ReanalyzeResult:
-    reanalyzed: int
-    failures: tuple[tuple[int, str], ...]
-    """``(run id, reason)`` of runs whose stream could not be analysed (left as they were)."""
 
 
 def _translated(method: Callable[P, T]) -> Callable[P, T]:
@@ -245,7 +159,7 @@ class Store:
         kept, prepared = self._prepare_builds(source, label, allow_truncated)
         if build is None and len(prepared) > 1:
             raise SeveralBuilds(label, [derived.build for _, derived in prepared])
-        chosen = _chosen(prepared, build, label)
+        chosen = chosen_builds(prepared, build, label)
         return self._store_builds(kept, chosen, context, source_name or label)[0]
 
     def ingest_builds(
@@ -269,13 +183,13 @@ class Store:
         """
         label = source_name or ("stream" if isinstance(source, bytes) else str(source))
         kept, prepared = self._prepare_builds(source, label, allow_truncated)
-        chosen = _chosen(prepared, build, label) if build is not None else prepared
+        chosen = chosen_builds(prepared, build, label) if build is not None else prepared
         return self._store_builds(kept, chosen, context, source_name or label)
 
     def _prepare_builds(
         self, source: str | Path | bytes, label: str, allow_truncated: bool
     ) -> tuple[KeptStream, list[tuple[int | None, Derived]]]:
-        return _prepare(source, label, allow_truncated)
+        return prepare_builds(source, label, allow_truncated)
 
     def _store_builds(
         self,
@@ -308,7 +222,7 @@ class Store:
         labels = [{"key": key, "value": value} for key, value in context.labels.items()]
 
         def work(connection: Connection) -> IngestResult:
-            run_id = connection.execute(_insert_run(connection, values)).scalar()
+            run_id = connection.execute(insert_run(connection, values)).scalar()
             if run_id is None:
                 existing = connection.execute(
                     select(runs.c.id).where(runs.c.stream_sha256 == sha256)
@@ -317,7 +231,7 @@ class Store:
             connection.execute(
                 run_streams.insert().values(run_id=run_id, compression=COMPRESSION, data=blob)
             )
-            _insert_rows(connection, run_id, derived, labels)
+            insert_rows(connection, run_id, derived, labels)
             return IngestResult(run_id=run_id, created=True, sha256=sha256)
 
         return write_transaction(self._engine, work)
@@ -361,7 +275,7 @@ class Store:
             connection.execute(update(runs).where(runs.c.id == run_id).values(values))
             connection.execute(delete(stages).where(stages.c.run_id == run_id))
             connection.execute(delete(steps).where(steps.c.run_id == run_id))
-            _insert_rows(connection, run_id, derived, [])
+            insert_rows(connection, run_id, derived, [])
 
         write_transaction(self._engine, work)
 
@@ -380,7 +294,7 @@ class Store:
     ) -> list[RunRecord]:
         """Stored runs, newest first."""
         query = (
-            select(*(runs.c[name] for name in _RECORD_COLUMNS))
+            select(*(runs.c[name] for name in RECORD_COLUMNS))
             .where(*_filters(branch, labels, status, build))
             .order_by(runs.c.started_at.desc(), runs.c.id.desc())
             .offset(offset)
@@ -390,7 +304,7 @@ class Store:
         with self._engine.connect() as connection:
             rows = connection.execute(query).all()
             by_run = self._labels_of(connection, [row.id for row in rows])
-        return [_record(row, by_run.get(row.id, {})) for row in rows]
+        return [record_from_row(row, by_run.get(row.id, {})) for row in rows]
 
     @_translated
     def count(
@@ -425,11 +339,11 @@ class Store:
     def run(self, run_id: int) -> RunRecord:
         with self._engine.connect() as connection:
             row = connection.execute(
-                select(*(runs.c[name] for name in _RECORD_COLUMNS)).where(runs.c.id == run_id)
+                select(*(runs.c[name] for name in RECORD_COLUMNS)).where(runs.c.id == run_id)
             ).first()
             if row is None:
                 raise RunNotFound(f"no run {run_id} in {self.url}")
-            return _record(row, self._labels_of(connection, [run_id]).get(run_id, {}))
+            return record_from_row(row, self._labels_of(connection, [run_id]).get(run_id, {}))
 
     @_translated
     def find(self, sha256: str) -> RunRecord | None:
@@ -649,114 +563,6 @@ class Store:
             yield connection
 
 
-def _prepare(
-    source: str | Path | bytes, label: str, allow_truncated: bool
-) -> tuple[KeptStream, list[tuple[int | None, Derived]]]:
-    """The stream as kept, and each of its builds with its number (``None`` when it
-    holds only one). Read as it streams: see :mod:`profiler.store.kept`."""
-    from profiler.sources import InputTooLarge
-    from profiler.store.kept import keep_and_read
-
-    try:
-        kept, builds = keep_and_read(source)
-    except InputTooLarge:
-        raise  # it names the input and says that nothing is stored
-    except StreamError as error:
-        message = str(error).removeprefix("input: ")
-        if message.startswith("empty input"):
-            raise StreamError(f"{label} is empty: nothing stored") from None
-        raise StreamError(f"{label}: {message}; nothing stored") from None
-    if any(build.truncated for build in builds) and not allow_truncated:
-        raise StreamError(
-            f"{label} is cut off inside an event (the build or its capture was killed); "
-            "nothing stored. Ingest it with --allow-truncated to keep it as an "
-            "incomplete run"
-        )
-    if len(builds) == 1:
-        return kept, [(None, derive(builds[0]))]
-    return kept, [(index, derive(build)) for index, build in enumerate(builds, start=1)]
-
-
-def build_context(context: RunContext, index: int | None, name: str | None) -> RunContext:
-    """The context of one build of a stream: labelled ``build`` with its name (else
-    its number, when the stream holds several), unless the context sets that label."""
-    if (index is None and not name) or "build" in context.labels:
-        return context
-    return dataclasses.replace(context, labels={**context.labels, "build": name or str(index)})
-
-
-def _chosen(
-    prepared: list[tuple[int | None, Derived]], build: str | None, label: str
-) -> list[tuple[int | None, Derived]]:
-    from profiler.sources import build_position
-
-    if build is None:
-        return prepared
-    position = build_position([derived.build for _, derived in prepared], build, label)
-    return [prepared[position]]
-
-
-def _insert_run(connection: Connection, values: dict[str, Any]) -> Executable:
-    """INSERT the run unless its stream is already stored; RETURNING the new id.
-
-    ``ON CONFLICT DO NOTHING`` makes a concurrent ingest of the same stream wait for the
-    first one and then insert nothing, where a plain INSERT would fail. The dialects
-    are imported here: importing PostgreSQL's costs a SQLite user 50 ms at every start.
-    """
-    if connection.dialect.name == "postgresql":
-        from sqlalchemy.dialects import postgresql
-
-        return (
-            postgresql.insert(runs)
-            .values(values)
-            .on_conflict_do_nothing(index_elements=["stream_sha256"])
-            .returning(runs.c.id)
-        )
-    from sqlalchemy.dialects import sqlite
-
-    return (
-        sqlite.insert(runs)
-        .values(values)
-        .on_conflict_do_nothing(index_elements=["stream_sha256"])
-        .returning(runs.c.id)
-    )
-
-
-def _context_columns(context: RunContext) -> dict[str, Any]:
-    ci = context.ci
-    return {
-        "command": context.command,
-        "context": context.context,
-        "git_commit": context.git_commit,
-        "git_branch": context.git_branch,
-        "ci_provider": ci.provider if ci else None,
-        "ci_job": ci.job if ci else None,
-        "ci_run_id": ci.run_id if ci else None,
-        "ci_run_url": ci.run_url if ci else None,
-        "host": context.host,
-        "cores": context.cores,
-        "kitprof_version": context.kitprof_version,
-        "docker_version": context.docker_version,
-        "buildx_version": context.buildx_version,
-        "buildkit_version": context.buildkit_version,
-        "driver": context.driver,
-        "run_info": orjson.dumps(context.run_info).decode()
-        if context.run_info is not None
-        else None,
-    }
-
-
-def _insert_rows(
-    connection: Connection, run_id: int, derived: Derived, labels: list[dict[str, str]]
-) -> None:
-    if labels:
-        connection.execute(run_labels.insert(), [{"run_id": run_id, **label} for label in labels])
-    if derived.stages:
-        connection.execute(stages.insert(), [{"run_id": run_id, **row} for row in derived.stages])
-    if derived.steps:
-        connection.execute(steps.insert(), [{"run_id": run_id, **row} for row in derived.steps])
-
-
 def _filters(
     branch: str | None,
     labels: Mapping[str, str] | None,
@@ -779,72 +585,3 @@ def _filters(
             )
         )
     return conditions
-
-
-def run_values(
-    raw: bytes | KeptStream,
-    derived: Derived,
-    context: RunContext,
-    source: str,
-    *,
-    started_fallback: datetime | None = None,
-    build_index: int | None = None,
-) -> dict[str, Any]:
-    """The ``runs`` row of a stream: its derived figures, its context, where it came from.
-
-    The build's own start time, else the capture's, else ``started_fallback``, else now.
-    """
-    from profiler.store.kept import KeptStream
-
-    now = datetime.now(UTC).replace(tzinfo=None)
-    started = derived.run["started_at"] or naive_utc(context.started_at)
-    build_name = build_identity(
-        derived.build,
-        command=context.command,
-        context=context.context,
-        ci_job=context.ci.job if context.ci else None,
-        source=source,
-        override=context.build_name,
-    )
-    kept = raw if isinstance(raw, KeptStream) else KeptStream.of(raw)
-    return {
-        **derived.run,
-        "build_name": build_name,
-        "started_at": started or naive_utc(started_fallback) or now,
-        "stream_sha256": kept.key(build_index),
-        "stream_bytes": kept.size,
-        "source": source,
-        "build_index": build_index,
-        "ingested_at": now,
-        "analyzed_at": now,
-        **_context_columns(context),
-    }
-
-
-def unstored_record(
-    run_id: int,
-    raw: bytes,
-    derived: Derived,
-    context: RunContext,
-    source: str,
-    *,
-    started_fallback: datetime | None = None,
-    build_index: int | None = None,
-) -> RunRecord:
-    """The record a stream would have once ingested, for files shown beside the history."""
-    values = run_values(
-        raw, derived, context, source, started_fallback=started_fallback, build_index=build_index
-    )
-    del values["run_info"]  # stored, but not part of a listed run
-    return _record_of({"id": run_id, **values}, context.labels)
-
-
-def _record(row: Row[Any], labels: Mapping[str, str]) -> RunRecord:
-    return _record_of(dict(row._mapping), labels)
-
-
-def _record_of(values: dict[str, Any], labels: Mapping[str, str]) -> RunRecord:
-    for name in _TIME_COLUMNS:
-        values[name] = aware_utc(values[name])
-    values["truncated"] = bool(values["truncated"])
-    return RunRecord(**values, labels=dict(labels))

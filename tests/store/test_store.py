@@ -141,13 +141,13 @@ def test_a_failure_inside_the_transaction_leaves_nothing(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # GIVEN the step rows fail to insert after the run, stream and stage rows went in
-    original = store_module._insert_rows
+    original = store_module.insert_rows
 
     def broken(connection, run_id, derived, labels):  # type: ignore[no-untyped-def]
         original(connection, run_id, derived, labels)
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(store_module, "_insert_rows", broken)
+    monkeypatch.setattr(store_module, "insert_rows", broken)
     with pytest.raises(RuntimeError):
         store.ingest(app_build().one_line(), context=run_context(labels={"a": "b"}))
     # THEN no half of the run is visible
