@@ -42,6 +42,9 @@ class RunContext:
     (:func:`profiler.identity.build_identity`)."""
     run_info: Mapping[str, Any] | None = None
     """The run file as read, kept whole with the run."""
+    files: Mapping[str, bytes] = field(default_factory=dict)
+    """Files kept with the run, by name (:mod:`profiler.store.files`): the Dockerfile,
+    the context manifest, Docker's record. Stored in the run's own transaction."""
 
 
 def run_context(

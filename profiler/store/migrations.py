@@ -226,7 +226,23 @@ def _v4(connection: Connection) -> None:
         )
 
 
-MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_v1, _v2, _v3, _v4)
+def _v5(connection: Connection) -> None:
+    """Files kept with a run (``run_files``): the Dockerfile it was built from, the
+    manifest of its build context, Docker's own record of it... one row a file, by
+    name, compressed like the stream."""
+    meta = MetaData()
+    Table("runs", meta, Column("id", Integer, primary_key=True))
+    Table(
+        "run_files",
+        meta,
+        Column("run_id", Integer, ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
+        Column("name", String(64), primary_key=True),
+        Column("compression", String(16), nullable=False),
+        Column("data", LargeBinary, nullable=False),
+    ).create(connection)
+
+
+MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_v1, _v2, _v3, _v4, _v5)
 """Step ``i`` (0-based) takes a database from version ``i`` to ``i + 1``."""
 
 LATEST = len(MIGRATIONS)

@@ -104,6 +104,16 @@ run_streams = Table(
     Column("data", LargeBinary, nullable=False),
 )
 
+run_files = Table(
+    "run_files",
+    metadata,
+    Column("run_id", Integer, ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
+    Column("name", String(64), primary_key=True),
+    # What the file is: one of profiler.store.files.FILE_NAMES.
+    Column("compression", String(16), nullable=False),
+    Column("data", LargeBinary, nullable=False),
+)
+
 run_labels = Table(
     "run_labels",
     metadata,

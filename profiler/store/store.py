@@ -17,10 +17,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 from sqlalchemy import (
-    ColumnElement,
     and_,
     delete,
-    exists,
     func,
     or_,
     select,
@@ -50,6 +48,8 @@ from profiler.store.engine import (
     write_transaction,
 )
 from profiler.store.errors import RunNotFound, StoreError
+from profiler.store.files import file_names, read_file, write_files
+from profiler.store.filters import run_filters
 from profiler.store.records import (
     RECORD_COLUMNS,
     BuildSummary,
@@ -232,6 +232,7 @@ class Store:
                 run_streams.insert().values(run_id=run_id, compression=COMPRESSION, data=blob)
             )
             insert_rows(connection, run_id, derived, labels)
+            write_files(connection, run_id, context.files)
             return IngestResult(run_id=run_id, created=True, sha256=sha256)
 
         return write_transaction(self._engine, work)
@@ -295,7 +296,7 @@ class Store:
         """Stored runs, newest first."""
         query = (
             select(*(runs.c[name] for name in RECORD_COLUMNS))
-            .where(*_filters(branch, labels, status, build))
+            .where(*run_filters(branch, labels, status, build))
             .order_by(runs.c.started_at.desc(), runs.c.id.desc())
             .offset(offset)
         )
@@ -315,7 +316,7 @@ class Store:
         labels: Mapping[str, str] | None = None,
         status: str | None = None,
     ) -> int:
-        conditions = _filters(branch, labels, status, build)
+        conditions = run_filters(branch, labels, status, build)
         query = select(func.count()).select_from(runs).where(*conditions)
         with self._engine.connect() as connection:
             return int(connection.execute(query).scalar_one())
@@ -392,6 +393,24 @@ class Store:
             raise RunNotFound(f"no run {run_id} in {self.url}")
         return decompress(bytes(row.data), row.compression)
 
+    @_translated
+    def attach(self, run_id: int, files: Mapping[str, bytes]) -> None:
+        """Keep ``files`` (by name, :mod:`profiler.store.files`) with a stored run,
+        replacing files of the same names."""
+        self._check_exist([run_id])
+        write_transaction(self._engine, lambda connection: write_files(connection, run_id, files))
+
+    @_translated
+    def file(self, run_id: int, name: str) -> bytes | None:
+        """The file kept under ``name`` with the run (``None`` if it has none)."""
+        with self._engine.connect() as connection:
+            return read_file(connection, run_id, name)
+
+    @_translated
+    def file_names(self, run_id: int) -> list[str]:
+        with self._engine.connect() as connection:
+            return file_names(connection, run_id)
+
     def build(self, run_id: int, dockerfile: Dockerfile | None = None) -> Build:
         """The run's Build, read again from its stored stream by today's reader
         (``dockerfile`` gives a plain log's stages their ``FROM`` dependencies)."""
@@ -425,7 +444,7 @@ class Store:
         """
         from profiler.analysis.trends import RunMetrics, StageMetrics
 
-        conditions = _filters(branch, labels, None, build)
+        conditions = run_filters(branch, labels, None, build)
         if statuses is not None:
             conditions.append(runs.c.status.in_(list(statuses)))
         if before is not None:
@@ -561,27 +580,3 @@ class Store:
         """A read connection, for tests and tools that query the tables directly."""
         with self._engine.connect() as connection:
             yield connection
-
-
-def _filters(
-    branch: str | None,
-    labels: Mapping[str, str] | None,
-    status: str | None,
-    build: str | None = None,
-) -> list[ColumnElement[bool]]:
-    conditions: list[ColumnElement[bool]] = []
-    if build is not None:
-        conditions.append(runs.c.build_name == build)
-    if branch is not None:
-        conditions.append(runs.c.git_branch == branch)
-    if status is not None:
-        conditions.append(runs.c.status == status)
-    for key, value in (labels or {}).items():
-        conditions.append(
-            exists().where(
-                run_labels.c.run_id == runs.c.id,
-                run_labels.c.key == key,
-                run_labels.c.value == value,
-            )
-        )
-    return conditions
