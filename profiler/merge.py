@@ -21,22 +21,26 @@ import binascii
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from itertools import repeat
+from operator import attrgetter, floordiv, itemgetter, sub
+from typing import Any, cast
 
 from profiler.errors import StreamError
 from profiler.events import Event, Malformed, TextLine
 from profiler.model import (
     Build,
+    DeferredLogs,
     Interval,
     LogChunk,
     Step,
     StepStatus,
     StepWarning,
     SubStatus,
+    defer_logs,
     union_length,
 )
 from profiler.names import parse_name
-from profiler.validate import TimeProblem, timestamp_microseconds
+from profiler.validate import EARLIEST, LATEST, TimeProblem, timestamp_microseconds
 
 SOLVE_STATUS_KEYS = frozenset({"vertexes", "statuses", "logs", "warnings"})
 MAX_MESSAGES = 10_000
@@ -46,6 +50,13 @@ MAX_MESSAGE_CHARS = 4_000
 CANCELLED_SUFFIX = "context canceled"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
+_EARLIEST_US = (EARLIEST - _EPOCH) // _MICROSECOND
+_LATEST_US = (LATEST - _EPOCH) // _MICROSECOND
+BULK_LOG_ENTRIES = 8
+"""Log entries from this many on are checked and recorded a whole list at a time."""
+_LOG_FIELDS = itemgetter("vertex", "timestamp", "stream", "data")
+_ORDER = attrgetter("order")
+_STR = {str}
 
 
 @dataclass(slots=True)
@@ -70,7 +81,6 @@ class _VertexState:
     progress_group: str | None = None
     intervals: dict[int, int | None] = field(default_factory=dict)
     """Microseconds since the epoch: start → completion (None while running)."""
-    logs: list[tuple[int, int, str]] = field(default_factory=list)
     warnings: list[StepWarning] = field(default_factory=list)
     statuses: dict[str, _StatusState] = field(default_factory=dict)
 
@@ -85,6 +95,7 @@ class BuildRecorder:
         self._notes: list[str] = []
         self._times: dict[str, int] = {}
         self._latest: int | None = None
+        self._logs = _LogTable()
         self.solve_statuses = 0
         """How many SolveStatus events were merged."""
         self.other_json = 0
@@ -95,8 +106,31 @@ class BuildRecorder:
     # -- feeding ------------------------------------------------------------------
 
     def add_all(self, events: Iterable[Event]) -> None:
+        # The logs of consecutive messages (most of a large stream) are gathered and
+        # recorded together (_add_logs). Everything else a message carries first
+        # records what was gathered, so that every entry is still taken in stream
+        # order: a message's vertexes and statuses, then its logs, then its warnings,
+        # as _add_solve_status takes them.
+        gathered: list[object] = []
         for event in events:
+            if type(event) is dict and "warnings" not in event:
+                logs = event.get("logs")
+                if type(logs) is list and event.keys() <= SOLVE_STATUS_KEYS:
+                    if len(event) > 1:
+                        if gathered:
+                            self._add_logs(gathered)
+                            gathered = []
+                        self._add_solve_status(event, logs=False)
+                    else:
+                        self.solve_statuses += 1
+                    gathered += logs
+                    continue
+            if gathered:
+                self._add_logs(gathered)
+                gathered = []
             self.add(event)
+        if gathered:
+            self._add_logs(gathered)
 
     def add(self, event: Event) -> None:
         if isinstance(event, dict):
@@ -125,7 +159,7 @@ class BuildRecorder:
         if len(self._notes) < MAX_MESSAGES:
             self._notes.append(text)
 
-    def _add_solve_status(self, status: dict[str, object]) -> None:
+    def _add_solve_status(self, status: dict[str, object], *, logs: bool = True) -> None:
         # Spelled out rather than a loop over (key, handler) pairs: this runs for every
         # event, and logs, most of the entries in a large stream, get their own loop.
         self.solve_statuses += 1
@@ -135,9 +169,9 @@ class BuildRecorder:
         statuses = status.get("statuses")
         if statuses is not None:
             self._add_entries("statuses", statuses, self._add_status)
-        logs = status.get("logs")
-        if logs is not None:
-            self._add_logs(logs)
+        entries = status.get("logs") if logs else None
+        if entries is not None:
+            self._add_logs(entries)
         warnings = status.get("warnings")
         if warnings is not None:
             self._add_entries("warnings", warnings, self._add_warning)
@@ -153,10 +187,51 @@ class BuildRecorder:
                 self._note(f"skipped a malformed entry of {key!r}: {_preview(entry)}")
 
     def _add_logs(self, entries: object) -> None:
-        """Record ``VertexLog`` entries, most of a large stream: one tight loop."""
+        """Record ``VertexLog`` entries, most of a large stream."""
         if not isinstance(entries, list):
             self._note("skipped a SolveStatus whose 'logs' is not a list")
             return
+        if len(entries) < BULK_LOG_ENTRIES or not self._add_logs_at_once(entries):
+            self._add_logs_one_by_one(entries)
+
+    def _add_logs_at_once(self, entries: list[object]) -> bool:
+        """Record a list of well-formed log entries with no Python loop over them.
+
+        Each check runs over the whole list in C (``map``, ``set``); if any entry is
+        not the common case (a dict with a string vertex and data, an int stream and a
+        timezone-aware RFC 3339 timestamp of a plausible date), nothing is recorded
+        and False returned: the entries then go one by one, which decides each case.
+        """
+        if set(map(type, entries)) != {dict}:
+            return False
+        rows = cast("list[dict[str, object]]", entries)
+        try:
+            digests, stamps, streams, data = zip(*map(_LOG_FIELDS, rows), strict=True)
+            if not (
+                set(map(type, digests)) == {str}
+                and set(map(type, stamps)) == {str}
+                and set(map(type, streams)) == {int}
+                and set(map(type, data)) == {str}
+            ):
+                return False
+            parsed = map(datetime.fromisoformat, stamps)
+            times = list(map(floordiv, map(sub, parsed, repeat(_EPOCH)), repeat(_MICROSECOND)))
+        except (KeyError, ValueError, TypeError):
+            # A missing key, a text that is not a timestamp, one without a timezone.
+            return False
+        earliest, latest = min(times), max(times)
+        if earliest < _EARLIEST_US or latest >= _LATEST_US:
+            return False  # Go's zero time (year 1) or an implausible date
+        if self._latest is None or latest > self._latest:
+            self._latest = latest
+        vertices = self._vertices
+        if not vertices.keys() >= set(digests):
+            for digest in digests:
+                self._state(digest)  # a vertex first named by its logs: in stream order
+        self._logs.add(map(_ORDER, map(vertices.__getitem__, digests)), times, streams, data)
+        return True
+
+    def _add_logs_one_by_one(self, entries: list[object]) -> None:
         vertices = self._vertices
         for entry in entries:
             if isinstance(entry, dict):
@@ -179,7 +254,9 @@ class BuildRecorder:
                     state = vertices.get(digest)
                     if state is None:
                         state = self._state(digest)
-                    state.logs.append((time, stream if isinstance(stream, int) else 1, data))
+                    self._logs.add_one(
+                        state.order, time, stream if isinstance(stream, int) else 1, data
+                    )
                     continue
             self._note(f"skipped a malformed entry of 'logs': {_preview(entry)}")
 
@@ -195,7 +272,11 @@ class BuildRecorder:
         inputs = vertex.get("inputs") or []
         if not isinstance(digest, str) or not isinstance(name, str):
             return False
-        if not isinstance(inputs, list) or not all(isinstance(i, str) for i in inputs):
+        if not isinstance(inputs, list):
+            return False
+        # Strings, as nearly always, checked in C first.
+        strings = not inputs or set(map(type, inputs)) == _STR
+        if not strings and not all(isinstance(i, str) for i in inputs):
             return False
         started = self._time(vertex.get("started"))
         completed = self._time(vertex.get("completed"))
@@ -314,8 +395,9 @@ class BuildRecorder:
             any(state.error for state in seen)
             or any(message.startswith("ERROR") for message in self._messages)
         )
+        logs = self._logs.frozen(origin)
         steps = tuple(
-            _freeze(digest, state, origin, stream_end, stopped)
+            _freeze(digest, state, origin, stream_end, stopped, logs)
             for digest, state in sorted(self._vertices.items(), key=lambda kv: kv[1].order)
             if digest in digests
         )
@@ -343,7 +425,12 @@ class BuildRecorder:
 
 
 def _freeze(
-    digest: str, state: _VertexState, origin: int, stream_end: float, stopped: bool
+    digest: str,
+    state: _VertexState,
+    origin: int,
+    stream_end: float,
+    stopped: bool,
+    logs: _FrozenLogs,
 ) -> Step:
     def relative(time: int) -> float:
         return (time - origin) / 1e6
@@ -365,7 +452,7 @@ def _freeze(
     close_at = relative(state.completed) if state.completed is not None else stream_end
     closed = [(i.start, i.end if i.end is not None else max(close_at, i.start)) for i in intervals]
     name = state.names[0] if state.names else digest
-    return Step(
+    step = Step(
         digest=digest,
         name=name,
         names=tuple(state.names) or (name,),
@@ -379,7 +466,6 @@ def _freeze(
         error=state.error,
         status=status,
         progress_group=state.progress_group,
-        logs=_log_chunks(state.logs, origin),
         warnings=tuple(state.warnings),
         statuses=tuple(
             SubStatus(
@@ -393,6 +479,90 @@ def _freeze(
             for status_id, entry in state.statuses.items()
         ),
     )
+    return defer_logs(step, _StepLogs(logs, state.order))
+
+
+class _LogTable:
+    """Every log entry of the stream, in stream order, as four parallel lists.
+
+    Kept this way until a step's logs are read: no object per entry but its time and
+    text (which any form keeps), and nothing for the cycle collector to scan.
+    """
+
+    __slots__ = ("data", "orders", "streams", "times")
+
+    def __init__(self) -> None:
+        self.orders: list[int] = []
+        """The entry's vertex, as :attr:`_VertexState.order`."""
+        self.times: list[int] = []
+        """Microseconds since the epoch."""
+        self.streams: list[int] = []
+        self.data: list[str] = []
+
+    def add(
+        self,
+        orders: Iterable[int],
+        times: Iterable[int],
+        streams: Iterable[int],
+        data: Iterable[str],
+    ) -> None:
+        self.orders += orders
+        self.times += times
+        self.streams += streams
+        self.data += data
+
+    def add_one(self, order: int, time: int, stream: int, data: str) -> None:
+        self.orders.append(order)
+        self.times.append(time)
+        self.streams.append(stream)
+        self.data.append(data)
+
+    def frozen(self, origin: int) -> _FrozenLogs:
+        return _FrozenLogs(self, len(self.orders), origin)
+
+
+class _FrozenLogs:
+    """The log table as one :meth:`BuildRecorder.build` saw it: its first ``count``
+    entries (a live recorder goes on adding), grouped by vertex on the first read."""
+
+    def __init__(self, table: _LogTable, count: int, origin: int) -> None:
+        self._table = table
+        self._count = count
+        self._origin = origin
+        self._by_vertex: dict[int, list[int]] | None = None
+
+    def chunks(self, order: int) -> tuple[LogChunk, ...]:
+        by_vertex = self._by_vertex
+        if by_vertex is None:
+            by_vertex = {}
+            orders = self._table.orders
+            for position in range(self._count):
+                entries = by_vertex.get(orders[position])
+                if entries is None:
+                    by_vertex[orders[position]] = [position]
+                else:
+                    entries.append(position)
+            self._by_vertex = by_vertex
+        positions = by_vertex.get(order)
+        if not positions:
+            return ()
+        table = self._table
+        times, streams, data = table.times, table.streams, table.data
+        return _log_chunks(
+            [(times[position], streams[position], data[position]) for position in positions],
+            self._origin,
+        )
+
+
+class _StepLogs(DeferredLogs):
+    __slots__ = ("_logs", "_order")
+
+    def __init__(self, logs: _FrozenLogs, order: int) -> None:
+        self._logs = logs
+        self._order = order
+
+    def make(self) -> tuple[LogChunk, ...]:
+        return self._logs.chunks(self._order)
 
 
 def _log_chunks(logs: list[tuple[int, int, str]], origin: int) -> tuple[LogChunk, ...]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from profiler.names import ParsedName, StepKind
 from profiler.record import BuildRecord
@@ -138,6 +138,61 @@ class Step:
         """The step's output as text lines (stdout and stderr interleaved as sent)."""
         lines = self.log_bytes.decode("utf-8", errors="replace").splitlines()
         return lines if last is None else lines[-last:]
+
+
+class DeferredLogs:
+    """A step's log chunks kept by a reader in its own compact form, made on first read.
+
+    A large build carries tens of thousands of log chunks and most are never read
+    (a report reads the failed step's; the analysis none). A reader may give a new
+    :class:`Step` one of these with :func:`defer_logs`; :attr:`Step.logs` is still a
+    ``tuple[LogChunk, ...]`` to every reader, made by :meth:`make` the first time it is
+    read and then kept in the step. Subclasses implement :meth:`make`.
+    """
+
+    __slots__ = ()
+
+    def make(self) -> tuple[LogChunk, ...]:
+        raise NotImplementedError
+
+
+class _LogsOnFirstRead:
+    """``Step.logs``: the slot's tuple, or a :class:`DeferredLogs` turned into one when read.
+
+    Every reader (attribute access, ``==``, ``hash``, ``repr``, pickling,
+    ``dataclasses.replace``) goes through ``__get__``, so none ever sees the deferred
+    form; making it twice (two threads) gives equal tuples.
+    """
+
+    __slots__ = ("_slot",)
+
+    def __init__(self, slot: Any) -> None:
+        self._slot = slot
+
+    def __get__(self, step: Step | None, owner: type | None = None) -> Any:
+        if step is None:
+            return self
+        logs = self._slot.__get__(step, owner)
+        if isinstance(logs, DeferredLogs):
+            logs = logs.make()
+            self._slot.__set__(step, logs)
+        return logs
+
+    def __set__(self, step: Step, value: object) -> None:
+        self._slot.__set__(step, value)
+
+    def __delete__(self, step: Step) -> None:
+        self._slot.__delete__(step)
+
+
+_LOGS_SLOT = vars(Step)["logs"]
+setattr(Step, "logs", _LogsOnFirstRead(_LOGS_SLOT))  # noqa: B010 (mypy: a field)
+
+
+def defer_logs(step: Step, logs: DeferredLogs) -> Step:
+    """Give ``step``, just made with ``logs=()``, logs made on first read."""
+    _LOGS_SLOT.__set__(step, logs)
+    return step
 
 
 @dataclass(frozen=True, slots=True)

@@ -54,8 +54,25 @@ _EXPORTER_TEXT = re.compile(
 _INTERNAL_TAGS = frozenset({"internal", "auth"})
 
 
+_PLAIN_STAGE_STEP = re.compile(r"\[([^\]\s/]+) +(\d+)/(\d+)\]\s*")
+"""``[stage i/n] INSTR …``, the name of nearly every step: one stage token (no platform:
+that has a ``/``), no bake target. Parsed by :func:`parse_name`'s general path alike."""
+
+
 def parse_name(name: str) -> ParsedName:
     """Split a vertex name into kind, bake target, platform, stage, position and text."""
+    plain = _PLAIN_STAGE_STEP.match(name)
+    if plain is not None:
+        text = name[plain.end() :]
+        instruction = _INSTRUCTION.match(text)
+        return ParsedName(
+            kind=StepKind.STEP,
+            stage=plain.group(1),
+            index=int(plain.group(2)),
+            count=int(plain.group(3)),
+            instruction=instruction.group(1).upper() if instruction else None,
+            text=text,
+        )
     match = _PREFIX.match(name)
     if match is None:
         return _without_prefix(name, target=None)
