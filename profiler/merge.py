@@ -54,7 +54,7 @@ _EARLIEST_US = (EARLIEST - _EPOCH) // _MICROSECOND
 _LATEST_US = (LATEST - _EPOCH) // _MICROSECOND
 BULK_LOG_ENTRIES = 8
 """Log entries from this many on are checked and recorded a whole list at a time."""
-_LOG_FIELDS = itemgetter("vertex", "timestamp", "stream", "data")
+_VERTEX, _TIMESTAMP, _STREAM, _DATA = map(itemgetter, ("vertex", "timestamp", "stream", "data"))
 _ORDER = attrgetter("order")
 _STR = {str}
 
@@ -206,7 +206,10 @@ class BuildRecorder:
             return False
         rows = cast("list[dict[str, object]]", entries)
         try:
-            digests, stamps, streams, data = zip(*map(_LOG_FIELDS, rows), strict=True)
+            digests = list(map(_VERTEX, rows))
+            stamps = list(map(_TIMESTAMP, rows))
+            streams = list(map(_STREAM, rows))
+            data = list(map(_DATA, rows))
             if not (
                 set(map(type, digests)) == {str}
                 and set(map(type, stamps)) == {str}
@@ -233,6 +236,7 @@ class BuildRecorder:
 
     def _add_logs_one_by_one(self, entries: list[object]) -> None:
         vertices = self._vertices
+        table = self._logs
         for entry in entries:
             if isinstance(entry, dict):
                 digest = entry.get("vertex")
@@ -254,9 +258,10 @@ class BuildRecorder:
                     state = vertices.get(digest)
                     if state is None:
                         state = self._state(digest)
-                    self._logs.add_one(
-                        state.order, time, stream if isinstance(stream, int) else 1, data
-                    )
+                    table.orders.append(state.order)
+                    table.times.append(time)
+                    table.streams.append(stream if isinstance(stream, int) else 1)
+                    table.data.append(data)
                     continue
             self._note(f"skipped a malformed entry of 'logs': {_preview(entry)}")
 
@@ -510,12 +515,6 @@ class _LogTable:
         self.times += times
         self.streams += streams
         self.data += data
-
-    def add_one(self, order: int, time: int, stream: int, data: str) -> None:
-        self.orders.append(order)
-        self.times.append(time)
-        self.streams.append(stream)
-        self.data.append(data)
 
     def frozen(self, origin: int) -> _FrozenLogs:
         return _FrozenLogs(self, len(self.orders), origin)
