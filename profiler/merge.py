@@ -19,19 +19,16 @@ from __future__ import annotations
 
 import binascii
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from itertools import repeat
-from operator import attrgetter, floordiv, itemgetter, sub
-from typing import Any, cast
+from operator import attrgetter
 
 from profiler.errors import StreamError
 from profiler.events import Event, Malformed, TextLine
+from profiler.logtable import FrozenLogs, LogTable, StepLogs, plain_entries
 from profiler.model import (
     Build,
-    DeferredLogs,
     Interval,
-    LogChunk,
     Step,
     StepStatus,
     StepWarning,
@@ -40,7 +37,7 @@ from profiler.model import (
     union_length,
 )
 from profiler.names import parse_name
-from profiler.validate import EARLIEST, LATEST, TimeProblem, timestamp_microseconds
+from profiler.validate import TimeProblem, timestamp_microseconds
 
 SOLVE_STATUS_KEYS = frozenset({"vertexes", "statuses", "logs", "warnings"})
 MAX_MESSAGES = 10_000
@@ -50,11 +47,8 @@ MAX_MESSAGE_CHARS = 4_000
 CANCELLED_SUFFIX = "context canceled"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
-_EARLIEST_US = (EARLIEST - _EPOCH) // _MICROSECOND
-_LATEST_US = (LATEST - _EPOCH) // _MICROSECOND
 BULK_LOG_ENTRIES = 8
 """Log entries from this many on are checked and recorded a whole list at a time."""
-_VERTEX, _TIMESTAMP, _STREAM, _DATA = map(itemgetter, ("vertex", "timestamp", "stream", "data"))
 _ORDER = attrgetter("order")
 _STR = {str}
 
@@ -95,7 +89,7 @@ class BuildRecorder:
         self._notes: list[str] = []
         self._times: dict[str, int] = {}
         self._latest: int | None = None
-        self._logs = _LogTable()
+        self._logs = LogTable()
         self.solve_statuses = 0
         """How many SolveStatus events were merged."""
         self.other_json = 0
@@ -195,36 +189,13 @@ class BuildRecorder:
             self._add_logs_one_by_one(entries)
 
     def _add_logs_at_once(self, entries: list[object]) -> bool:
-        """Record a list of well-formed log entries with no Python loop over them.
-
-        Each check runs over the whole list in C (``map``, ``set``); if any entry is
-        not the common case (a dict with a string vertex and data, an int stream and a
-        timezone-aware RFC 3339 timestamp of a plausible date), nothing is recorded
-        and False returned: the entries then go one by one, which decides each case.
-        """
-        if set(map(type, entries)) != {dict}:
+        """Record a list of well-formed log entries at once (:func:`plain_entries`);
+        False, recording nothing, if one of them is not plain."""
+        plain = plain_entries(entries)
+        if plain is None:
             return False
-        rows = cast("list[dict[str, object]]", entries)
-        try:
-            digests = list(map(_VERTEX, rows))
-            stamps = list(map(_TIMESTAMP, rows))
-            streams = list(map(_STREAM, rows))
-            data = list(map(_DATA, rows))
-            if not (
-                set(map(type, digests)) == {str}
-                and set(map(type, stamps)) == {str}
-                and set(map(type, streams)) == {int}
-                and set(map(type, data)) == {str}
-            ):
-                return False
-            parsed = map(datetime.fromisoformat, stamps)
-            times = list(map(floordiv, map(sub, parsed, repeat(_EPOCH)), repeat(_MICROSECOND)))
-        except (KeyError, ValueError, TypeError):
-            # A missing key, a text that is not a timestamp, one without a timezone.
-            return False
-        earliest, latest = min(times), max(times)
-        if earliest < _EARLIEST_US or latest >= _LATEST_US:
-            return False  # Go's zero time (year 1) or an implausible date
+        digests, times, streams, data = plain
+        latest = max(times)
         if self._latest is None or latest > self._latest:
             self._latest = latest
         vertices = self._vertices
@@ -435,7 +406,7 @@ def _freeze(
     origin: int,
     stream_end: float,
     stopped: bool,
-    logs: _FrozenLogs,
+    logs: FrozenLogs,
 ) -> Step:
     def relative(time: int) -> float:
         return (time - origin) / 1e6
@@ -484,134 +455,7 @@ def _freeze(
             for status_id, entry in state.statuses.items()
         ),
     )
-    return defer_logs(step, _StepLogs(logs, state.order))
-
-
-class _LogTable:
-    """Every log entry of the stream, in stream order, as four parallel lists.
-
-    Kept this way until a step's logs are read: no object per entry but its time and
-    text (which any form keeps), and nothing for the cycle collector to scan.
-    """
-
-    __slots__ = ("data", "orders", "streams", "times")
-
-    def __init__(self) -> None:
-        self.orders: list[int] = []
-        """The entry's vertex, as :attr:`_VertexState.order`."""
-        self.times: list[int] = []
-        """Microseconds since the epoch."""
-        self.streams: list[int] = []
-        self.data: list[str] = []
-
-    def add(
-        self,
-        orders: Iterable[int],
-        times: Iterable[int],
-        streams: Iterable[int],
-        data: Iterable[str],
-    ) -> None:
-        self.orders += orders
-        self.times += times
-        self.streams += streams
-        self.data += data
-
-    def frozen(self, origin: int) -> _FrozenLogs:
-        return _FrozenLogs(self, len(self.orders), origin)
-
-
-class _FrozenLogs:
-    """The log table as one :meth:`BuildRecorder.build` saw it: its first ``count``
-    entries (a live recorder goes on adding), grouped by vertex on the first read."""
-
-    def __init__(self, table: _LogTable, count: int, origin: int) -> None:
-        self._table = table
-        self._count = count
-        self._origin = origin
-        self._by_vertex: dict[int, list[int]] | None = None
-
-    def chunks(self, order: int) -> tuple[LogChunk, ...]:
-        by_vertex = self._by_vertex
-        if by_vertex is None:
-            by_vertex = {}
-            orders = self._table.orders
-            for position in range(self._count):
-                entries = by_vertex.get(orders[position])
-                if entries is None:
-                    by_vertex[orders[position]] = [position]
-                else:
-                    entries.append(position)
-            self._by_vertex = by_vertex
-        positions = by_vertex.get(order)
-        if not positions:
-            return ()
-        table = self._table
-        times, streams, data = table.times, table.streams, table.data
-        return _log_chunks(
-            [(times[position], streams[position], data[position]) for position in positions],
-            self._origin,
-        )
-
-
-class _StepLogs(DeferredLogs):
-    __slots__ = ("_logs", "_order")
-
-    def __init__(self, logs: _FrozenLogs, order: int) -> None:
-        self._logs = logs
-        self._order = order
-
-    def make(self) -> tuple[LogChunk, ...]:
-        return self._logs.chunks(self._order)
-
-
-def _log_chunks(logs: list[tuple[int, int, str]], origin: int) -> tuple[LogChunk, ...]:
-    if _SLOT_SETTERS is None:
-        return tuple([LogChunk((time - origin) / 1e6, stream, data) for time, stream, data in logs])
-    # LogChunk is a frozen dataclass: its __init__ sets each field through
-    # object.__setattr__, which makes building the chunks the largest single cost of
-    # freezing a log-heavy build (one per log entry: 70,000 in the 110 MB benchmark).
-    # Filling the three slots directly makes the same objects in half the time.
-    set_time, set_stream, set_encoded = _SLOT_SETTERS
-    new = object.__new__
-    chunks = []
-    for time, stream, data in logs:
-        chunk = new(LogChunk)
-        set_time(chunk, (time - origin) / 1e6)
-        set_stream(chunk, stream)
-        set_encoded(chunk, data)
-        chunks.append(chunk)
-    return tuple(chunks)
-
-
-_SlotSetter = Callable[[LogChunk, Any], None]
-
-
-def _slot_setters() -> tuple[_SlotSetter, _SlotSetter, _SlotSetter] | None:
-    """Setters of LogChunk's slots, if it is still the plain three-field dataclass.
-
-    Checked once, against the real constructor, so that a change to LogChunk (a new
-    field, a __post_init__) falls back to calling it rather than making broken chunks.
-    """
-    names = ("time", "stream", "encoded")
-    if (
-        tuple(f.name for f in fields(LogChunk)) != names
-        or tuple(getattr(LogChunk, "__slots__", ())) != names
-        or hasattr(LogChunk, "__post_init__")
-        or LogChunk.__new__ is not object.__new__
-    ):
-        return None
-    set_time, set_stream, set_encoded = (vars(LogChunk)[name].__set__ for name in names)
-    probe = object.__new__(LogChunk)
-    set_time(probe, 1.5)
-    set_stream(probe, 2)
-    set_encoded(probe, "aGk=")
-    expected = LogChunk(1.5, 2, "aGk=")
-    if probe != expected or repr(probe) != repr(expected):
-        return None
-    return set_time, set_stream, set_encoded
-
-
-_SLOT_SETTERS = _slot_setters()
+    return defer_logs(step, StepLogs(logs, state.order))
 
 
 def _status(state: _VertexState, stopped: bool) -> StepStatus:
