@@ -105,17 +105,20 @@ def kitprof_ingest(path: Path) -> Any:
 # -- timing ------------------------------------------------------------------------------
 
 
-def timed(work: Callable[[], object]) -> float:
+def timed(work: Callable[[], object]) -> tuple[float, float]:
+    """Wall-clock and CPU seconds of one run (CPU: this thread's own, which waiting for a
+    core on a busy machine does not inflate)."""
     gc.collect()
-    began = time.perf_counter()
+    began, began_cpu = time.perf_counter(), time.thread_time()
     result = work()
-    elapsed = time.perf_counter() - began
+    elapsed, cpu = time.perf_counter() - began, time.thread_time() - began_cpu
     del result  # freeing the result is not part of the time
-    return elapsed
+    return elapsed, cpu
 
 
-def time_stream(path: Path, runs: int) -> dict[str, list[float]]:
-    """Every run's time for each case, the cases interleaved round by round.
+def time_stream(path: Path, runs: int) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
+    """Every run's wall-clock and CPU time for each case, the cases interleaved round
+    by round.
 
     Interleaving keeps the ratios fair on a shared machine whose load drifts: a busy
     minute slows every case of a round, not all the runs of one case.
@@ -136,10 +139,13 @@ def time_stream(path: Path, runs: int) -> dict[str, list[float]]:
         "kitprof_read_analyze": lambda: kitprof_ingest(path),
     }
     times: dict[str, list[float]] = {name: [] for name in cases}
+    cpu: dict[str, list[float]] = {name: [] for name in cases}
     for _ in range(runs):
         for name, work in cases.items():
-            times[name].append(timed(work))
-    return times
+            wall, used = timed(work)
+            times[name].append(wall)
+            cpu[name].append(used)
+    return times, cpu
 
 
 # -- memory, in subprocesses ---------------------------------------------------------------
@@ -238,6 +244,11 @@ def machine() -> dict[str, Any]:
 # -- the report -----------------------------------------------------------------------------
 
 
+def _round_ratios(times: dict[str, list[float]]) -> list[float]:
+    kitprof, baseline = times["kitprof_read_analyze"], times["orjson_baseline"]
+    return [k / b for k, b in zip(kitprof, baseline, strict=True)]
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
     layouts = LAYOUTS if args.layout == "both" else (args.layout,)
     report: dict[str, Any] = {
@@ -257,16 +268,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         }
         del build
         print(f"timing {layout} ({size / MIB:.0f} MiB)...", file=sys.stderr)
-        times = time_stream(path, args.runs)
+        times, cpu = time_stream(path, args.runs)
         seconds = {name: min(values) for name, values in times.items()}
         medians = {name: statistics.median(values) for name, values in times.items()}
+        cpu_medians = {name: statistics.median(values) for name, values in cpu.items()}
         # Ratio of the two cases within each round (run back to back), then the median.
-        round_ratios = [
-            kitprof / baseline
-            for kitprof, baseline in zip(
-                times["kitprof_read_analyze"], times["orjson_baseline"], strict=True
-            )
-        ]
+        round_ratios = _round_ratios(times)
+        cpu_ratios = _round_ratios(cpu)
         entry: dict[str, Any] = {
             "layout": layout,
             "file": str(path),
@@ -276,6 +284,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "median_seconds": medians,
             "time_ratio_median": statistics.median(round_ratios),
             "time_ratio_rounds": round_ratios,
+            "cpu_median_seconds": cpu_medians,
+            "cpu_ratio_median": statistics.median(cpu_ratios),
+            "cpu_ratio_rounds": cpu_ratios,
             "mb_per_second": {name: size / MIB / value for name, value in seconds.items()},
             "time_ratio": seconds["kitprof_read_analyze"] / seconds["orjson_baseline"],
             "time_ratio_to_loads_only": (
@@ -336,6 +347,13 @@ def print_table(report: dict[str, Any]) -> None:
             f"({min(rounds):.2f}-{max(rounds):.2f}) "
             f"(goal <= {goal}x: {verdict}); / loads alone: "
             f"{entry['time_ratio_to_loads_only']:.2f}x"
+        )
+        rounds = entry["cpu_ratio_rounds"]
+        print(
+            f"  CPU time ratio kitprof / baseline: {entry['cpu_ratio_median']:.2f}x median of "
+            f"{len(rounds)} rounds ({min(rounds):.2f}-{max(rounds):.2f}); CPU s: baseline "
+            f"{entry['cpu_median_seconds']['orjson_baseline']:.3f}, kitprof "
+            f"{entry['cpu_median_seconds']['kitprof_read_analyze']:.3f}"
         )
         memory = entry.get("memory")
         if memory:
