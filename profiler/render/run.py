@@ -34,7 +34,7 @@ def target_dicts(profile: Profile) -> list[dict[str, Any]]:
 
 def _target(build: Build) -> dict[str, Any]:
     analysis = analyze(build)
-    steps = [step for step in build.steps if step.parsed.instruction]
+    steps = [s for s in build.steps if s.parsed.instruction not in (None, "FROM")]
     failure = analysis.failure
     return {
         "name": build.name,
