@@ -285,7 +285,7 @@ def load_file(path: Path, first_id: int, build: str | None = None) -> list[Loade
     if not raw.strip():
         raise KitprofError(f"{path} is empty")
     try:
-        builds = read_builds(raw, per_target=True)  # as the store keeps it
+        builds = read_builds(raw)
     except KitprofError as error:
         raise KitprofError(f"{path}: {error}") from None
     numbered: list[tuple[int | None, Build]] = (

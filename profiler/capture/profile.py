@@ -246,10 +246,36 @@ def _export_records(
     if target == stream_path or (target.exists() and not force):
         return None
     exported = export_run_records(command, refs, target)
-    if exported is not None:
-        with contextlib.suppress(OSError):
-            os.chmod(exported, PRIVATE_FILE_MODE)  # what a run keeps is the user's alone
+    if exported is None:
+        return None
+    with contextlib.suppress(OSError):
+        os.chmod(exported, PRIVATE_FILE_MODE)  # what a run keeps is the user's alone
+    if _holds_secrets(exported):
+        _remove(exported)
+        return None
     return exported
+
+
+def _holds_secrets(record: Path) -> bool:
+    """Whether Docker's record keeps what kitprof redacts everywhere else: the value of a
+    secret-looking build arg (from the command line, the environment or a compose
+    file), or a URL's credentials. Such a record is not kept: kitprof cannot edit it
+    without breaking its digests. An unreadable record counts as one."""
+    from profiler.redaction import looks_secret, redact_urls
+    from profiler.sources import read_builds
+
+    try:
+        builds = read_builds(record)
+    except KitprofError:
+        return True
+    for build in builds:
+        if build.record is None:
+            continue
+        if any(looks_secret(key) and value for key, value in build.record.build_args.items()):
+            return True
+        if any(redact_urls(value) != value for value in build.record.frontend_attrs.values()):
+            return True
+    return False
 
 
 def _remove(*paths: Path) -> None:
