@@ -184,7 +184,9 @@ def _exit_code(build: Build, analysis: BuildAnalysis, expected: int) -> None:
     if expected == 0:
         assert analysis.failure is None
         assert all(s.status in (StepStatus.DONE, StepStatus.CACHED) for s in build)
-    elif expected == 1:
+    elif expected in (1, 130):
+        # 130: buildx 0.2x exits 128 + SIGINT when interrupted, after the stream has
+        # said what was cancelled (buildx 0.13 exited 1).
         assert analysis.failure is not None
     else:  # killed: the stream just stops, with steps still running
         assert any(s.status is StepStatus.UNFINISHED for s in build)

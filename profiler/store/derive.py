@@ -149,8 +149,10 @@ def parse_stream(
     from profiler.sources import read_build, read_builds
 
     if build_index is None:
-        return read_build(raw, dockerfile=dockerfile)
-    builds = read_builds(raw, dockerfile=dockerfile)
+        builds = read_builds(raw, dockerfile=dockerfile, per_target=True)
+        # A bake session stored as one run before runs were kept per target.
+        return builds[0] if len(builds) == 1 else read_build(raw, dockerfile=dockerfile)
+    builds = read_builds(raw, dockerfile=dockerfile, per_target=True)
     if not 1 <= build_index <= len(builds):
         raise StreamError(
             f"the stored stream holds {len(builds)} builds today, not build {build_index}"
