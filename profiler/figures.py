@@ -82,7 +82,8 @@ def _hover(step: Step, on_path: bool) -> str:
 def ordered_steps(build: Build) -> list[Step]:
     """Steps grouped by stage (stages in start order), then by start within a stage."""
     stage_rank = {
-        stage_label(stage.target, stage.name): rank for rank, stage in enumerate(build.stages)
+        stage_label(stage.target, stage.name, stage.platform): rank
+        for rank, stage in enumerate(build.stages)
     }
     timed = [step for step in build if step.start is not None]
     return sorted(
@@ -216,7 +217,7 @@ def stage_figure(build: Build, analysis: BuildAnalysis | None = None) -> go.Figu
     ``customdata`` is :data:`STAGE_REF` + the stage's label, so a click can open it."""
     analysis = analysis or analyze(build)
     stages = [stage for stage in build.stages if stage.start is not None]
-    names = [stage_label(stage.target, stage.name) for stage in stages]
+    names = [stage_label(stage.target, stage.name, stage.platform) for stage in stages]
     labels = [plotly_text(name) for name in names]
     shares = [analysis.critical_path_by_stage.get(name, 0.0) for name in names]
     figure = go.Figure(

@@ -73,3 +73,21 @@ def test_empty_and_odd_names_do_not_raise() -> None:
     assert parse_name("").kind is StepKind.INTERNAL
     assert parse_name("[]").kind is StepKind.INTERNAL
     assert parse_name("[unclosed 1/2 RUN x").kind is StepKind.INTERNAL
+
+
+@pytest.mark.parametrize(
+    ("name", "target", "platform"),
+    [
+        # As a --platform linux/amd64,linux/386 build names its metadata loads
+        # (sample_builds/multi-platform/cold.rawjson).
+        ("[linux/386 internal] load metadata for docker.io/x:1", None, "linux/386"),
+        ("[api linux/arm64/v8 internal] load metadata for docker.io/x:1", "api", "linux/arm64/v8"),
+        ("[api internal] load .dockerignore", "api", None),
+    ],
+)
+def test_an_internal_vertex_carries_its_platform_apart_from_its_target(
+    name: str, target: str | None, platform: str | None
+) -> None:
+    parsed = parse_name(name)
+    assert parsed.kind is StepKind.INTERNAL
+    assert (parsed.target, parsed.platform) == (target, platform)

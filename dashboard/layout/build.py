@@ -321,7 +321,7 @@ def _stage_table(build: Build, analysis: BuildAnalysis) -> list[Child]:
         shown = [stage for stage in stages if (stage.target, stage.name) in chosen]
     rows = []
     for stage in shown:
-        label = stage_label(stage.target, stage.name)
+        label = stage_label(stage.target, stage.name, stage.platform)
         share = analysis.critical_path_by_stage.get(label, 0.0)
         rows.append(
             {
