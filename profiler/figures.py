@@ -114,7 +114,8 @@ def _bar_style(step: Step) -> tuple[str, str]:
 
 def add_stage_key(figure: go.Figure, stages: Sequence[str]) -> None:
     """A legend entry per stage colour (up to :data:`MAX_STAGE_KEYS` of them)."""
-    names = list(dict.fromkeys(stage.rsplit("/", 1)[-1] for stage in stages))
+    # A stage's colour ignores its bake target and platform: one key entry for all.
+    names = list(dict.fromkeys(stage.rsplit("/", 1)[-1].rsplit(" ", 1)[-1] for stage in stages))
     if len(names) > MAX_STAGE_KEYS:
         return
     for name in names:
