@@ -102,8 +102,8 @@ def chrome_trace(build: Build, analysis: BuildAnalysis | None = None) -> dict[st
     for step in timed:
         by_stage.setdefault((step.target, step.parsed.platform, step.stage_key), []).append(step)
     for key in sorted(by_stage, key=lambda k: stage_order.index(k) if k in stage_order else 1e9):
-        target, platform, stage = key
-        stage_name = f"{platform} {stage}" if platform else stage
+        target, platform, stage_key = key
+        stage_name = f"{platform} {stage_key}" if platform else stage_key
         pid = pids[target]
         for lane_number, lane in enumerate(_lanes(by_stage[key]), start=1):
             tid = next_tid.get(pid, 0) + 1
