@@ -100,7 +100,11 @@ def ordered_steps(build: Build) -> list[Step]:
 def _bar_style(step: Step) -> tuple[str, str]:
     """``(fill, hatch)`` of a step's bar: its stage's colour, pale and hatched when
     cached, cross-hatched when cancelled; red when it failed, and only then."""
-    color = stage_color(step_stage_label(step))
+    return bar_style(step, stage_color(step_stage_label(step)))
+
+
+def bar_style(step: Step, color: str) -> tuple[str, str]:
+    """``(fill, hatch)`` of a step's bar drawn in ``color`` (a stage's, a platform's)."""
     if step.status is StepStatus.FAILED:
         return FAILED_COLOR, ""
     if step.status is StepStatus.CACHED:

@@ -11,10 +11,10 @@ from __future__ import annotations
 import plotly.graph_objects as go
 
 from profiler.analysis import BuildAnalysis
-from profiler.figures import LEGEND_BESIDE, MIN_BAR_FRACTION, step_label
+from profiler.figures import LEGEND_BESIDE, MIN_BAR_FRACTION, bar_style, step_label
 from profiler.figures_history import timeline_height
-from profiler.model import Build, Step, StepStatus
-from profiler.palette import CRITICAL_OUTLINE, FAILED_COLOR, HATCH, pale, platform_color
+from profiler.model import Build, Step
+from profiler.palette import CRITICAL_OUTLINE, platform_color
 from profiler.render.format import seconds
 
 MAX_PLATFORM_ROWS = 200
@@ -36,16 +36,6 @@ def _platform_rows(build: Build, analysis: BuildAnalysis) -> list[tuple[str | No
     return rows
 
 
-def _fill(step: Step, color: str) -> tuple[str, str]:
-    if step.status is StepStatus.FAILED:
-        return FAILED_COLOR, ""
-    if step.status is StepStatus.CACHED:
-        return pale(color), HATCH["cached"]
-    if step.status is StepStatus.CANCELLED:
-        return pale(color), HATCH["cancelled"]
-    return color, ""
-
-
 def platform_figure(build: Build, analysis: BuildAnalysis) -> go.Figure:
     """Every timed step, one block of rows a platform (then the shared steps), one
     colour a platform; each platform's critical path outlined. ``customdata`` is the
@@ -59,7 +49,7 @@ def platform_figure(build: Build, analysis: BuildAnalysis) -> go.Figure:
         summary = next(s for s in analysis.platforms if s.platform == platform)
         on_path = set(summary.critical_path)
         color = platform_color(platform)
-        styles = [_fill(step, color) for step in members]
+        styles = [bar_style(step, color) for step in members]
         names = [step_label(step) for step in members]
         labels.extend(names)
         figure.add_trace(

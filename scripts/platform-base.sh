@@ -1,4 +1,5 @@
-# Sourced by scripts/setup-docker-modern (needs apt-sources.sh sourced first):
+# Sourced by scripts/setup-docker-modern after apt-sources.sh (derive_mirror,
+# derive_keyring, busybox_rootfs_tar):
 # a true two-platform base image, linux/amd64 AND linux/386, without a registry.
 #
 # A `docker import`ed image is single-arch: a `--platform linux/amd64,linux/386`
@@ -19,24 +20,6 @@ platform_base_ok() {
     for p in ${PLATFORM_BASE_PLATFORMS//,/ }; do
         "$docker_cmd" image inspect --platform "$p" "$image" >/dev/null 2>&1 || return 1
     done
-}
-
-# busybox_rootfs_tar BUSYBOX OUT: a rootfs of a static busybox and its applet
-# links, as a reproducible tar (the same layout as import_busybox_image's).
-busybox_rootfs_tar() {
-    local busybox="$1" out="$2" rootfs a
-    rootfs="$(mktemp -d -t kitprof-rootfs.XXXXXX)"
-    mkdir -p "$rootfs"/{bin,etc,root,tmp,usr/bin,var/tmp,proc,sys,dev}
-    chmod 1777 "$rootfs/tmp" "$rootfs/var/tmp"
-    cp "$busybox" "$rootfs/bin/busybox"
-    for a in $("$rootfs/bin/busybox" --list); do
-        [ "$a" = busybox ] || ln -sf busybox "$rootfs/bin/$a"
-    done
-    ln -sf ../../bin/env "$rootfs/usr/bin/env"
-    printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >"$rootfs/etc/passwd"
-    printf 'root:x:0:\nnogroup:x:65534:\n' >"$rootfs/etc/group"
-    tar -C "$rootfs" --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -cf "$out" .
-    rm -rf "$rootfs"
 }
 
 # i386_busybox DIR VERSION OUT: Debian's i386 busybox-static binary, downloaded
