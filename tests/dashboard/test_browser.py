@@ -540,9 +540,15 @@ def test_a_disabled_compare_button_says_why(page: Watched, served: Served) -> No
     assert "disabled" not in (tab.locator("#runs-compare").get_attribute("class") or "")
 
 
+DETAILS_MS = 60_000
+
+
 def test_a_two_platform_build_has_its_platform_card(page: Watched, served: Served) -> None:
     ref = served.refs["multi-platform/cold.rawjson"]
-    tab = open_page(page, f"{served.url}/build/{ref}", "#platform-card #platform-table")
+    tab = open_page(page, f"{served.url}/build/{ref}", "#gantt .barlayer .point path")
+    # The card comes with the page's second response (below the timeline): on a busy
+    # machine that one takes a while.
+    tab.wait_for_selector("#platform-card #platform-table", state="visible", timeout=DETAILS_MS)
     wait_idle(tab)
     rows = tab.locator("#platform-table tbody tr")
     first_cells = [rows.nth(i).locator("td").first.inner_text() for i in range(rows.count())]
@@ -564,6 +570,7 @@ def test_a_two_platform_build_has_its_platform_card(page: Watched, served: Serve
 
 def test_a_single_platform_build_has_no_platform_card(page: Watched, served: Served) -> None:
     ref = served.refs["parallel-stages/cold.rawjson"]
-    tab = open_page(page, f"{served.url}/build/{ref}", "#stage-table")
+    tab = open_page(page, f"{served.url}/build/{ref}", "#gantt .barlayer .point path")
+    tab.wait_for_selector("#stage-table", state="visible", timeout=DETAILS_MS)
     wait_idle(tab)
     assert tab.locator("#platform-card").count() == 0
