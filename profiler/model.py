@@ -197,7 +197,8 @@ def defer_logs(step: Step, logs: DeferredLogs) -> Step:
 
 @dataclass(frozen=True, slots=True)
 class Stage:
-    """Rollup of the steps of one stage (per bake target where there is one)."""
+    """Rollup of the steps of one stage (per bake target and per platform where there
+    are several)."""
 
     target: str | None
     name: str
@@ -210,6 +211,8 @@ class Stage:
     steps: int
     cached: int
     failed: int
+    platform: str | None = None
+    """``linux/386`` for a stage of a multi-platform build (its steps' name prefix)."""
 
     @property
     def span(self) -> float:
@@ -290,10 +293,14 @@ class Build:
     @cached_property
     def stages(self) -> tuple[Stage, ...]:
         """Stage rollups, in the order their first step started."""
-        groups: dict[tuple[str | None, str], list[Step]] = {}
+        # The same stage of two platforms ran twice, as two stages: never merged.
+        groups: dict[tuple[str | None, str | None, str], list[Step]] = {}
         for step in self.steps:
-            groups.setdefault((step.target, step.stage_key), []).append(step)
-        stages = [_rollup(target, name, members) for (target, name), members in groups.items()]
+            groups.setdefault((step.target, step.parsed.platform, step.stage_key), []).append(step)
+        stages = [
+            _rollup(target, name, members, platform)
+            for (target, platform, name), members in groups.items()
+        ]
         return tuple(sorted(stages, key=lambda s: (s.start is None, s.start or 0.0)))
 
     def stages_frame(self) -> pd.DataFrame:
@@ -303,6 +310,7 @@ class Build:
         rows = [
             {
                 "target": s.target,
+                "platform": s.platform,
                 "stage": s.name,
                 "start": s.start,
                 "end": s.end,
@@ -319,7 +327,7 @@ class Build:
 
 
 _STAGE_COLUMNS = [
-    "target", "stage", "start", "end", "span", "busy", "sequential", "steps", "cached",
+    "target", "platform", "stage", "start", "end", "span", "busy", "sequential", "steps", "cached",
     "failed",
 ]  # fmt: skip
 
@@ -355,7 +363,9 @@ def closed_intervals(step: Step) -> list[tuple[float, float]]:
     return [(i.start, i.end if i.end is not None else max(end, i.start)) for i in step.intervals]
 
 
-def _rollup(target: str | None, name: str, members: Sequence[Step]) -> Stage:
+def _rollup(
+    target: str | None, name: str, members: Sequence[Step], platform: str | None = None
+) -> Stage:
     starts = [s.start for s in members if s.start is not None]
     ends = [s.end for s in members if s.end is not None]
     return Stage(
@@ -368,4 +378,5 @@ def _rollup(target: str | None, name: str, members: Sequence[Step]) -> Stage:
         steps=len(members),
         cached=sum(1 for s in members if s.status is StepStatus.CACHED),
         failed=sum(1 for s in members if s.status is StepStatus.FAILED),
+        platform=platform,
     )

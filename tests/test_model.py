@@ -142,3 +142,21 @@ def test_steps_made_with_logs_keep_them() -> None:
     chunks = (LogChunk(0.5, 1, "aGkK"),)
     step = dataclasses.replace(_step(), logs=chunks)
     assert step.logs is chunks and _step().logs == ()
+
+
+def test_a_stage_of_two_platforms_rolls_up_once_per_platform() -> None:
+    stream = (
+        Stream()
+        .step("sha256:a1", "[linux/amd64 build 1/1] RUN make", 0.0, 2.0)
+        .step("sha256:b1", "[linux/arm64 build 1/1] RUN make", 0.0, 3.0)
+        .step("sha256:x", "exporting to image", 3.0, 3.5)
+    )
+    build = read_build(stream.one_line())
+    rollups = {(s.platform, s.name): (s.steps, s.busy) for s in build.stages}
+    assert rollups == {
+        ("linux/amd64", "build"): (1, pytest.approx(2.0)),
+        ("linux/arm64", "build"): (1, pytest.approx(3.0)),
+        (None, "(export)"): (1, pytest.approx(0.5)),
+    }
+    frame = build.stages_frame()
+    assert sorted(frame["platform"].dropna()) == ["linux/amd64", "linux/arm64"]

@@ -104,3 +104,21 @@ def test_the_common_step_name_parses_as_the_general_rules_do(
     quick = parse_name(name)
     monkeypatch.setattr(names, "_PLAIN_STAGE_STEP", re.compile(r"(?!)"))
     assert quick == parse_name(name)
+
+
+@pytest.mark.parametrize(
+    ("name", "target", "platform"),
+    [
+        # As a --platform linux/amd64,linux/386 build names its metadata loads
+        # (sample_builds/multi-platform/cold.rawjson).
+        ("[linux/386 internal] load metadata for docker.io/x:1", None, "linux/386"),
+        ("[api linux/arm64/v8 internal] load metadata for docker.io/x:1", "api", "linux/arm64/v8"),
+        ("[api internal] load .dockerignore", "api", None),
+    ],
+)
+def test_an_internal_vertex_carries_its_platform_apart_from_its_target(
+    name: str, target: str | None, platform: str | None
+) -> None:
+    parsed = parse_name(name)
+    assert parsed.kind is StepKind.INTERNAL
+    assert (parsed.target, parsed.platform) == (target, platform)

@@ -96,7 +96,7 @@ def derive(build: Build, analysis: BuildAnalysis | None = None) -> Derived:
     stages = [
         {
             "position": position,
-            "label": stage_label(stage.target, stage.name),
+            "label": stage_label(stage.target, stage.name, stage.platform),
             "target": stage.target,
             "name": stage.name,
             "start_seconds": stage.start,
@@ -105,7 +105,7 @@ def derive(build: Build, analysis: BuildAnalysis | None = None) -> Derived:
             "busy_seconds": stage.busy,
             "sequential_seconds": stage.sequential,
             "critical_path_seconds": analysis.critical_path_by_stage.get(
-                stage_label(stage.target, stage.name), 0.0
+                stage_label(stage.target, stage.name, stage.platform), 0.0
             ),
             "steps": stage.steps,
             "cached": stage.cached,
