@@ -16,6 +16,7 @@ from profiler.analysis.critical_path import (
     path_start,
 )
 from profiler.analysis.failure import FailureSummary, failure_summary
+from profiler.analysis.sizes import LayerSizes, layer_sizes
 from profiler.analysis.timeline import (
     concurrency,
     parallelism,
@@ -42,6 +43,8 @@ class BuildAnalysis:
     concurrency: tuple[tuple[float, int], ...]
     cache: CacheSummary
     failure: FailureSummary | None
+    sizes: LayerSizes | None = None
+    """Layer size per step and stage, from Docker's build record; ``None`` without."""
 
     @property
     def overhead_seconds(self) -> float:
@@ -92,6 +95,7 @@ def analyze(build: Build) -> BuildAnalysis:
         concurrency=tuple(concurrency(build)),
         cache=cache_summary(build),
         failure=failure_summary(build),
+        sizes=layer_sizes(build),
     )
 
 
@@ -99,6 +103,7 @@ __all__ = [
     "BuildAnalysis",
     "CacheSummary",
     "FailureSummary",
+    "LayerSizes",
     "analyze",
     "path_start",
     "stage_label",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from profiler.model import Build, Step, StepStatus
+from profiler.record import SourceLocation
 
 LOG_TAIL_LINES = 20
 
@@ -22,6 +23,11 @@ class FailureSummary:
     """Time the cancelled steps had already run: work thrown away."""
     messages: tuple[str, ...]
     """``ERROR: …`` lines the build command printed."""
+    location: SourceLocation | None = None
+    """The Dockerfile lines of the failed instruction, with the text for an excerpt:
+    from Docker's build record (its error's source), when the build was read from one."""
+    exit_code: int | None = None
+    """The failed process's exit code, when the record says."""
 
 
 def failure_summary(build: Build) -> FailureSummary | None:
@@ -35,6 +41,10 @@ def failure_summary(build: Build) -> FailureSummary | None:
     if not failed and not cancelled and not messages:
         return None
     first = failed[0] if failed else None
+    recorded = build.record.failure if build.record is not None else None
+    # The record names the vertex that failed; its location is that step's.
+    if recorded is not None and first is not None and recorded.vertex not in (None, first.digest):
+        recorded = None
     return FailureSummary(
         step=first,
         error=first.error if first else None,
@@ -43,4 +53,6 @@ def failure_summary(build: Build) -> FailureSummary | None:
         cancelled=cancelled,
         cancelled_seconds=sum(step.duration for step in cancelled),
         messages=messages,
+        location=recorded.location if recorded else None,
+        exit_code=recorded.exit_code if recorded else None,
     )

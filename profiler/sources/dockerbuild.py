@@ -31,6 +31,7 @@ from profiler.errors import StreamError
 from profiler.events import TextLine
 from profiler.merge import BuildRecorder
 from profiler.model import Build
+from profiler.sources.llb import with_llb_edges
 from profiler.sources.opening import GZIP_MAGIC
 from profiler.sources.protowire import fields, signed
 from profiler.sources.provenance import build_record
@@ -39,6 +40,7 @@ INDEX = "application/vnd.oci.image.index.v1+json"
 MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 STATUS_LAYER = "application/vnd.buildkit.status.v0"
 PROVENANCE_LAYER = "application/vnd.in-toto+json"
+ERROR_LAYER = "application/vnd.googeapis.google.rpc.status+proto"
 REFERENCE_ANNOTATION = "vnd.buildkit.history.reference"
 MAX_INDEX_DEPTH = 8
 
@@ -160,8 +162,10 @@ def _read_manifest(
         # What buildx prints last: the merge then knows the build stopped on an error.
         recorder.add(TextLine(f"ERROR: failed to build: failed to solve: {error}"))
     build = recorder.build()
-    record = build_record(config, provenance, ref, build)
-    return replace(build, record=record, name=target)
+    error_digest = layers.get(ERROR_LAYER)
+    error_status = _blob(blobs, error_digest, label) if isinstance(error_digest, str) else None
+    record = build_record(config, provenance, ref, build, error_status)
+    return replace(with_llb_edges(build, record.llb_inputs), record=record, name=target)
 
 
 def _bake_target(config: dict[str, Any]) -> str | None:

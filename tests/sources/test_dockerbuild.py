@@ -23,6 +23,7 @@ import pytest
 from profiler.analysis import analyze
 from profiler.errors import StreamError
 from profiler.model import Build
+from profiler.names import StepKind
 from profiler.sources import read_build, read_builds
 from profiler.sources.detect import Format, detect
 from profiler.sources.dockerbuild import status_events
@@ -52,7 +53,8 @@ def test_a_record_gives_the_build_its_rawjson_stream_gives(sample: str, name: st
     assert record.source_format == "dockerbuild"
     assert by_digest(record) == by_digest(stream)
     for step in stream.steps:
-        assert record.step(step.digest).inputs == step.inputs
+        if step.kind is not StepKind.EXPORTER:  # see the LLB edges' test
+            assert record.step(step.digest).inputs == step.inputs
         assert record.step(step.digest).duration == pytest.approx(step.duration, abs=1e-5)
         assert len(record.step(step.digest).logs) == len(step.logs)
     a, b = analyze(stream), analyze(record)
