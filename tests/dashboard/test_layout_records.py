@@ -41,7 +41,8 @@ def test_the_stage_table_and_step_panel_show_layer_sizes_from_the_record() -> No
     view = view_of(COLD)
     details = html.Div(build_details(view))
     table = next(n for n in walk(details) if getattr(n, "id", None) == ids.STAGE_TABLE)
-    rows = [[texts(cell) for cell in row.children] for row in walk(table) if isinstance(row, html.Tr)]
+    trs = [row for row in walk(table) if isinstance(row, html.Tr)]
+    rows = [[texts(cell) for cell in row.children] for row in trs]
     header = [t[0] if t else "" for t in rows[0]]
     assert header[-1] == "layers"
     final = next(row for row in rows if row[0] == ["final"])
