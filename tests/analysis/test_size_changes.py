@@ -53,3 +53,25 @@ def test_steps_and_stages_that_changed_largest_first() -> None:
 def test_nothing_to_say_without_sizes_on_both_sides() -> None:
     stream = read_build(SAMPLES / "parallel-stages" / "modern" / "cold.rawjson")
     assert changes(stream, COLD) is None and changes(COLD, stream) is None
+
+
+def test_a_grown_data_step_is_the_size_change_of_a_real_rebuild() -> None:
+    # sample_builds/layer-sizes/modern: size.txt 200000 → 300000 between the builds
+    folder = SAMPLES / "layer-sizes" / "modern"
+    cold, grown = (read_build(folder / f"{n}.dockerbuild") for n in ("cold", "grown"))
+    change = changes(cold, grown)
+    assert change is not None
+    assert (change.image_a, change.image_b) == (1285635, 1386613)
+    assert change.image_delta == 100978
+    data = (
+        '[stage-0] RUN head -c "$(cat size.txt)" /dev/urandom > /app/data.bin'
+        " && ls -l /app/data.bin"
+    )
+    assert [(c.key, c.a, c.b) for c in change.steps] == [
+        (data, 201151, 302125),
+        ("[stage-0] COPY . .", 743, 747),
+    ]
+    assert [(c.key, c.delta) for c in change.stages] == [("stage-0", 100978)]
+    # the rawjson streams of the same builds know nothing of it
+    streams = [read_build(folder / f"{n}.rawjson") for n in ("cold", "grown")]
+    assert changes(*streams) is None

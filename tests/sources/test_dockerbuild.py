@@ -35,6 +35,8 @@ PAIRS = [
     ("parallel-stages", "cached"),
     ("failing-test", "failed"),
     ("secret-mount", "secret"),
+    ("layer-sizes", "cold"),
+    ("layer-sizes", "grown"),
 ]
 
 
@@ -288,3 +290,31 @@ def test_exports_and_the_dashboard_take_the_dockerfile_from_the_record(tmp_path:
     dockerfile = source.dockerfile(run)
     assert dockerfile is not None
     assert dockerfile.text == (SAMPLES / "secret-mount" / "Dockerfile").read_text()
+
+
+RECORDS = sorted(SAMPLES.glob("*/modern/*.dockerbuild"))
+
+
+@pytest.mark.parametrize("path", RECORDS, ids=lambda p: f"{p.parent.parent.name}/{p.name}")
+def test_suggest_on_every_record_gives_what_the_dockerfile_option_gives(path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from profiler.cli import app
+
+    def suggestions(*extra: str) -> list[dict[str, object]]:
+        found = []
+        for build in ("api", "web") if path.name == "bake.dockerbuild" else (None,):
+            args = ["suggest", "--json", *extra, str(path)]
+            result = CliRunner().invoke(app, args + (["--build", build] if build else []))
+            assert result.exit_code == 0, result.output
+            found.extend(json.loads(result.stdout)["suggestions"])
+        return found
+
+    recorded = suggestions()
+    assert recorded == suggestions("--dockerfile", str(path.parent.parent / "Dockerfile"))
+    # every suggestion that rewrites the Dockerfile comes with its diff
+    for suggestion in recorded:
+        assert suggestion["diff"], suggestion["kind"]
+    if path.parent.parent.name == "layer-sizes":
+        assert [s["kind"] for s in recorded] == ["cache-bust"]
+        assert "+COPY requirements.txt ./" in str(recorded[0]["diff"])

@@ -149,3 +149,17 @@ def test_layer_sizes_without_an_ancestor_chain_are_left_out() -> None:
     metadata["layers"]["step0:0"] = [[layer]]
     assert layer_sizes(config, metadata) == ({"sha256:a": 10, "sha256:c": 5}, 15)
     assert layer_sizes({}, {}) == ({}, None)
+
+
+def test_every_step_of_a_one_stage_build_has_its_layer() -> None:
+    # sample_builds/layer-sizes/modern/RECORDED.md, the table read off the records
+    expected = {
+        "cold": [1083591, 92, 743, 29, 201151, 29],
+        "grown": [1083591, 92, 747, 29, 302125, 29],
+    }
+    for name, sizes in expected.items():
+        build = read_build(SAMPLES / "layer-sizes" / "modern" / f"{name}.dockerbuild")
+        assert build.record is not None
+        steps = sorted((s for s in build if s.parsed.index), key=lambda s: s.parsed.index or 0)
+        assert [build.record.layer_sizes.get(s.digest) for s in steps] == sizes
+        assert build.record.image_size == sum(sizes)
