@@ -16,6 +16,7 @@ import subprocess
 import sys
 import tarfile
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -40,9 +41,17 @@ PAIRS = [
 ]
 
 
+# buildx's own vertex when it writes --metadata-file (layer-sizes was recorded with
+# one): the client resolves the provenance after the solve, so the daemon's record
+# never has it.
+CLIENT_ONLY = "resolving provenance for metadata file"
+
+
 def pair(sample: str, name: str) -> tuple[Build, Build]:
     folder = SAMPLES / sample / "modern"
-    return read_build(folder / f"{name}.rawjson"), read_build(folder / f"{name}.dockerbuild")
+    stream = read_build(folder / f"{name}.rawjson")
+    stream = replace(stream, steps=tuple(s for s in stream.steps if s.name != CLIENT_ONLY))
+    return stream, read_build(folder / f"{name}.dockerbuild")
 
 
 def by_digest(build: Build) -> dict[str, tuple[str, bool, str, str | None]]:
