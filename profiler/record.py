@@ -76,6 +76,8 @@ class SourceLocation:
     lines: tuple[LineRange, ...]
     text: str | None = None
     """The Dockerfile's text as the error carries it (for the excerpt)."""
+    printed: tuple[tuple[int, str, bool], ...] = ()
+    """The excerpt as buildx printed it under the stream, for a location without text."""
 
     def label(self) -> str:
         """``Dockerfile:13`` or ``Dockerfile:7-9``, as buildx prints it."""
@@ -89,7 +91,7 @@ class SourceLocation:
         """``(line number, text, inside the range)`` for the range and ``context`` lines
         either side, as buildx shows it under ``Dockerfile:N``; empty without the text."""
         if self.text is None or not self.lines:
-            return ()
+            return self.printed
         lines = self.text.splitlines()
         marked = {n for r in self.lines for n in range(r.start, r.end + 1)}
         first = max(1, min(marked) - context)

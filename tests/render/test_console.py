@@ -33,9 +33,12 @@ def test_the_failure_box_shows_the_dockerfile_line_and_excerpt() -> None:
         "14 |",
         "15 |     FROM deps AS build",
     ]
-    # the rawjson stream of the same build has no such line
+    # the rawjson stream of the same build: the excerpt buildx printed after it
     stream = report(read_build(MODERN / "failing-test" / "modern" / "failed.rawjson"))
-    assert not any("at Dockerfile:" in line for line in stream)
+    at = stream.index(next(line for line in stream if "at Dockerfile:13" in line))
+    assert [line.strip("│ ").rstrip() for line in stream[at + 1 : at + 6]] == excerpt
+    legacy = report(read_build(MODERN / "failing-test" / "failed.rawjson"))  # buildx 0.13
+    assert not any("at Dockerfile:" in line for line in legacy)
 
 
 def test_layer_sizes_are_a_column_only_when_known() -> None:

@@ -71,9 +71,20 @@ def test_a_failed_record_without_provenance_still_gives_its_dockerfile_and_faile
     assert failure.exit_code == 1
 
 
-def test_the_rawjson_stream_alone_has_no_location() -> None:
-    failure = analyze(read_build(FAILED.with_suffix(".rawjson"))).failure
-    assert failure is not None and failure.location is None and failure.exit_code is None
+def test_the_rawjson_stream_gives_the_location_buildx_printed_after_it() -> None:
+    # buildx 0.29 prints the record's excerpt under the stream: the same place, the
+    # same lines (no exit code: only the record has it)
+    record = analyze(read_build(FAILED)).failure
+    stream = analyze(read_build(FAILED.with_suffix(".rawjson"))).failure
+    assert record is not None and stream is not None
+    assert stream.location is not None and record.location is not None
+    assert stream.location.label() == "Dockerfile:13"
+    assert stream.location.text is None
+    assert stream.location.excerpt() == record.location.excerpt()
+    assert stream.exit_code is None
+    # buildx 0.13 on dockerd 20.10 prints no excerpt
+    legacy = analyze(read_build(SAMPLES / "failing-test" / "failed.rawjson")).failure
+    assert legacy is not None and legacy.location is None
 
 
 def _field(number: int, payload: bytes) -> bytes:
