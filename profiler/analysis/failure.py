@@ -25,8 +25,8 @@ class FailureSummary:
     messages: tuple[str, ...]
     """``ERROR: …`` lines the build command printed."""
     location: SourceLocation | None = None
-    """The Dockerfile lines of the failed instruction, with the text for an excerpt:
-    from Docker's build record (its error's source), when the build was read from one."""
+    """The Dockerfile lines of the failed instruction and their excerpt: from Docker's
+    build record (its error's source), else from what buildx printed after the stream."""
     exit_code: int | None = None
     """The failed process's exit code, when the record says."""
 
@@ -68,8 +68,9 @@ _RULE = "-" * 20
 
 
 def printed_location(messages: tuple[str, ...]) -> SourceLocation | None:
-    """The failed instruction's place as buildx ≥ 0.1x prints it after the stream:
-    ``Dockerfile:13``, a rule, ``  13 | >>> RUN …`` lines (2 either side), a rule."""
+    """The failed instruction's place as buildx prints it after a failed build's stream
+    (when the daemon sends it: Docker 28 does, dockerd 20.10 does not): ``Dockerfile:13``,
+    a rule, ``  13 | >>> RUN …`` lines (2 either side), a rule."""
     for index, message in enumerate(messages[:-1]):
         found = _PRINTED_FILE.match(message.strip())
         if found is None or messages[index + 1].strip() != _RULE:
