@@ -179,6 +179,8 @@ class StepView:
     log_lines: int
     """Lines in the whole output."""
     log_shown: int
+    layer_size: int | None = None
+    """Bytes its layers add to the image (Docker's build record only)."""
 
 
 def step_view(build: Build, analysis: BuildAnalysis, digest: str) -> StepView | None:
@@ -207,6 +209,7 @@ def step_view(build: Build, analysis: BuildAnalysis, digest: str) -> StepView | 
         log=text,
         log_lines=len(lines),
         log_shown=len(tail),
+        layer_size=analysis.sizes.steps.get(step.digest) if analysis.sizes else None,
     )
 
 

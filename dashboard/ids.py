@@ -37,6 +37,7 @@ SUGGESTIONS = "suggestions"
 BUILD_REF = "build-ref"
 BUILD_DETAILS = "build-details"
 STAGE_TABLE = "stage-table"
+FAILURE_LOCATION = "failure-location"
 CRITICAL_PATH_TABLE = "critical-path-table"
 SLOWEST_TABLE = "slowest-table"
 

@@ -64,6 +64,53 @@ class LineRange:
     end: int
 
 
+EXCERPT_CONTEXT = 2
+"""Lines shown either side of a failed step's lines (buildx shows the same)."""
+
+
+@dataclass(frozen=True)
+class SourceLocation:
+    """Where in a build's Dockerfile something happened: BuildKit's ``errdefs.Source``."""
+
+    filename: str
+    lines: tuple[LineRange, ...]
+    text: str | None = None
+    """The Dockerfile's text as the error carries it (for the excerpt)."""
+    printed: tuple[tuple[int, str, bool], ...] = ()
+    """The excerpt as buildx printed it under the stream, for a location without text."""
+
+    def label(self) -> str:
+        """``Dockerfile:13`` or ``Dockerfile:7-9``, as buildx prints it."""
+        if not self.lines:
+            return self.filename
+        start = min(r.start for r in self.lines)
+        end = max(r.end for r in self.lines)
+        return f"{self.filename}:{start}" if start == end else f"{self.filename}:{start}-{end}"
+
+    def excerpt(self, context: int = EXCERPT_CONTEXT) -> tuple[tuple[int, str, bool], ...]:
+        """``(line number, text, inside the range)`` for the range and ``context`` lines
+        either side, as buildx shows it under ``Dockerfile:N``; empty without the text."""
+        if self.text is None or not self.lines:
+            return self.printed
+        lines = self.text.splitlines()
+        marked = {n for r in self.lines for n in range(r.start, r.end + 1)}
+        first = max(1, min(marked) - context)
+        last = min(len(lines), max(marked) + context)
+        return tuple((n, lines[n - 1], n in marked) for n in range(first, last + 1))
+
+
+@dataclass(frozen=True)
+class RecordFailure:
+    """A failed build's error as the record keeps it (``externalError``: a
+    google.rpc.Status whose details name the vertex, the exit code and the source)."""
+
+    message: str
+    vertex: str | None = None
+    """Digest of the vertex that failed."""
+    exit_code: int | None = None
+    location: SourceLocation | None = None
+
+
 @dataclass(frozen=True)
 class BuildRecord:
     """The record's own facts about one build (all optional: records vary)."""
@@ -90,6 +137,17 @@ class BuildRecord:
     base_images: tuple[tuple[str, str], ...] = ()
     """Provenance materials: (image URI, digest)."""
     host_usage: tuple[HostSample, ...] = ()
+    llb_inputs: MappingProxyType[str, tuple[str, ...]] = field(default_factory=_frozen_map)
+    """Vertex digest → the digests of its inputs in the LLB definition (provenance):
+    the true dependency graph, empty when the record has no provenance. The
+    exporter's entry is the build's result (the LLB's terminal op's inputs)."""
+    layer_sizes: MappingProxyType[str, int] = field(default_factory=_frozen_map)
+    """Vertex digest → bytes (compressed, as in the image) of the layers the step added
+    to the exported image; only steps of the exported chain have one (a FROM: the base
+    image's layers)."""
+    image_size: int | None = None
+    """Bytes of all the exported image's layers (compressed), when the record says."""
+    failure: RecordFailure | None = None
 
     def summary(self) -> dict[str, Any]:
         """The record's facts for ``analyze --json``."""
@@ -102,4 +160,6 @@ class BuildRecord:
             "git_source": self.git_source,
             "dockerfile": self.dockerfile_name,
             "base_images": [{"uri": uri, "digest": digest} for uri, digest in self.base_images],
+            # Where the steps' inputs come from: the provenance's LLB, or the stream.
+            "edges": "llb" if self.llb_inputs else "stream",
         }

@@ -25,11 +25,18 @@ from dashboard.layout.platforms import platform_cards
 from dashboard.layout.timeline import default_view, timeline, view_options
 from dashboard.sources import RunFilters
 from dashboard.urls import compare_href, runs_href, trends_href
-from profiler.analysis import BuildAnalysis, path_start, stage_label, step_stage_label
+from profiler.analysis import (
+    BuildAnalysis,
+    FailureSummary,
+    path_start,
+    stage_label,
+    step_stage_label,
+)
 from profiler.figures import concurrency_figure, stage_figure, time_budget_figure
 from profiler.figures_history import CAPPED_HEIGHT, timeline_height
 from profiler.model import Build, Step
 from profiler.names import StepKind
+from profiler.render.format import size
 
 STEP_HINT = "Click a bar in the timeline to see that step's logs here."
 CRITICAL_PATH_ROWS = 25
@@ -214,6 +221,7 @@ def _failure(analysis: BuildAnalysis) -> list[html.Div]:
         parts.append(html.Div(f"stage {step_stage_label(failure.step)}", className="hint"))
         if failure.error:
             parts.append(html.P(failure.error))
+        parts.extend(_failure_location(failure))
         if failure.log_tail:
             parts.append(html.Pre("\n".join(failure.log_tail)))
     else:
@@ -231,6 +239,19 @@ def _failure(analysis: BuildAnalysis) -> list[html.Div]:
         )
     parts.extend(html.P(message, className="mono") for message in failure.messages)
     return [html.Div(parts, className="card failure")]
+
+
+def _failure_location(failure: FailureSummary) -> list[Child]:
+    """``Dockerfile:13`` and its excerpt, the failed lines marked (Docker's record only)."""
+    location = failure.location
+    if location is None:
+        return []
+    excerpt = "\n".join(
+        f"{number:>4} | {'>>>' if marked else '   '} {text}"
+        for number, text, marked in location.excerpt()
+    )
+    return [html.Div(location.label(), className="mono", id=ids.FAILURE_LOCATION),
+            *([html.Pre(excerpt)] if excerpt else [])]  # fmt: skip
 
 
 def gantt_for_page(build: Build, analysis: BuildAnalysis) -> go.Figure:
@@ -275,6 +296,7 @@ def step_panel(view: StepView | None) -> list[Child]:
         ("end", fmt_seconds(view.end)),
         ("duration", fmt_seconds(view.duration)),
         ("digest", view.digest[:19] + "…" if len(view.digest) > 20 else view.digest),
+        *([("layer", size(view.layer_size))] if view.layer_size is not None else []),
     ):
         facts.extend([html.Dt(term), html.Dd(value)])
     if view.inputs:
@@ -322,6 +344,7 @@ def _stage_table(build: Build, analysis: BuildAnalysis) -> list[Child]:
         chosen = {(stage.target, stage.platform, stage.name) for stage in busiest}
         shown = [stage for stage in stages if (stage.target, stage.platform, stage.name) in chosen]
     rows = []
+    sizes = analysis.sizes
     for stage in shown:
         label = stage_label(stage.target, stage.name, stage.platform)
         share = analysis.critical_path_by_stage.get(label, 0.0)
@@ -337,6 +360,7 @@ def _stage_table(build: Build, analysis: BuildAnalysis) -> list[Child]:
                 "cached": stage.cached,
                 "failed": stage.failed or None,
                 "critical": share or None,
+                "layers": sizes.stage(stage.target, stage.name, stage.platform) if sizes else None,
             }
         )
     columns = [
@@ -350,6 +374,8 @@ def _stage_table(build: Build, analysis: BuildAnalysis) -> list[Child]:
         ("cached", "cached", "count"),
         ("failed", "failed", "count"),
         ("critical", "on critical path", "seconds"),
+        # Layer sizes come with Docker's build record only: no empty column otherwise.
+        *([("layers", "layers", "bytes")] if sizes is not None else []),
     ]
     parts: list[Child] = []
     if len(shown) < len(stages):

@@ -13,7 +13,7 @@ from urllib.parse import quote
 import plotly.graph_objects as go
 from dash import dcc, html
 
-from profiler.render.format import seconds
+from profiler.render.format import seconds, size
 
 GRAPH_CONFIG = {"displaylogo": False, "responsive": True, "modeBarButtonsToRemove": ["lasso2d"]}
 
@@ -147,6 +147,9 @@ def table(
     return html.Div(html.Table([head, body], **kwargs), className="table-scroll")
 
 
+NUMERIC_KINDS = ("seconds", "count", "bytes")
+
+
 def record_table(
     columns: Sequence[tuple[str, str, str]],
     rows: Sequence[dict[str, Any]],
@@ -154,7 +157,7 @@ def record_table(
     id: str | None = None,
 ) -> html.Div:
     """A table of dict rows. ``columns``: ``(key, header, kind)``, kind ``text``,
-    ``name`` (monospace), ``seconds``, ``count`` or ``status`` (a badge).
+    ``name`` (monospace), ``seconds``, ``count``, ``bytes`` or ``status`` (a badge).
 
     Keep these to a hundred rows or so: every cell is a component, and the page's
     renderer revisits each one whenever a callback answers.
@@ -167,16 +170,18 @@ def record_table(
             return fmt_seconds(float(value))
         if kind == "status":
             return badge(str(value))
+        if kind == "bytes":
+            return size(int(value))
         return str(value)
 
     return table(
         [header for _, header, _ in columns],
         [[cell(row.get(key), kind) for key, _, kind in columns] for row in rows],
         sort_keys=[
-            [row.get(key) if kind in ("seconds", "count") else None for key, _, kind in columns]
+            [row.get(key) if kind in NUMERIC_KINDS else None for key, _, kind in columns]
             for row in rows
         ],
-        numeric=[i for i, (_, _, kind) in enumerate(columns) if kind in ("seconds", "count")],
+        numeric=[i for i, (_, _, kind) in enumerate(columns) if kind in NUMERIC_KINDS],
         name_columns=[i for i, (_, _, kind) in enumerate(columns) if kind == "name"],
         id=id,
     )

@@ -17,6 +17,7 @@ from profiler.analysis.critical_path import (
 )
 from profiler.analysis.failure import FailureSummary, failure_summary
 from profiler.analysis.platforms import PlatformSummary, platform_summaries
+from profiler.analysis.sizes import LayerSizes, layer_sizes
 from profiler.analysis.timeline import (
     busy_seconds,
     concurrency,
@@ -47,6 +48,8 @@ class BuildAnalysis:
     platforms: tuple[PlatformSummary, ...] = ()
     """Per platform of a multi-platform build, then its shared steps (see
     :mod:`profiler.analysis.platforms`); empty when no step names a platform."""
+    sizes: LayerSizes | None = None
+    """Layer size per step and stage, from Docker's build record; ``None`` without."""
 
     @property
     def overhead_seconds(self) -> float:
@@ -95,6 +98,7 @@ def analyze(build: Build) -> BuildAnalysis:
         cache=cache_summary(build),
         failure=failure_summary(build),
         platforms=platform_summaries(build, graph),
+        sizes=layer_sizes(build),
     )
 
 
@@ -102,6 +106,7 @@ __all__ = [
     "BuildAnalysis",
     "CacheSummary",
     "FailureSummary",
+    "LayerSizes",
     "analyze",
     "path_start",
     "stage_label",

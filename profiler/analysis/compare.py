@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from profiler.analysis import BuildAnalysis, analyze, stage_label, step_stage_label
+from profiler.analysis.size_changes import SizeChanges, size_changes
 from profiler.model import Build, Stage, Step, StepStatus
 from profiler.names import StepKind
 
@@ -150,6 +151,8 @@ class Comparison:
     """Keys of A's critical path (Dockerfile steps that ran: no cache hit, no
     ``FROM``), in time order."""
     critical_path_b: tuple[str, ...]
+    sizes: SizeChanges | None = None
+    """Layer size changes, when both builds come from Docker's records with sizes."""
 
     @property
     def became_uncached(self) -> tuple[StepChange, ...]:
@@ -242,6 +245,7 @@ def compare_builds(
         removed=tuple(removed),
         critical_path_a=_path_keys(a, analysis_a, keys_a),
         critical_path_b=_path_keys(b, analysis_b, keys_b),
+        sizes=size_changes(a, b, analysis_a.sizes, analysis_b.sizes, keys_a, keys_b),
     )
 
 

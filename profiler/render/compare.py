@@ -9,6 +9,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from profiler.analysis.compare import Comparison, StageChange, StepChange, Totals
+from profiler.analysis.size_changes import SizeChange, SizeChanges
 from profiler.render.format import (
     JSON_SCHEMA,
     change_percent,
@@ -17,6 +18,8 @@ from profiler.render.format import (
     rounded,
     seconds,
     signed_seconds,
+    signed_size,
+    size,
 )
 
 
@@ -94,6 +97,21 @@ def comparison_dict(
             "joined": list(c.critical_path_joined),
             "left": list(c.critical_path_left),
         },
+        # Layer sizes (bytes, compressed): null unless both builds are Docker records with sizes.
+        "sizes": _sizes_json(c.sizes) if c.sizes is not None else None,
+    }
+
+
+def _size_json(change: SizeChange) -> dict[str, Any]:
+    return {"key": change.key, "stage": change.stage, "a": change.a, "b": change.b,
+            "delta": change.delta}  # fmt: skip
+
+
+def _sizes_json(sizes: SizeChanges) -> dict[str, Any]:
+    return {
+        "image": {"a": sizes.image_a, "b": sizes.image_b, "delta": sizes.image_delta},
+        "steps": [_size_json(change) for change in sizes.steps],
+        "stages": [_size_json(change) for change in sizes.stages],
     }
 
 
@@ -198,6 +216,38 @@ def render_comparison(
         console.print("\nThe critical path runs through the same steps.")
     else:
         console.print(f"\n{c.critical_path_summary[0].upper()}{c.critical_path_summary[1:]}.")
+    if c.sizes is not None:
+        _render_sizes(c.sizes, console, top)
+
+
+def _render_sizes(sizes: SizeChanges, console: Console, top: int) -> None:
+    """Image size, then the stages and steps whose layers changed size."""
+    delta = sizes.image_delta
+    console.print(
+        f"\n[bold]Image size[/] (compressed layers): {size(sizes.image_a)} → "
+        f"{size(sizes.image_b)}" + (f" ({_size_delta_text(delta)})" if delta is not None else ""),
+        highlight=False,
+    )
+    if not sizes.steps and not sizes.stages:
+        console.print("No layer changed size.")
+        return
+    for title, changes in (("Stages", sizes.stages), ("Steps", sizes.steps[:top])):
+        if not changes:
+            continue
+        table = Table(title=f"{title} whose layers changed size", title_justify="left",
+                      box=None, pad_edge=False)  # fmt: skip
+        for header in ("stage" if title == "Stages" else "step", "A", "B", "change"):
+            table.add_column(header, justify="right" if header in ("A", "B", "change") else "left")
+        for change in changes:
+            table.add_row(escape(clip(change.key)), size(change.a), size(change.b),
+                          _size_delta_text(change.delta))  # fmt: skip
+        console.print(table)
+
+
+def _size_delta_text(delta: int) -> str:
+    style = "red" if delta > 0 else "green" if delta < 0 else ""
+    text = signed_size(delta)
+    return f"[{style}]{text}[/]" if style else text
 
 
 def _delta_text(delta: float, before: float | None) -> str:

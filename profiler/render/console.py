@@ -8,10 +8,16 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from profiler.analysis import BuildAnalysis, path_start, stage_label, step_stage_label
+from profiler.analysis import (
+    BuildAnalysis,
+    FailureSummary,
+    path_start,
+    stage_label,
+    step_stage_label,
+)
 from profiler.model import Build, Step, StepStatus
 from profiler.names import StepKind
-from profiler.render.format import clip, seconds
+from profiler.render.format import clip, seconds, size
 from profiler.render.platforms import platforms_table
 
 SLOWEST_STEPS = 10
@@ -55,6 +61,9 @@ def _critical_path_table(build: Build, analysis: BuildAnalysis) -> Table:
     table.add_column("stage")
     table.add_column("step", overflow="fold")
     table.add_column("status")
+    sizes = analysis.sizes
+    if sizes is not None:
+        table.add_column("layer", justify="right")
     for digest in analysis.critical_path:
         step = build.step(digest)
         table.add_row(
@@ -63,8 +72,17 @@ def _critical_path_table(build: Build, analysis: BuildAnalysis) -> Table:
             escape(clip(step_stage_label(step))),
             escape(clip(step.parsed.text or step.name)),
             _status_text(step),
+            *_size_cell(analysis, digest),
         )
     return table
+
+
+def _size_cell(analysis: BuildAnalysis, digest: str) -> list[str]:
+    """The step's layer size as a cell, when the build knows sizes at all."""
+    if analysis.sizes is None:
+        return []
+    known = analysis.sizes.steps.get(digest)
+    return [size(known) if known is not None else ""]
 
 
 def _slowest_table(build: Build, analysis: BuildAnalysis) -> Table:
@@ -74,6 +92,8 @@ def _slowest_table(build: Build, analysis: BuildAnalysis) -> Table:
     table.add_column("stage")
     table.add_column("step", overflow="fold")
     table.add_column("critical", justify="center")
+    if analysis.sizes is not None:
+        table.add_column("layer", justify="right")
     slowest = sorted(build, key=lambda s: s.duration, reverse=True)[:SLOWEST_STEPS]
     for step in slowest:
         table.add_row(
@@ -81,15 +101,21 @@ def _slowest_table(build: Build, analysis: BuildAnalysis) -> Table:
             escape(clip(step_stage_label(step))),
             escape(clip(step.parsed.text or step.name)),
             "*" if step.digest in on_path else "",
+            *_size_cell(analysis, step.digest),
         )
     return table
 
 
 def _stages_table(build: Build, analysis: BuildAnalysis) -> Table:
     table = Table(title="Stages", title_justify="left")
-    for column in ("stage", "start", "end", "busy", "steps", "cached", "on critical path"):
+    columns = ["stage", "start", "end", "busy", "steps", "cached", "on critical path"]
+    sizes = analysis.sizes
+    if sizes is not None:
+        columns.append("layers")
+    for column in columns:
         table.add_column(column, justify="left" if column == "stage" else "right")
     for stage in build.stages:
+        known = sizes.stage(stage.target, stage.name, stage.platform) if sizes is not None else None
         label = stage_label(stage.target, stage.name, stage.platform)
         share = analysis.critical_path_by_stage.get(label, 0.0)
         total = analysis.critical_path_seconds
@@ -101,6 +127,7 @@ def _stages_table(build: Build, analysis: BuildAnalysis) -> Table:
             str(stage.steps),
             str(stage.cached),
             f"{seconds(share)} ({share / total:.0%})" if total and share else "",
+            *([size(known) if known is not None else ""] if sizes is not None else []),
         )
     return table
 
@@ -114,9 +141,10 @@ def _failure_panel(analysis: BuildAnalysis) -> Panel | None:
         lines.append(Text.assemble(("failed: ", "bold red"), clip(failure.step.name)))
         if failure.error:
             lines.append(Text(f"error: {clip(failure.error)}"))
-        if failure.log_tail:
-            lines.append(Text("last log lines:", style="bold"))
-            lines.extend(Text(f"  {clip(line)}", style="dim") for line in failure.log_tail)
+    lines.extend(_location_lines(failure))
+    if failure.step is not None and failure.log_tail:
+        lines.append(Text("last log lines:", style="bold"))
+        lines.extend(Text(f"  {clip(line)}", style="dim") for line in failure.log_tail)
     if failure.cancelled:
         lines.append(
             Text(
@@ -131,6 +159,24 @@ def _failure_panel(analysis: BuildAnalysis) -> Panel | None:
     return Panel(Group(*lines), title="Failure", title_align="left", border_style="red")
 
 
+def _location_lines(failure: FailureSummary) -> list[RenderableType]:
+    """``at Dockerfile:13`` and the excerpt buildx prints, the failed lines marked."""
+    location = failure.location
+    if location is None:
+        return []
+    lines: list[RenderableType] = [Text(f"at {location.label()}", style="bold")]
+    excerpt = location.excerpt()
+    width = len(str(excerpt[-1][0])) if excerpt else 0
+    for number, text, marked in excerpt:
+        lines.append(
+            Text(
+                f"  {number:>{width}} | {'>>>' if marked else '   '} {clip(text)}",
+                style="bold red" if marked else "dim",
+            )
+        )
+    return lines
+
+
 def render_report(build: Build, analysis: BuildAnalysis, console: Console) -> None:
     console.print(Text(summary_line(build, analysis), style="bold"))
     internal = sum(1 for step in build if step.kind is not StepKind.STEP)
@@ -140,6 +186,10 @@ def render_report(build: Build, analysis: BuildAnalysis, console: Console) -> No
         f"{seconds(analysis.overhead_seconds)} above the lower bound "
         "(scheduling, contention, idle)"
     )
+    if analysis.sizes is not None and analysis.sizes.image is not None:
+        console.print(
+            f"image {size(analysis.sizes.image)} (compressed layers, from the build record)"
+        )
     if build.truncated:
         console.print(Text("the stream was cut off: this is a partial build", style="bold magenta"))
     console.print(_critical_path_table(build, analysis))

@@ -48,6 +48,25 @@ def signed_seconds(value: float | None) -> str:
     return f"{sign}{seconds(abs(value))}"
 
 
+def size(value: int | None) -> str:
+    """Bytes as people read them: ``29 B``, ``188 B``, ``4.2 KiB``, ``1.03 MiB``."""
+    if value is None:
+        return "-"
+    scaled = float(abs(value))
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if scaled < 1024 or unit == "GiB":
+            break
+        scaled /= 1024
+    text = f"{scaled:.0f} {unit}" if unit == "B" else f"{scaled:.3g} {unit}"
+    return f"-{text}" if value < 0 else text
+
+
+def signed_size(value: int | None) -> str:
+    if value is None:
+        return "-"
+    return "±0 B" if value == 0 else ("+" if value > 0 else "") + size(value)
+
+
 def percent(value: float | None, signed: bool = False) -> str:
     if value is None:
         return "-"

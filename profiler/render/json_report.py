@@ -20,7 +20,7 @@ def _seconds(value: float | None) -> float | None:
     return None if value is None else round(value, 6)
 
 
-def step_dict(step: Step, on_critical_path: bool) -> dict[str, Any]:
+def step_dict(step: Step, on_critical_path: bool, layer_size: int | None = None) -> dict[str, Any]:
     parsed = step.parsed
     return {
         "name": step.name,
@@ -41,10 +41,13 @@ def step_dict(step: Step, on_critical_path: bool) -> dict[str, Any]:
         "error": step.error,
         "on_critical_path": on_critical_path,
         "inputs": list(step.inputs),
+        "layer_size": layer_size,
     }
 
 
-def stage_dict(stage: Stage, critical_seconds: float) -> dict[str, Any]:
+def stage_dict(
+    stage: Stage, critical_seconds: float, layer_size: int | None = None
+) -> dict[str, Any]:
     return {
         "target": stage.target,
         "platform": stage.platform,
@@ -58,12 +61,15 @@ def stage_dict(stage: Stage, critical_seconds: float) -> dict[str, Any]:
         "cached": stage.cached,
         "failed": stage.failed,
         "critical_path_seconds": _seconds(critical_seconds),
+        "layer_size": layer_size,
     }
 
 
 def report_dict(build: Build, analysis: BuildAnalysis) -> dict[str, Any]:
     on_path = set(analysis.critical_path)
     failure = analysis.failure
+    sizes = analysis.sizes
+    location = failure.location if failure is not None else None
     return {
         "schema": SCHEMA_VERSION,
         "started_at": build.started_at.isoformat() if build.started_at else None,
@@ -81,18 +87,24 @@ def report_dict(build: Build, analysis: BuildAnalysis) -> dict[str, Any]:
         "overhead_seconds": _seconds(analysis.overhead_seconds),
         "peak_concurrency": peak_concurrency(build),
         "concurrency": [[_seconds(t), n] for t, n in analysis.concurrency],
-        "steps": [step_dict(step, step.digest in on_path) for step in build],
+        "steps": [
+            step_dict(step, step.digest in on_path, sizes.steps.get(step.digest) if sizes else None)
+            for step in build
+        ],
         "stages": [
             stage_dict(
                 stage,
                 analysis.critical_path_by_stage.get(
                     stage_label(stage.target, stage.name, stage.platform), 0.0
                 ),
+                sizes.stage(stage.target, stage.name, stage.platform) if sizes else None,
             )
             for stage in build.stages
         ],
         # Per platform of a multi-platform build, then its shared steps; [] otherwise.
         "platforms": platforms_json(build, analysis),
+        # Compressed bytes of the exported image's layers (Docker's build record only).
+        "image_size": sizes.image if sizes else None,
         "cache": {
             "steps": analysis.cache.steps,
             "cached": analysis.cache.cached,
@@ -111,6 +123,15 @@ def report_dict(build: Build, analysis: BuildAnalysis) -> dict[str, Any]:
             "cancelled": [step.name for step in failure.cancelled],
             "cancelled_seconds": _seconds(failure.cancelled_seconds),
             "messages": list(failure.messages),
+            # Where the failed instruction is (Docker's build record only; null otherwise).
+            "location": location.label() if location else None,
+            "file": location.filename if location else None,
+            "lines": [[r.start, r.end] for r in location.lines] if location else [],
+            "excerpt": [
+                {"line": number, "text": text, "marked": marked}
+                for number, text, marked in (location.excerpt() if location else ())
+            ],
+            "exit_code": failure.exit_code,
         },
         "messages": list(build.messages),
         "notes": list(build.all_notes),

@@ -31,6 +31,7 @@ from profiler.errors import StreamError
 from profiler.events import TextLine
 from profiler.merge import BuildRecorder
 from profiler.model import Build
+from profiler.sources.llb import with_llb_edges
 from profiler.sources.opening import GZIP_MAGIC
 from profiler.sources.protowire import fields, signed
 from profiler.sources.provenance import build_record
@@ -39,8 +40,12 @@ INDEX = "application/vnd.oci.image.index.v1+json"
 MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 STATUS_LAYER = "application/vnd.buildkit.status.v0"
 PROVENANCE_LAYER = "application/vnd.in-toto+json"
+ERROR_LAYER = "application/vnd.googeapis.google.rpc.status+proto"
 REFERENCE_ANNOTATION = "vnd.buildkit.history.reference"
 MAX_INDEX_DEPTH = 8
+SAME_BUILD_SECONDS = 2.0
+"""A stream and a record of the same build start within this (buildx's clock and the
+daemon's differ by milliseconds; bake shifts each target's times by its own offset)."""
 
 
 class RecordError(StreamError):
@@ -65,6 +70,34 @@ def read_records(data: bytes, label: str) -> list[Build]:
     if not builds:
         raise RecordError(f"{label} is an OCI layout without any build record")
     return sorted(builds, key=lambda b: b.started_at or datetime.max.replace(tzinfo=UTC))
+
+
+def with_record(build: Build, data: bytes, label: str = "the kept build record") -> Build:
+    """``build`` (read from its stream) with the record of the same build from ``data``
+    (a ``.dockerbuild`` kept beside the stream): its facts, LLB edges and sizes.
+
+    The record's build that shares most vertex digests with ``build`` is taken; with
+    none in common, or a record that cannot be read, ``build`` is returned as it was,
+    with a note saying why.
+    """
+    try:
+        records = read_records(data, label)
+    except StreamError as error:
+        return replace(build, notes=(*build.notes, f"{label} was not read: {error}"))
+    digests = {step.digest for step in build}
+    # Content-addressed vertices (a FROM, its metadata) recur in every build of a
+    # project: the same build is also the one that started at the same moment.
+    same = [r for r in records if _started_together(r, build) and r.record is not None]
+    best = max(same, key=lambda r: sum(1 for step in r if step.digest in digests), default=None)
+    if best is None or best.record is None or not any(step.digest in digests for step in best):
+        return replace(build, notes=(*build.notes, f"{label} is of another build: not used"))
+    return replace(with_llb_edges(build, best.record.llb_inputs), record=best.record)
+
+
+def _started_together(a: Build, b: Build) -> bool:
+    if a.started_at is None or b.started_at is None:
+        return False
+    return abs((a.started_at - b.started_at).total_seconds()) <= SAME_BUILD_SECONDS
 
 
 def _tar_blobs(data: bytes, label: str) -> dict[str, bytes]:
@@ -160,8 +193,10 @@ def _read_manifest(
         # What buildx prints last: the merge then knows the build stopped on an error.
         recorder.add(TextLine(f"ERROR: failed to build: failed to solve: {error}"))
     build = recorder.build()
-    record = build_record(config, provenance, ref, build)
-    return replace(build, record=record, name=target)
+    error_digest = layers.get(ERROR_LAYER)
+    error_status = _blob(blobs, error_digest, label) if isinstance(error_digest, str) else None
+    record = build_record(config, provenance, ref, build, error_status)
+    return replace(with_llb_edges(build, record.llb_inputs), record=record, name=target)
 
 
 def _bake_target(config: dict[str, Any]) -> str | None:

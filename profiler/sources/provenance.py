@@ -4,8 +4,11 @@ The config is the history record (``Ref``, ``FrontendAttrs``, ``error``, times);
 provenance layer is the SLSA v0.2 predicate BuildKit keeps with every record: its
 ``materials`` (base images), ``buildConfig.digestMapping`` (vertex digest → LLB
 ``stepN``) and BuildKit's own metadata (``source.infos``: the Dockerfile text;
-``source.locations``: ``stepN`` → line ranges; ``sysUsage``: host samples).
-Everything is optional: a record made with ``--provenance=false`` has none of it.
+``source.locations``: ``stepN`` → line ranges; ``sysUsage``: host samples;
+``layers``: see :mod:`~profiler.sources.llb`, with the LLB edges). A failed build's
+error, with its source location, is the ``externalError`` layer
+(:mod:`~profiler.sources.errorproto`). Everything is optional: a record made with
+``--provenance=false`` has none of it, a failed build has no provenance.
 """
 
 from __future__ import annotations
@@ -16,14 +19,23 @@ from types import MappingProxyType
 from typing import Any
 
 from profiler.model import Build
-from profiler.record import BuildRecord, HostSample, LineRange
+from profiler.record import BuildRecord, HostSample, LineRange, RecordFailure
+from profiler.sources.errorproto import read_failure
+from profiler.sources.llb import layer_sizes, llb_inputs
 
 BUILDKIT_METADATA = "https://mobyproject.org/buildkit@v1#metadata"
 BUILD_ARG_PREFIX = "build-arg:"
 _NOT_BUSY = ("idle", "iowait")
 
 
-def build_record(config: dict[str, Any], provenance: Any, ref: str, build: Build) -> BuildRecord:
+def build_record(
+    config: dict[str, Any],
+    provenance: Any,
+    ref: str,
+    build: Build,
+    error_status: bytes | None = None,
+) -> BuildRecord:
+    """The record's facts; ``error_status`` is its ``externalError`` layer, if any."""
     attrs = {str(k): str(v) for k, v in _dict(config.get("FrontendAttrs")).items()}
     local = _dict(config.get("localState"))
     target = attrs.get("target") or (
@@ -34,6 +46,16 @@ def build_record(config: dict[str, Any], provenance: Any, ref: str, build: Build
     metadata = _dict(_dict(predicate.get("metadata")).get(BUILDKIT_METADATA))
     source = _dict(metadata.get("source"))
     name, text = _dockerfile(source.get("infos"), attrs.get("filename"))
+    message = str(error["message"]) if error.get("message") else None
+    failure = read_failure(error_status, message) if error_status is not None else None
+    if failure is None and message:
+        failure = RecordFailure(message)
+    location = failure.location if failure else None
+    if text is None and location is not None and location.text is not None:
+        # A failed build keeps no provenance; its error carries the Dockerfile.
+        name, text = location.filename, location.text
+    build_config = _dict(predicate.get("buildConfig"))
+    sizes, image_size = layer_sizes(build_config, metadata)
     return BuildRecord(
         ref=ref,
         target=target,
@@ -45,16 +67,20 @@ def build_record(config: dict[str, Any], provenance: Any, ref: str, build: Build
             }
         ),
         frontend_attrs=MappingProxyType(attrs),
-        error=str(error["message"]) if error.get("message") else None,
+        error=message,
         created_at=_seconds(config.get("CreatedAt")),
         completed_at=_seconds(config.get("CompletedAt")),
         git_revision=attrs.get("vcs:revision"),
         git_source=attrs.get("vcs:source"),
         dockerfile_name=name,
         dockerfile_text=text,
-        step_lines=MappingProxyType(_step_lines(predicate, source)),
+        step_lines=MappingProxyType(_step_lines(predicate, source, failure)),
         base_images=_materials(predicate.get("materials")),
         host_usage=_host_usage(metadata.get("sysUsage"), build),
+        llb_inputs=MappingProxyType(llb_inputs(build_config, build)),
+        layer_sizes=MappingProxyType(sizes),
+        image_size=image_size,
+        failure=failure,
     )
 
 
@@ -88,9 +114,10 @@ def _dockerfile(infos: Any, filename: str | None) -> tuple[str | None, str | Non
 
 
 def _step_lines(
-    predicate: dict[str, Any], source: dict[str, Any]
+    predicate: dict[str, Any], source: dict[str, Any], failure: RecordFailure | None
 ) -> dict[str, tuple[LineRange, ...]]:
-    """Vertex digest → the Dockerfile lines of its LLB step (first source only)."""
+    """Vertex digest → the Dockerfile lines of its LLB step (first source only); and
+    the failed vertex's lines from its error, where the provenance has none."""
     mapping = _dict(_dict(predicate.get("buildConfig"))).get("digestMapping")
     locations = _dict(source.get("locations"))
     lines: dict[str, tuple[LineRange, ...]] = {}
@@ -108,6 +135,8 @@ def _step_lines(
                     ranges.append(LineRange(start, end if isinstance(end, int) else start))
         if ranges:
             lines[str(digest)] = tuple(sorted(set(ranges), key=lambda r: (r.start, r.end)))
+    if failure and failure.vertex and failure.location and failure.vertex not in lines:
+        lines[failure.vertex] = failure.location.lines
     return lines
 
 

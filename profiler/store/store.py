@@ -48,7 +48,7 @@ from profiler.store.engine import (
     write_transaction,
 )
 from profiler.store.errors import RunNotFound, StoreError
-from profiler.store.files import file_names, read_file, write_files
+from profiler.store.files import RECORD, file_names, read_file, write_files
 from profiler.store.filters import run_filters
 from profiler.store.records import (
     RECORD_COLUMNS,
@@ -413,8 +413,17 @@ class Store:
 
     def build(self, run_id: int, dockerfile: Dockerfile | None = None) -> Build:
         """The run's Build, read again from its stored stream by today's reader
-        (``dockerfile`` gives a plain log's stages their ``FROM`` dependencies)."""
-        return parse_stream(self.stream(run_id), self._build_index(run_id), dockerfile)
+        (``dockerfile`` gives a plain log's stages their ``FROM`` dependencies). A run
+        stored from its stream with Docker's record kept beside it (``files.RECORD``)
+        gets the record's facts too: provenance, LLB edges, layer sizes."""
+        build = parse_stream(self.stream(run_id), self._build_index(run_id), dockerfile)
+        if build.record is None:
+            kept = self.file(run_id, RECORD)
+            if kept is not None:
+                from profiler.sources.dockerbuild import with_record
+
+                build = with_record(build, kept)
+        return build
 
     @_translated
     def _build_index(self, run_id: int) -> int | None:

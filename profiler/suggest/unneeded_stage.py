@@ -27,7 +27,17 @@ def find(context: SuggestContext) -> list[Suggestion]:
             continue
         target = _target_sink(context, sinks)
         needed = context.ancestors(target.digest)
-        unneeded = [s for s in members if s.digest not in needed and s.digest != target.digest]
+        # A stage the target does build on is needed, even where the record shows a
+        # second copy of some of its steps (a compose session's shared base, whose
+        # context vertex differs per service): only whole stages are "unneeded".
+        needed_stages = {s.stage_key for s in members if s.digest in needed}
+        unneeded = [
+            s
+            for s in members
+            if s.digest not in needed
+            and s.digest != target.digest
+            and s.stage_key not in needed_stages
+        ]
         ran = [s for s in unneeded if context.executed(s)]
         if not ran:
             continue

@@ -5,7 +5,7 @@ import io
 import pytest
 
 from profiler.analysis.cache import cache_summary
-from profiler.analysis.failure import failure_summary
+from profiler.analysis.failure import failure_summary, printed_location
 from profiler.model import Build
 from profiler.sources import read_build
 from tests.streams import Stream
@@ -67,3 +67,13 @@ def test_failure_names_the_first_failing_step_its_logs_and_cancelled_siblings() 
 
 def test_no_failure_summary_for_a_clean_build() -> None:
     assert failure_summary(build_of(Stream().step("a", "[s 1/1] RUN a", 0.0, 1.0))) is None
+
+
+def test_a_printed_location_needs_its_rule_and_lines() -> None:
+    rule = "-" * 20
+    assert printed_location(("Dockerfile:3", rule, "   3 | >>> RUN x", rule)) is not None
+    assert printed_location(("Dockerfile:3", "   3 | >>> RUN x")) is None
+    assert printed_location(("Dockerfile:3", rule, "ERROR: x")) is None
+    spanned = printed_location(("ci/Dockerfile:4-5", rule, "4 | >>> RUN a \\", "5 | >>>  b"))
+    assert spanned is not None and spanned.label() == "ci/Dockerfile:4-5"
+    assert [m for _, _, m in spanned.excerpt()] == [True, True]

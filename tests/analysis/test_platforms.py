@@ -118,11 +118,15 @@ def test_the_record_gives_the_same_platforms_as_its_stream(name: str) -> None:
     }
     a, b = analyze(stream), analyze(record)
     assert b.wall_seconds == pytest.approx(a.wall_seconds, rel=0.02)
-    assert b.critical_path == a.critical_path
+    assert b.critical_path_seconds == pytest.approx(a.critical_path_seconds, abs=0.01)
+    if name == "cold":
+        # A cached build's path is a chain of millisecond cache hits: the record's true
+        # LLB edges pick another chain of the same length than the stream's time links.
+        assert b.critical_path == a.critical_path
     assert [p.platform for p in b.platforms] == [p.platform for p in a.platforms]
     for x, y in zip(a.platforms, b.platforms, strict=True):
         assert (y.vertices, y.steps, y.cached) == (x.vertices, x.steps, x.cached)
-        assert y.critical_path == x.critical_path
+        assert y.critical_path == x.critical_path or name == "cached"
         assert y.critical_path_seconds == pytest.approx(x.critical_path_seconds, rel=0.02)
         assert y.lower_bound_seconds == pytest.approx(x.lower_bound_seconds, rel=0.02)
 
