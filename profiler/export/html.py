@@ -21,6 +21,7 @@ from profiler.figures_host import add_host_strip, host_usage_note
 from profiler.model import Build
 from profiler.render.console import summary_line
 from profiler.render.format import seconds
+from profiler.render.suggestions import saving_with_free_cores
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -166,7 +167,12 @@ def _suggestions(report: SuggestionReport | None) -> str:
             f"<p><b>saves ~{_e(seconds(suggestion.estimated_saving_seconds))}</b> of "
             f"{_e(seconds(suggestion.baseline_wall_seconds))} ({_e(suggestion.scenario)}); "
             f"kind <code>{_e(suggestion.kind)}</code>{lines}</p>"
-            f"<p>{_e(suggestion.detail)}</p>"
+            + (
+                f'<p class="host-cpu"><b>CPU-bound host:</b> {_e(both)}</p>'
+                if (both := saving_with_free_cores(suggestion))
+                else ""
+            )
+            + f"<p>{_e(suggestion.detail)}</p>"
             + (f"<pre>{_e(suggestion.diff)}</pre>" if suggestion.diff else "")
             + (
                 "<ul>" + "".join(f"<li>{_e(a)}</li>" for a in suggestion.assumptions) + "</ul>"
