@@ -14,14 +14,13 @@ from collections.abc import Iterator
 import pytest
 
 from dashboard.app import create_app
+from tests.dashboard import test_browser
 from tests.dashboard.conftest import SAMPLES
-from tests.dashboard.test_browser import (  # noqa: F401  (fixtures)
-    Watched,
-    browser,
-    open_page,
-    page,
-    wait_idle,
-)
+from tests.dashboard.test_browser import Watched, open_page, wait_idle
+
+# test_browser's fixtures: the browser, and a page that fails on any console error.
+browser = test_browser.browser
+page = test_browser.page
 
 CPU_BOUND = SAMPLES / "cpu-bound" / "modern"
 
