@@ -169,3 +169,18 @@ def test_a_stream_without_a_record_has_no_samples() -> None:
     assert host_cpus(build) is None
     assert cpu_bound_windows(build) == []
     assert load_over(build, 0.0, 5.0) is None
+
+
+def test_analyze_json_names_the_cores_and_the_cpu_bound_spans(cold: Build) -> None:
+    from profiler.render.json_report import report_dict
+
+    report = report_dict(cold, analyze(cold))
+    assert report["host_cpus"] == host_cpus(cold) == 2
+    assert report["host_cpu_bound"] == [
+        [pytest.approx(a, abs=1e-3), pytest.approx(b, abs=1e-3)] for a, b in cpu_bound_windows(cold)
+    ]
+    assert report["host_cpu_bound_on_critical_path"]
+    assert all(sample["cpus"] is None or sample["cpus"] > 1.5 for sample in report["host_usage"])
+    stream = read_build(SAMPLE / "modern" / "cold.rawjson")
+    plain = report_dict(stream, analyze(stream))
+    assert plain["host_cpus"] is None and plain["host_cpu_bound"] == []
