@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -108,7 +109,7 @@ def run_command(
         # With --json, stdout carries the report alone.
         stdout=sys.stderr.fileno() if json else None,
     )
-    stored = _store(profile, db, labels, build_name) if store else None
+    stored = _store(profile, db, labels, build_name) if store else []
     suggestions = _suggestions(profile)
     if json:
         report = run_report_dict(profile, suggestions, stored)
@@ -121,15 +122,27 @@ def run_command(
 
 def _store(
     profile: Profile, db: str | None, labels: dict[str, str], build_name: str | None
-) -> int | None:
-    """The history's id for the run, or None (nothing received, or the store failed)."""
+) -> list[int]:
+    """The history's ids for the run, one per target (a service of ``docker compose
+    build``); none if nothing was received or the store failed."""
     if profile.build is None:
-        return None
-    from profiler.store import store_run
+        return []
+    from profiler.store import store_runs
+    from profiler.store.files import RECORD
 
+    files = {}
+    if profile.record_path is not None:
+        # Docker's record of the run, kept with it: provenance, host usage, Dockerfile.
+        with contextlib.suppress(OSError):
+            files[RECORD] = profile.record_path.read_bytes()
     try:
-        result = store_run(
-            profile.stream_path, profile.run.to_dict(), labels, db, build_name=build_name
+        results = store_runs(
+            profile.stream_path,
+            profile.run.to_dict(),
+            labels,
+            db,
+            build_name=build_name,
+            files=files,
         )
     except KitprofError as error:
         # The build's exit code is what CI acts on: a history problem must not mask it.
@@ -138,8 +151,8 @@ def _store(
             soft_wrap=True,
             highlight=False,
         )
-        return None
-    return result.run_id
+        return []
+    return [result.run_id for result in results]
 
 
 def _suggestions(profile: Profile) -> SuggestionReport | None:

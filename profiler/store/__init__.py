@@ -8,11 +8,12 @@ The store knows the model and the analysis, never the CLI::
         result = store.ingest("build.rawjson", context=run_context(labels={"arch": "amd64"}))
         latest = store.runs(branch="main", limit=10)
 
-:func:`store_run` is the one-call form ``kitprof run`` uses after a capture.
+:func:`store_runs` is the one-call form ``kitprof run`` uses after a capture.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,7 @@ def store_run(
     *,
     allow_truncated: bool = True,
     build_name: str | None = None,
+    files: Mapping[str, bytes] | None = None,
 ) -> IngestResult:
     """Store a captured stream and its run metadata in the history.
 
@@ -47,8 +49,41 @@ def store_run(
     ``incomplete`` run unless ``allow_truncated`` is False. ``build_name`` names the
     build it is a run of (else :func:`profiler.identity.build_identity` derives it). Raises
     :class:`~profiler.errors.KitprofError` subclasses only; the same stream twice is
-    stored once (``created`` False).
+    stored once (``created`` False). ``files`` are kept with the run
+    (:mod:`profiler.store.files`: Docker's record of it, its Dockerfile…).
+    A stream of several builds raises :class:`~profiler.sources.SeveralBuilds`:
+    :func:`store_runs` stores each.
     """
+    return _store(stream_path, run_info, labels, db_url, allow_truncated, build_name, files, False)[
+        0
+    ]
+
+
+def store_runs(
+    stream_path: str | Path,
+    run_info: Mapping[str, Any] | None = None,
+    labels: Mapping[str, str] | None = None,
+    db_url: str | None = None,
+    *,
+    allow_truncated: bool = True,
+    build_name: str | None = None,
+    files: Mapping[str, bytes] | None = None,
+) -> list[IngestResult]:
+    """:func:`store_run` for a stream of one build or several (``docker compose build``
+    of several services: a run per service, each named after it, each with ``files``)."""
+    return _store(stream_path, run_info, labels, db_url, allow_truncated, build_name, files, True)
+
+
+def _store(
+    stream_path: str | Path,
+    run_info: Mapping[str, Any] | None,
+    labels: Mapping[str, str] | None,
+    db_url: str | None,
+    allow_truncated: bool,
+    build_name: str | None,
+    files: Mapping[str, bytes] | None,
+    several: bool,
+) -> list[IngestResult]:
     path = Path(stream_path)
     if run_info is None:
         run_info = run_info_beside(path)
@@ -59,8 +94,12 @@ def store_run(
         kitprof_version=__version__,
         build_name=build_name,
     )
+    if files:
+        context = dataclasses.replace(context, files=dict(files))
     with Store(db_url) as store:
-        return store.ingest(path, context=context, allow_truncated=allow_truncated)
+        if several:
+            return store.ingest_builds(path, context=context, allow_truncated=allow_truncated)
+        return [store.ingest(path, context=context, allow_truncated=allow_truncated)]
 
 
 __all__ = [
@@ -80,4 +119,5 @@ __all__ = [
     "run_context",
     "run_status",
     "store_run",
+    "store_runs",
 ]
