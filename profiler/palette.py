@@ -37,6 +37,15 @@ SLOWER_COLOR = "#f58518"
 FASTER_COLOR = "#54a24b"
 CACHED_OPACITY = 0.4
 HATCH = {"cached": "/", "cancelled": "x", "unfinished": "."}
+HOST_USAGE_COLORS = {
+    "cpu": "#4c78a8",
+    "iowait": "#9d755d",
+    "memory": "#54a24b",
+    "cpu_pressure": "#f58518",
+    "memory_pressure": "#b279a2",
+    "cpu_bound": "#eeca3b",
+}
+"""The host-usage strip under the timeline: one colour a measure, never red."""
 
 
 PLATFORM_PALETTE = (

@@ -38,6 +38,10 @@ class HostSample:
     cpu_pressure: float | None
     memory_pressure: float | None
     io_pressure: float | None
+    cpus: float | None = None
+    """CPUs the host's counters cover: their growth in CPU-seconds per second of the
+    interval (``None`` for the first sample). The record does not name the host's
+    core count; this is it, measured."""
 
     def as_json(self) -> dict[str, float | int | None]:
         return {
@@ -49,6 +53,7 @@ class HostSample:
             "cpu_pressure": self.cpu_pressure,
             "memory_pressure": self.memory_pressure,
             "io_pressure": self.io_pressure,
+            "cpus": _rounded(self.cpus),
         }
 
 

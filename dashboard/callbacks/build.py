@@ -10,6 +10,7 @@ from dashboard import ids
 from dashboard.data import build_view, clicked_digest, step_view
 from dashboard.layout.build import build_details, step_panel
 from dashboard.layout.common import Child, styled
+from dashboard.layout.host_usage import with_host_usage
 from dashboard.layout.suggestions import suggestions_panel
 from dashboard.layout.timeline import clicked_stage, timeline
 from dashboard.sources import Catalog
@@ -56,7 +57,8 @@ def timeline_view(
         return no_update, no_update, no_update
     build, analysis = catalog.build(ref)
     shown = timeline(build, analysis, "stage" if stage else view or "stages", stage)
-    return styled(shown.figure), shown.note, "stage" if stage else no_update
+    figure = with_host_usage(shown.figure, build)
+    return styled(figure), shown.note, "stage" if stage else no_update
 
 
 def register(app: Dash, catalog: Catalog) -> None:

@@ -21,6 +21,7 @@ from dashboard.layout.common import (
     record_table,
     stat,
 )
+from dashboard.layout.host_usage import host_usage_line, with_host_usage
 from dashboard.layout.platforms import platform_cards
 from dashboard.layout.timeline import default_view, timeline, view_options
 from dashboard.sources import RunFilters
@@ -274,7 +275,10 @@ def _timeline(build: Build, analysis: BuildAnalysis) -> html.Div:
                     className="views",
                 ),
                 html.Div(shown.note, id=ids.TIMELINE_NOTE, className="hint"),
-                html.Div(graph(shown.figure, id=ids.GANTT), className="scroll"),
+                html.Div(
+                    graph(with_host_usage(shown.figure, build), id=ids.GANTT), className="scroll"
+                ),
+                *host_usage_line(build),
             ),
             html.Div(
                 card(html.Div(html.P(STEP_HINT, className="hint"), id=ids.STEP_PANEL)),

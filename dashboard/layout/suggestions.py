@@ -6,6 +6,7 @@ from __future__ import annotations
 from dash import html
 
 from dashboard.layout.common import Child, fmt_seconds
+from profiler.render.suggestions import saving_with_free_cores
 from profiler.suggest import Suggestion, SuggestionReport, finder_for
 
 
@@ -54,6 +55,7 @@ def _suggestion(number: int, suggestion: Suggestion) -> html.Div:
                 _kind(suggestion.kind),
             ]
         ),
+        *_free_cores(suggestion),
         html.P(suggestion.detail),
     ]
     if suggestion.dockerfile_lines:
@@ -66,6 +68,11 @@ def _suggestion(number: int, suggestion: Suggestion) -> html.Div:
             html.Ul([html.Li(f"assumes {a}") for a in suggestion.assumptions], className="hint")
         )
     return html.Div(parts, className="suggestion")
+
+
+def _free_cores(suggestion: Suggestion) -> list[Child]:
+    both = saving_with_free_cores(suggestion)
+    return [html.Div(f"CPU-bound host: {both}", className="host-cpu")] if both else []
 
 
 def _kind(kind: str) -> html.Code:

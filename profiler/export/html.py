@@ -17,9 +17,11 @@ import plotly.io as pio
 
 from profiler.analysis import BuildAnalysis, analyze, path_start, stage_label, step_stage_label
 from profiler.figures import concurrency_figure, gantt_figure, stage_figure, time_budget_figure
+from profiler.figures_host import add_host_strip, host_usage_note
 from profiler.model import Build
 from profiler.render.console import summary_line
 from profiler.render.format import seconds
+from profiler.render.suggestions import saving_with_free_cores
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -165,7 +167,12 @@ def _suggestions(report: SuggestionReport | None) -> str:
             f"<p><b>saves ~{_e(seconds(suggestion.estimated_saving_seconds))}</b> of "
             f"{_e(seconds(suggestion.baseline_wall_seconds))} ({_e(suggestion.scenario)}); "
             f"kind <code>{_e(suggestion.kind)}</code>{lines}</p>"
-            f"<p>{_e(suggestion.detail)}</p>"
+            + (
+                f'<p class="host-cpu"><b>CPU-bound host:</b> {_e(both)}</p>'
+                if (both := saving_with_free_cores(suggestion))
+                else ""
+            )
+            + f"<p>{_e(suggestion.detail)}</p>"
             + (f"<pre>{_e(suggestion.diff)}</pre>" if suggestion.diff else "")
             + (
                 "<ul>" + "".join(f"<li>{_e(a)}</li>" for a in suggestion.assumptions) + "</ul>"
@@ -223,8 +230,12 @@ def html_report(
         banners.append(
             '<div class="banner failure">The stream was cut off: this is a partial build.</div>'
         )
+    timeline = gantt_figure(build, analysis)
+    # Host usage (a record's CPU and memory samples) as a strip under the timeline.
+    add_host_strip(timeline, build)
+    no_usage = host_usage_note(build)
     figures = [
-        ("Timeline", gantt_figure(build, analysis)),
+        ("Timeline", timeline),
         ("Stages", stage_figure(build, analysis)),
         ("Concurrency", concurrency_figure(analysis.concurrency)),
         ("Time budget", time_budget_figure(analysis)),
@@ -252,6 +263,7 @@ def html_report(
         + _failure(analysis)
         + _headline(build, analysis)
         + figure_html[0]
+        + (f'<p class="notes host-usage-note">{_e(no_usage)}</p>' if no_usage else "")
         + "<h2>Critical path</h2>"
         + _critical_path(build, analysis)
         + "<h2>Suggestions</h2>"

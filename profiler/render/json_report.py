@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from profiler.analysis import BuildAnalysis, stage_label, step_stage_label
+from profiler.analysis.host_usage import cpu_bound_windows, critical_path_cpu_bound, host_cpus
 from profiler.analysis.timeline import peak_concurrency
 from profiler.model import Build, Stage, Step
 from profiler.render.platforms import platforms_json
@@ -142,4 +143,9 @@ def report_dict(build: Build, analysis: BuildAnalysis) -> dict[str, Any]:
         "host_usage": [sample.as_json() for sample in build.record.host_usage]
         if build.record is not None
         else [],
+        "host_cpus": host_cpus(build),
+        "host_cpu_bound": [[_seconds(a), _seconds(b)] for a, b in cpu_bound_windows(build)],
+        "host_cpu_bound_on_critical_path": [
+            [_seconds(a), _seconds(b)] for a, b in critical_path_cpu_bound(build)
+        ],
     }

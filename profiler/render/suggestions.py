@@ -21,6 +21,12 @@ JSON keys (stable; only ever added to). Each suggestion:
     A unified diff of the proposed Dockerfile change, or ``null``.
 ``assumptions``
     What the prediction takes for granted.
+``host_cpu``
+    ``null``, or, when Docker's record shows the host CPU-bound while the steps a
+    parallelism change affects ran: ``saving_seconds`` and ``wall_seconds`` with the
+    cores the host had free (``estimated_saving_seconds`` assumes idle cores),
+    ``cores`` (what the replay shared among RUN steps), ``host_cpus``,
+    ``busy_percent``, ``idle_cpus`` and ``window`` (seconds from the build's start).
 
 The report of ``kitprof suggest --json`` wraps the list with the replay's calibration.
 """
@@ -35,7 +41,7 @@ from rich.panel import Panel
 from rich.text import Text
 
 from profiler.render.format import clip, seconds
-from profiler.suggest import FINDERS, SCHEMA_VERSION, Suggestion, SuggestionReport
+from profiler.suggest import FINDERS, SCHEMA_VERSION, HostPricing, Suggestion, SuggestionReport
 from profiler.suggest.simulate import Calibration
 
 DETAIL_LIMIT = 2000
@@ -61,7 +67,32 @@ def suggestion_dict(suggestion: Suggestion) -> dict[str, Any]:
         "dockerfile_lines": list(suggestion.dockerfile_lines),
         "diff": suggestion.diff,
         "assumptions": list(suggestion.assumptions),
+        "host_cpu": _host_dict(suggestion.host),
     }
+
+
+def _host_dict(host: HostPricing | None) -> dict[str, Any] | None:
+    if host is None:
+        return None
+    return {
+        "saving_seconds": _round(host.saving_seconds),
+        "wall_seconds": _round(host.wall_seconds),
+        "cores": host.cores,
+        "host_cpus": host.host_cpus,
+        "busy_percent": host.busy_percent,
+        "idle_cpus": host.idle_cpus,
+        "window": [_round(host.window[0]), _round(host.window[1])],
+    }
+
+
+def saving_with_free_cores(suggestion: Suggestion) -> str | None:
+    """``"saves X with idle cores; Y with the cores this host had free"``, or ``None``."""
+    if suggestion.host is None:
+        return None
+    return (
+        f"saves ~{seconds(suggestion.estimated_saving_seconds)} with idle cores; "
+        f"~{seconds(suggestion.host.saving_seconds)} with the cores this host had free"
+    )
 
 
 def suggestion_dicts(report: SuggestionReport) -> list[dict[str, Any]]:
@@ -110,6 +141,9 @@ def _panel(number: int, suggestion: Suggestion, diffs: bool) -> Panel:
         f"~{seconds(suggestion.estimated_wall_seconds)}, {suggestion.scenario}",
     )
     parts.append(saving)
+    both = saving_with_free_cores(suggestion)
+    if both is not None:
+        parts.append(Text(f"CPU-bound host: {both}", style="bold yellow"))
     parts.append(Text(clip(suggestion.detail, DETAIL_LIMIT)))
     if suggestion.dockerfile_lines:
         lines = ", ".join(str(n) for n in suggestion.dockerfile_lines)

@@ -157,6 +157,7 @@ def _host_usage(samples: Any, build: Build) -> tuple[HostSample, ...]:
     origin = build.started_at.timestamp()
     result = []
     previous: dict[str, Any] | None = None
+    previous_moment: float | None = None
     for sample in samples:
         sample = _dict(sample)
         if not isinstance(sample.get("timestamp"), str):
@@ -166,7 +167,8 @@ def _host_usage(samples: Any, build: Build) -> tuple[HostSample, ...]:
         except ValueError:
             continue
         cpu = _dict(sample.get("cpuStat"))
-        busy, iowait = _cpu_shares(_dict(previous.get("cpuStat")) if previous else None, cpu)
+        before = _dict(previous.get("cpuStat")) if previous else None
+        busy, iowait = _cpu_shares(before, cpu)
         memory = _dict(sample.get("memoryStat"))
         total, available = memory.get("total"), memory.get("available")
         result.append(
@@ -181,9 +183,12 @@ def _host_usage(samples: Any, build: Build) -> tuple[HostSample, ...]:
                 cpu_pressure=_pressure(sample.get("cpuPressure")),
                 memory_pressure=_pressure(sample.get("memoryPressure")),
                 io_pressure=_pressure(sample.get("ioPressure")),
+                cpus=_cpus(before, cpu, moment.timestamp() - previous_moment)
+                if previous_moment is not None
+                else None,
             )
         )
-        previous = sample
+        previous, previous_moment = sample, moment.timestamp()
     return tuple(result)
 
 
@@ -203,6 +208,23 @@ def _cpu_shares(
         return None, None
     busy = total - sum(deltas.get(key, 0.0) for key in _NOT_BUSY)
     return 100 * busy / total, 100 * deltas.get("iowait", 0.0) / total
+
+
+def _cpus(before: dict[str, Any] | None, after: dict[str, Any], seconds: float) -> float | None:
+    """CPUs between two ``cpuStat`` samples: CPU-seconds counted per second of wall time.
+
+    BuildKit reports the counters in seconds summed over every CPU, so over an
+    interval of ``seconds`` they grow by about ``seconds × CPUs``. Intervals under
+    half a second (the closing sample) are too short to tell.
+    """
+    if before is None or seconds < 0.5:
+        return None
+    counted = sum(
+        float(after[key]) - float(before.get(key) or 0)
+        for key in after
+        if isinstance(after[key], int | float) and key not in ("guest", "guestNice")
+    )
+    return counted / seconds if counted > 0 else None
 
 
 def _pressure(value: Any) -> float | None:

@@ -11,7 +11,9 @@ saving is worth reading about (:attr:`SuggestOptions.min_saving_seconds` and
 
 A suggestion points at Dockerfile lines when the Dockerfile is given (steps are
 mapped by stage name and step index, see :mod:`profiler.dockerfile`), and carries a
-unified diff where kitprof can write the change.
+unified diff where kitprof can write the change. A change that adds parallelism is
+priced a second time with the cores the host had free when Docker's record shows the
+host CPU-bound while its steps ran (:class:`HostPricing`).
 """
 
 from profiler.suggest.context import Finder
@@ -19,6 +21,7 @@ from profiler.suggest.engine import suggest
 from profiler.suggest.finders import FINDERS, finder_for
 from profiler.suggest.suggestion import (
     SCHEMA_VERSION,
+    HostPricing,
     Suggestion,
     SuggestionReport,
     SuggestOptions,
@@ -28,6 +31,7 @@ __all__ = [
     "FINDERS",
     "SCHEMA_VERSION",
     "Finder",
+    "HostPricing",
     "SuggestOptions",
     "Suggestion",
     "SuggestionReport",

@@ -13,11 +13,12 @@ from functools import cached_property
 from pathlib import Path
 
 from profiler.analysis.critical_path import observed_critical_path
+from profiler.analysis.host_usage import load_over_steps
 from profiler.dockerfile import Dockerfile, Instruction, unified_diff
 from profiler.model import Build, Step, StepStatus
 from profiler.names import StepKind
 from profiler.suggest.simulate import Simulator, simulator_for
-from profiler.suggest.suggestion import Suggestion, SuggestOptions
+from profiler.suggest.suggestion import HostPricing, Suggestion, SuggestOptions
 from profiler.suggest.taskgraph import TaskGraph
 
 StageKey = tuple[str | None, str | None, str]
@@ -89,6 +90,7 @@ class SuggestContext:
         for step in self.steps:
             if step.inputs and build.get(step.inputs[0]) is not None:
                 self.chain_predecessor[step.digest] = step.inputs[0]
+        self._cored: dict[int, Simulator] = {}
         self.consumers: dict[str, list[str]] = {}
         for step in build:
             for digest in step.inputs:
@@ -196,6 +198,44 @@ class SuggestContext:
             return saving, max(0.0, self.observed - saving), self.observed
         return saving, new_wall, base_wall
 
+    def host_priced(
+        self, steps: Sequence[Step], change: Callable[[TaskGraph], TaskGraph]
+    ) -> HostPricing | None:
+        """A parallelism change priced with the cores the host had free while ``steps`` ran.
+
+        ``None`` unless the record's host samples show the host CPU-bound over that
+        window (and ``--cores`` did not already say how many cores to share).
+        ``change`` makes the same change on any task graph of this build: it is made
+        again on the replay whose ``RUN`` steps share those cores.
+        """
+        if self.options.cores is not None:
+            return None
+        load = load_over_steps(self.build, steps)
+        if load is None or not load.cpu_bound:
+            return None
+        simulator = self._simulator_with(load.cpus_for_build)
+        saving = max(
+            0.0,
+            simulator.calibration.replayed_wall_seconds - simulator.wall(change(simulator.graph)),
+        )
+        return HostPricing(
+            saving_seconds=round(saving, 3),
+            wall_seconds=round(max(0.0, self.observed - saving), 3),
+            cores=load.cpus_for_build,
+            host_cpus=load.cpus,
+            busy_percent=round(load.busy_percent, 1),
+            idle_cpus=round(load.idle_cpus, 2),
+            window=(round(load.start, 3), round(load.end, 3)),
+        )
+
+    def _simulator_with(self, cores: int) -> Simulator:
+        # One replay per core count, shared by every suggestion of this pass.
+        if cores not in self._cored:
+            self._cored[cores] = simulator_for(
+                self.build, max_parallelism=self.options.max_parallelism, cores=cores
+            )
+        return self._cored[cores]
+
     def make_suggestion(
         self,
         kind: str,
@@ -208,6 +248,7 @@ class SuggestContext:
         lines: Iterable[int] | None = None,
         rewritten: str | None = None,
         assumptions: Sequence[str] = (),
+        host: HostPricing | None = None,
     ) -> Suggestion:
         """A suggestion with its times rounded, its lines found and its diff written."""
         saving, wall, baseline = priced
@@ -217,6 +258,8 @@ class SuggestContext:
         all_assumptions = list(assumptions)
         if self.options.cores is not None:
             all_assumptions.append(f"parallel RUN steps share {self.options.cores} cores")
+        if host is not None:
+            all_assumptions.append(host.sentence)
         return Suggestion(
             kind=kind,
             title=title,
@@ -231,4 +274,5 @@ class SuggestContext:
             diff=diff or None,
             assumptions=tuple(all_assumptions),
             rewritten=rewritten if diff else None,
+            host=host,
         )

@@ -14,6 +14,7 @@ from profiler.names import StepKind
 from profiler.suggest.context import Finder, StageKey, SuggestContext, short
 from profiler.suggest.rewrite import move_above
 from profiler.suggest.suggestion import Suggestion
+from profiler.suggest.taskgraph import TaskGraph
 
 KIND = "serialized-join"
 # A source stage counts as late when it finished this long after the chain was ready.
@@ -97,10 +98,15 @@ def _move_up(
         return None
     anchor = chain[anchor_index]
     waited = _waiting_join(context, anchor)
-    changed = context.graph.move_before(
-        mover.digest, anchor.digest, context.chain_predecessor[mover.digest]
-    )
+    predecessor = context.chain_predecessor[mover.digest]
+
+    def change(graph: TaskGraph) -> TaskGraph:
+        return graph.move_before(mover.digest, anchor.digest, predecessor)
+
+    changed = change(context.graph)
     priced = context.priced(changed)
+    # The moved step now runs beside the stage the copy waits for: added parallelism.
+    host = context.host_priced([mover, waited] if waited is not None else [mover], change)
     rewritten = None
     if context.dockerfile is not None:
         anchor_instruction = context.locate(anchor)
@@ -129,6 +135,7 @@ def _move_up(
             f"{short(mover.parsed.text, 40)} does not use the files copied by the "
             f"step(s) it moves above",
         ],
+        host=host,
     )
 
 

@@ -14,6 +14,7 @@ from profiler.names import StepKind
 from profiler.suggest.context import Finder, SuggestContext, short
 from profiler.suggest.rewrite import StageSplit, split_stage
 from profiler.suggest.suggestion import Suggestion
+from profiler.suggest.taskgraph import TaskGraph
 
 KIND = "split-stage"
 
@@ -129,12 +130,17 @@ def _split(context: SuggestContext, branches: Branches) -> Suggestion | None:
     plan = _plan(context, branches) if context.dockerfile is not None else None
     if context.dockerfile is not None and plan is None:
         return None
-    changed = context.graph.split_chain(
-        [[s.digest for s in branch] for branch in branches],
-        base,
-        _join_cost(context),
-        joins_per_branch=plan.joins_per_branch if plan is not None else None,
-    )
+    join_cost = _join_cost(context)
+
+    def change(graph: TaskGraph) -> TaskGraph:
+        return graph.split_chain(
+            [[s.digest for s in branch] for branch in branches],
+            base,
+            join_cost,
+            joins_per_branch=plan.joins_per_branch if plan is not None else None,
+        )
+
+    changed = change(context.graph)
     installs = [branch[-1] for branch in branches]
     total = sum(context.graph[s.digest].duration for s in installs)
     names = ", ".join(short(s.parsed.text, 40) for s in installs)
@@ -157,7 +163,9 @@ def _split(context: SuggestContext, branches: Branches) -> Suggestion | None:
             "the copied paths are what the installs write, as read from their commands: "
             + "; ".join(plan.guessed)
         )
-    if context.options.cores is None:
+    steps = [s for branch in branches for s in branch]
+    host = context.host_priced(steps, change)
+    if context.options.cores is None and host is None:
         assumptions.append(
             "the parallel steps do not contend for CPU (--cores N shares N cores "
             "among parallel RUN steps)"
@@ -167,9 +175,10 @@ def _split(context: SuggestContext, branches: Branches) -> Suggestion | None:
         f"Split stage {stage_label}: run {len(installs)} installs in parallel stages",
         detail,
         context.priced(changed),
-        [s for branch in branches for s in branch],
+        steps,
         rewritten=plan.text if plan is not None else None,
         assumptions=assumptions,
+        host=host,
     )
 
 

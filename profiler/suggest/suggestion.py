@@ -12,6 +12,44 @@ SCHEMA_VERSION = 1
 
 
 @dataclass(frozen=True, slots=True)
+class HostPricing:
+    """A saving that comes from added parallelism, priced again on the host as it was.
+
+    The ordinary price assumes that the steps made parallel find idle cores. When
+    Docker's record shows the host CPU-bound while those steps ran, the replay is
+    run again with ``RUN`` steps sharing the cores the build had there
+    (:attr:`profiler.analysis.host_usage.HostLoad.cpus_for_build`).
+    """
+
+    saving_seconds: float
+    """The saving with the cores this host had free (the idle-core one is the
+    suggestion's ``estimated_saving_seconds``)."""
+    wall_seconds: float
+    cores: int
+    """Cores the replay shared among parallel ``RUN`` steps."""
+    host_cpus: int
+    """The host's cores, measured from the record's counters."""
+    busy_percent: float
+    """The host's mean CPU busy share while the steps ran."""
+    idle_cpus: float
+    """Cores idle while the steps ran, on average."""
+    window: tuple[float, float]
+    """When the steps ran (seconds from the build's start)."""
+
+    @property
+    def sentence(self) -> str:
+        """The assumption the idle-core price makes, and what the record says of it."""
+        return (
+            f"idle cores for the steps made parallel, which this host did not have: "
+            f"{self.idle_cpus:.1f} of its {self.host_cpus} cores were idle while they ran "
+            f"({self.busy_percent:.0f}% busy, {self.window[0]:.1f}-{self.window[1]:.1f} s); "
+            f"priced with RUN steps sharing the {self.cores} "
+            f"{'core' if self.cores == 1 else 'cores'} the build had there, "
+            f"it saves {self.saving_seconds:.1f} s"
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class Suggestion:
     kind: str
     title: str
@@ -31,6 +69,9 @@ class Suggestion:
     assumptions: tuple[str, ...] = ()
     rewritten: str | None = field(default=None, repr=False)
     """The whole Dockerfile with the change made, when there is a diff."""
+    host: HostPricing | None = None
+    """The saving priced with the cores the host had free, when it was CPU-bound
+    while the steps this suggestion makes parallel ran (records with host samples)."""
 
     @property
     def saving_ratio(self) -> float:

@@ -63,3 +63,27 @@ def test_a_plain_log_report_says_it_is_approximate() -> None:
     page = html_report(build, analysis)
     assert "<b>Approximate:</b>" in page
     assert "approximate: read from --progress=plain output" in page
+
+
+def test_a_record_has_its_host_usage_under_the_timeline_and_both_prices() -> None:
+    # GIVEN the CPU-bound record (cpu-bound/modern/cold.dockerbuild) and its suggestions
+    from profiler.dockerfile import recorded_dockerfile
+    from profiler.sources import read_build
+    from profiler.suggest import suggest
+
+    build = read_build(SAMPLES / "cpu-bound" / "modern" / "cold.dockerbuild")
+    report = suggest(build, recorded_dockerfile(build))
+    # WHEN it is exported
+    page = html_report(build, suggestions=report)
+    # THEN the timeline figure carries the strip, its legend with units, and no note
+    timeline = page.split("<h2>Critical path")[0]
+    assert "Host usage, " in timeline and "CPU busy (% of 2 cores)" in timeline
+    assert "host-usage-note" not in page
+    # AND the split suggestion shows both figures
+    assert "CPU-bound host:" in page and "with idle cores" in page
+
+
+def test_a_stream_says_in_one_line_that_it_has_no_host_usage(cold_report: str) -> None:
+    notes = re.findall(r'<p class="notes host-usage-note">([^<]*)</p>', cold_report)
+    assert len(notes) == 1 and "No host usage" in notes[0]
+    assert "Host usage, " not in cold_report
