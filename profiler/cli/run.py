@@ -108,6 +108,8 @@ def run_command(
         # With --json, stdout carries the report alone.
         stdout=sys.stderr.fileno() if json else None,
     )
+    if profile.context is not None and profile.context.problem:
+        _warn(f"context manifest: {profile.context.problem}")
     stored = _store(profile, db, labels, build_name) if store else None
     suggestions = _suggestions(profile)
     if json:
@@ -126,20 +128,33 @@ def _store(
     if profile.build is None:
         return None
     from profiler.store import store_run
+    from profiler.store.files import CONTEXT_MANIFEST, DOCKERFILE
 
+    files: dict[str, bytes] = {}
+    if profile.context is not None and profile.context.manifest is not None:
+        files[CONTEXT_MANIFEST] = profile.context.manifest.to_json()
+    if profile.context is not None and profile.context.dockerfile_text is not None:
+        files[DOCKERFILE] = profile.context.dockerfile_text
     try:
         result = store_run(
-            profile.stream_path, profile.run.to_dict(), labels, db, build_name=build_name
+            profile.stream_path,
+            profile.run.to_dict(),
+            labels,
+            db,
+            build_name=build_name,
+            files=files,
         )
     except KitprofError as error:
         # The build's exit code is what CI acts on: a history problem must not mask it.
-        stderr_console().print(
-            Text.assemble(("kitprof: ", "bold yellow"), f"run not stored in the history: {error}"),
-            soft_wrap=True,
-            highlight=False,
-        )
+        _warn(f"run not stored in the history: {error}")
         return None
     return result.run_id
+
+
+def _warn(message: str) -> None:
+    stderr_console().print(
+        Text.assemble(("kitprof: ", "bold yellow"), message), soft_wrap=True, highlight=False
+    )
 
 
 def _suggestions(profile: Profile) -> SuggestionReport | None:

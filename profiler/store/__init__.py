@@ -13,6 +13,7 @@ The store knows the model and the analysis, never the CLI::
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,7 @@ def store_run(
     *,
     allow_truncated: bool = True,
     build_name: str | None = None,
+    files: Mapping[str, bytes] | None = None,
 ) -> IngestResult:
     """Store a captured stream and its run metadata in the history.
 
@@ -47,7 +49,8 @@ def store_run(
     ``incomplete`` run unless ``allow_truncated`` is False. ``build_name`` names the
     build it is a run of (else :func:`profiler.identity.build_identity` derives it). Raises
     :class:`~profiler.errors.KitprofError` subclasses only; the same stream twice is
-    stored once (``created`` False).
+    stored once (``created`` False). ``files`` are kept with the run
+    (:mod:`profiler.store.files`: the Dockerfile, the context manifest).
     """
     path = Path(stream_path)
     if run_info is None:
@@ -59,6 +62,8 @@ def store_run(
         kitprof_version=__version__,
         build_name=build_name,
     )
+    if files:
+        context = dataclasses.replace(context, files=dict(files))
     with Store(db_url) as store:
         return store.ingest(path, context=context, allow_truncated=allow_truncated)
 
