@@ -316,6 +316,8 @@ def _causes(
     if not causes:
         causes.extend(_upstream(b, b_step, by_b))
     if not causes and a_step.digest == b_step.digest:
+        causes.extend(_unpinned_base(b, b_step))
+    if not causes and a_step.digest == b_step.digest:
         causes.append(
             Cause(
                 "cache-gone",
@@ -432,6 +434,27 @@ def _base_changes(a: RunSide, b: RunSide, b_step: Step, by_b: Mapping[str, Step]
                 new=new,
             )
         )
+    return causes
+
+
+def _unpinned_base(b: RunSide, b_step: Step) -> list[Cause]:
+    """A step right below a ``FROM`` that names no digest re-ran with the same
+    definition: BuildKit's docker driver resolves such a tag at build time and keeps
+    no digest in the step, so the image behind the tag changed, or the cache was gone."""
+    causes = []
+    for parent in b.build.inputs_of(b_step):
+        if parent.kind is StepKind.STEP and parent.parsed.instruction == "FROM":
+            image = _image(b, parent)
+            if "@" not in image:
+                causes.append(
+                    Cause(
+                        "base-image",
+                        f"same definition right below FROM {image}, which names no digest: "
+                        "the image behind the tag most likely changed (or the cache was "
+                        "pruned)",
+                        name=image,
+                    )
+                )
     return causes
 
 
