@@ -6,7 +6,7 @@ the cause a user can act on:
 - ``command``: the instruction itself changed (old → new text);
 - ``build-arg``: a build argument the step sees changed (old → new value), also when
   it only shows in the step's name (BuildKit expands arguments in names);
-- ``env``: an ``ENV``/``ARG``/``USER``/``SHELL`` line above a ``RUN`` changed;
+- ``env``: an ``ENV``/``USER``/``SHELL`` line above a ``RUN`` in its stage changed;
 - ``base-image``: the stage's base image resolved to another digest;
 - ``context``: the same definition, other context content, with the files this
   COPY/ADD takes that changed (from the runs' context manifests, else from git
@@ -51,7 +51,8 @@ CAUSE_KINDS = (
     "cache-gone",
     "unknown",
 )
-_SETTINGS = frozenset({"ENV", "ARG", "USER", "SHELL"})
+_SETTINGS = frozenset({"ENV", "USER", "SHELL"})
+"""What a RUN runs with; changed ARG defaults are told as build arguments."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -379,7 +380,8 @@ def _in_scope(side: RunSide, instruction: Instruction, arg: str) -> bool:
 
 
 def _settings_above(side: RunSide, instruction: Instruction | None) -> list[Instruction]:
-    """ENV/USER/SHELL/ARG lines between the previous step of the stage and this one."""
+    """The ENV/USER/SHELL lines of the stage above this step (a RUN runs with all of
+    them, whatever steps lie between)."""
     if side.dockerfile is None or instruction is None or instruction.stage is None:
         return []
     stage = side.dockerfile.stages[instruction.stage]
@@ -387,9 +389,7 @@ def _settings_above(side: RunSide, instruction: Instruction | None) -> list[Inst
     for earlier in stage.instructions:
         if earlier.start_line >= instruction.start_line:
             break
-        if earlier.step is not None:
-            found = []
-        elif earlier.keyword in _SETTINGS:
+        if earlier.keyword in _SETTINGS:
             found.append(earlier)
     return found
 

@@ -1,0 +1,208 @@
+"""Why the cache missed: the first step of each chain, its cause, and what it cost.
+
+The builds are exact streams shaped like BuildKit's (a FROM pinned by digest, steps
+chained by their inputs, COPY reading the context vertex); the Dockerfiles and
+manifests are the ones those builds would have had.
+"""
+
+from __future__ import annotations
+
+import io
+
+from profiler.analysis.cachemiss import RunSide, explain_cache_misses
+from profiler.context_manifest import ContextManifest, ManifestSource
+from profiler.dockerfile import parse_dockerfile
+from profiler.model import Build
+from profiler.sources import read_build
+from tests.streams import Stream
+
+DOCKERFILE = """\
+FROM alpine:3
+ARG MODE=fast
+ENV LANG=C
+WORKDIR /src/${MODE}
+COPY app/ ./app/
+RUN make
+COPY conf/ ./conf/
+RUN make install
+"""
+
+
+def build(cached: set[int], **options: object) -> Build:
+    """The build of DOCKERFILE; steps numbered in ``cached`` were cache hits."""
+    return read_build(io.BytesIO(stream(cached, **options).one_line()))  # type: ignore[arg-type]
+
+
+def stream(
+    cached: set[int],
+    *,
+    mode: str = "fast",
+    image: str = "sha256:aaa",
+    times: dict[int, float] | None = None,
+    tag: str = "",
+    install: str = "make install",
+) -> Stream:
+    """The stream of a build of DOCKERFILE."""
+    times = times or {}
+    names = {
+        2: f"WORKDIR /src/{mode}",
+        3: "COPY app/ ./app/",
+        4: "RUN make",
+        5: "COPY conf/ ./conf/",
+        6: f"RUN {install}",
+    }
+    events = (
+        Stream()
+        .step("sha256:def", "[internal] load build definition from Dockerfile", 0.0, 0.1)
+        .step("sha256:meta", "[internal] load metadata for docker.io/library/alpine:3", 0.1, 0.2)
+        .step(f"from{image}", f"[1/6] FROM docker.io/library/alpine:3@{image}", 0.2, 0.3)
+        .step(f"ctx{tag}", "[internal] load build context", 0.2, 0.3)
+    )
+    clock = 0.3
+    previous = f"from{image}"
+    for index, text in names.items():
+        seconds = 0.0 if index in cached else times.get(index, float(index))
+        inputs = [previous] + ([f"ctx{tag}"] if text.startswith("COPY") else [])
+        digest = f"s{index}-{mode}-{image}{tag}"
+        events.step(
+            digest, f"[{index}/6] {text}", clock, clock + seconds, inputs=inputs,
+            cached=index in cached,
+        )  # fmt: skip
+        clock += seconds
+        previous = digest
+    return events.step("sha256:export", "exporting to image", clock, clock + 0.1)
+
+
+def manifest(files: dict[str, str]) -> ContextManifest:
+    return ContextManifest(
+        files={path: {"sha256": digest, "mode": "0644"} for path, digest in files.items()},
+        sources=(
+            ManifestSource("stage-0", 5, "COPY app/ ./app/", ("app/",)),
+            ManifestSource("stage-0", 7, "COPY conf/ ./conf/", ("conf/",)),
+        ),
+    )
+
+
+ALL = {2, 3, 4, 5, 6}
+FILES = {"app/main.c": "1", "app/util.c": "2", "conf/app.ini": "3", "docs/x.md": "4"}
+
+
+def side(
+    b: Build,
+    files: dict[str, str] | None = None,
+    text: str = DOCKERFILE,
+    *,
+    build_args: dict[str, str] | None = None,
+    no_cache: bool = False,
+) -> RunSide:
+    return RunSide(
+        build=b,
+        dockerfile=parse_dockerfile(text),
+        manifest=manifest(files) if files is not None else None,
+        build_args=build_args or {},
+        no_cache=no_cache,
+    )
+
+
+def test_a_changed_file_names_the_copy_the_file_and_the_cost_of_the_chain() -> None:
+    a = side(build(ALL), FILES)
+    b = side(build({2}, tag="b"), {**FILES, "app/util.c": "changed", "docs/x.md": "also"})
+    result = explain_cache_misses(a, b)
+    [miss] = result.misses
+    assert (miss.line, miss.instruction, miss.name_b) == (5, "COPY", "[3/6] COPY app/ ./app/")
+    [cause] = miss.causes
+    assert cause.kind == "context"
+    assert [(f.path, f.change) for f in cause.files] == [("app/util.c", "modified")]
+    assert [r.name for r in miss.reruns] == [
+        "[3/6] COPY app/ ./app/", "[4/6] RUN make", "[5/6] COPY conf/ ./conf/",
+        "[6/6] RUN make install",
+    ]  # fmt: skip
+    assert miss.cost_seconds == 3.0 + 4.0 + 5.0 + 6.0
+    assert result.total_seconds == miss.cost_seconds
+    assert result.files_from == "manifest"
+
+
+def test_added_and_removed_files_count_and_git_paths_serve_without_manifests() -> None:
+    a = side(build(ALL))
+    b = side(build({2}, tag="b"))
+    [miss] = explain_cache_misses(a, b, ["app/new.c", "README.md", "conf/app.ini"]).misses
+    [cause] = miss.causes
+    assert cause.files_from == "git"
+    assert [f.path for f in cause.files] == ["app/new.c"]
+    [without] = explain_cache_misses(a, b).misses
+    assert without.causes[0].kind == "context" and without.causes[0].files == ()
+
+
+def test_an_expanded_build_arg_still_matches_the_step_by_its_line() -> None:
+    a = side(build(ALL))
+    b = side(build(set(), mode="slow"), build_args={"MODE": "slow"})
+    [miss] = explain_cache_misses(a, b).misses
+    assert miss.line == 4
+    assert (miss.name_a, miss.name_b) == ("[2/6] WORKDIR /src/fast", "[2/6] WORKDIR /src/slow")
+    [cause] = miss.causes
+    assert (cause.kind, cause.name, cause.old, cause.new) == ("build-arg", "MODE", "fast", "slow")
+    assert miss.cost_seconds == 2.0 + 3.0 + 4.0 + 5.0 + 6.0
+
+
+def test_a_run_sees_a_changed_build_arg_declared_above_it() -> None:
+    text = DOCKERFILE.replace("RUN make\n", "ARG JOBS=1\nRUN make\n")
+    a = side(build(ALL), text=text)
+    b = side(build({2, 3}, tag="b"), text=text, build_args={"JOBS": "8"})
+    [miss] = explain_cache_misses(a, b).misses
+    assert miss.name_b == "[4/6] RUN make"
+    assert [(c.kind, c.name, c.old, c.new) for c in miss.causes] == [
+        ("build-arg", "JOBS", "1", "8")
+    ]
+
+
+def test_a_changed_command_and_a_changed_setting_show_old_and_new() -> None:
+    edited = DOCKERFILE.replace("ENV LANG=C", "ENV LANG=C.UTF-8")
+    stripped = DOCKERFILE.replace("RUN make install", "RUN make install-strip")
+    a = side(build(ALL, install="make install-strip"), text=stripped)
+    b = side(build({2, 3, 4, 5}, tag="b"), text=DOCKERFILE)
+    [miss] = explain_cache_misses(a, b).misses
+    assert [(c.kind, c.old, c.new) for c in miss.causes] == [
+        ("command", "RUN make install-strip", "RUN make install")
+    ]
+    a = side(build(ALL), text=edited)
+    b = side(build({2, 3}, tag="b"), text=DOCKERFILE)
+    [miss] = explain_cache_misses(a, b).misses
+    assert miss.name_b == "[4/6] RUN make"
+    assert [(c.kind, c.old, c.new) for c in miss.causes] == [
+        ("env", "ENV LANG=C.UTF-8", "ENV LANG=C")
+    ]
+
+
+def test_a_new_base_image_digest_is_named_with_both_digests() -> None:
+    a = side(build(ALL))
+    b = side(build(set(), image="sha256:bbb"))
+    [miss] = explain_cache_misses(a, b).misses
+    assert miss.name_b == "[2/6] WORKDIR /src/fast"
+    [cause] = miss.causes
+    assert cause.kind == "base-image"
+    assert cause.old == "docker.io/library/alpine:3@sha256:aaa"
+    assert cause.new == "docker.io/library/alpine:3@sha256:bbb"
+
+
+def test_no_cache_and_a_vanished_cache_entry_are_told_apart() -> None:
+    a = side(build(ALL))
+    b = side(build(set()), no_cache=True)
+    assert explain_cache_misses(a, b).misses[0].causes[0].kind == "no-cache"
+    b = side(build(set()))
+    [miss] = explain_cache_misses(a, b).misses
+    assert [c.kind for c in miss.causes] == ["cache-gone"]
+
+
+def test_nothing_missed_when_b_is_as_cached_as_a() -> None:
+    assert explain_cache_misses(side(build(ALL)), side(build(ALL))).misses == ()
+    # a cold A has no cache hits to lose
+    assert explain_cache_misses(side(build(set())), side(build({2}, tag="b"))).misses == ()
+
+
+def test_without_dockerfiles_steps_match_by_stage_position() -> None:
+    a = RunSide(build(ALL))
+    b = RunSide(build(set(), mode="slow"), build_args={"MODE": "slow"})
+    [miss] = explain_cache_misses(a, b).misses
+    assert miss.line is None
+    assert miss.causes[0].kind == "command"
+    assert (miss.causes[0].old, miss.causes[0].new) == ("WORKDIR /src/fast", "WORKDIR /src/slow")
