@@ -139,15 +139,16 @@ class _Scan:
             candidates = [c for c in following if not self.ignore.ignored(c)]
         yield from candidates
 
-    def _add(self, relative: str, top: bool = False) -> None:
-        path = self.root / relative if relative else self.root
-        try:
-            info = path.lstat()
-        except FileNotFoundError:
-            return  # the build will say the source is missing
-        except OSError as error:
-            self.files[relative] = {"error": error.strerror or str(error)}
-            return
+    def _add(self, relative: str, top: bool = False, info: os.stat_result | None = None) -> None:
+        path = os.path.join(self.root, relative) if relative else str(self.root)
+        if info is None:
+            try:
+                info = os.lstat(path)
+            except FileNotFoundError:
+                return  # the build will say the source is missing
+            except OSError as error:
+                self.files[relative] = {"error": error.strerror or str(error)}
+                return
         if stat.S_ISDIR(info.st_mode):
             self._walk(relative)
         elif stat.S_ISLNK(info.st_mode):
@@ -155,7 +156,7 @@ class _Scan:
             if top:
                 # A source that is itself a link is followed by COPY.
                 try:
-                    target = path.stat()
+                    target = os.stat(path)
                 except OSError as error:
                     entry["error"] = error.strerror or str(error)
                 else:
@@ -168,21 +169,28 @@ class _Scan:
             self.files[relative] = {"type": _kind(info.st_mode), "mode": _mode(info.st_mode)}
 
     def _walk(self, relative: str) -> None:
-        directory = self.root / relative if relative else self.root
+        directory = os.path.join(self.root, relative) if relative else str(self.root)
         try:
-            entries = sorted(os.scandir(directory), key=lambda entry: entry.name)
+            with os.scandir(directory) as listing:
+                entries = sorted(listing, key=lambda entry: entry.name)
         except OSError as error:
             self.files[relative or "."] = {"error": error.strerror or str(error)}
             return
+        ignore = self.ignore
         for entry in entries:
             child = f"{relative}/{entry.name}" if relative else entry.name
-            if entry.is_dir(follow_symlinks=False):
-                if not self.ignore.prunes(child):
+            try:
+                info = entry.stat(follow_symlinks=False)
+            except OSError as error:
+                self.files[child] = {"error": error.strerror or str(error)}
+                continue
+            if stat.S_ISDIR(info.st_mode):
+                if not ignore.prunes(child):
                     self._walk(child)
-            elif not self.ignore.ignored(child):
-                self._add(child)
+            elif not (ignore and ignore.ignored_inside(child)):
+                self._add(child, info=info)
 
-    def _regular(self, relative: str, path: Path, info: os.stat_result) -> dict[str, Any]:
+    def _regular(self, relative: str, path: str, info: os.stat_result) -> dict[str, Any]:
         entry: dict[str, Any] = {
             "mode": _mode(info.st_mode),
             "size": info.st_size,

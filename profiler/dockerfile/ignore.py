@@ -133,6 +133,13 @@ class IgnoreMatcher:
                 matched = not pattern.exclusion
         return matched
 
+    def ignored_inside(self, path: str) -> bool:
+        """:meth:`ignored` for a path whose directory is known to be kept: without
+        ``!`` patterns only the path itself can match (a walk's fast path)."""
+        if self.has_exclusions:
+            return self.ignored(path)
+        return any(pattern.regex.match(path) is not None for pattern in self.patterns)
+
     def prunes(self, directory: str) -> bool:
         """The whole directory can be skipped: it is left out and no ``!`` pattern
         could put anything inside it back (fsutil's walker skips it the same way)."""
