@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import io
 
+import pytest
+
 from profiler.analysis.cachemiss import RunSide, explain_cache_misses
 from profiler.context_manifest import ContextManifest, ManifestSource
 from profiler.dockerfile import parse_dockerfile
@@ -206,3 +208,40 @@ def test_without_dockerfiles_steps_match_by_stage_position() -> None:
     assert miss.line is None
     assert miss.causes[0].kind == "command"
     assert (miss.causes[0].old, miss.causes[0].new) == ("WORKDIR /src/fast", "WORKDIR /src/slow")
+
+
+def two_chains(cached: bool, tag: str) -> Build:
+    """Stages a and b each COPY from the context; final copies from both."""
+    s = Stream().step("from", "[a 1/3] FROM docker.io/library/alpine:3@sha256:aaa", 0, 0.1)
+    s.step(f"ctx{tag}", "[internal] load build context", 0, 0.1)
+    plan = [
+        ("a2", "[a 2/3] COPY a/ /a", ["from", f"ctx{tag}"], 1.0),
+        ("a3", "[a 3/3] RUN make a", ["a2"], 2.0),
+        ("b2", "[b 2/3] COPY b/ /b", ["from", f"ctx{tag}"], 3.0),
+        ("b3", "[b 3/3] RUN make b", ["b2"], 4.0),
+        ("f2", "[final 2/3] COPY --from=a /a /a", ["from", "a3"], 5.0),
+        ("f3", "[final 3/3] COPY --from=b /b /b", ["f2", "b3"], 6.0),
+    ]
+    clock = 0.1
+    for digest, name, inputs, seconds in plan:
+        spent = 0.0 if cached else seconds
+        s.step(digest + tag, name, clock, clock + spent, inputs=[i + tag if i[0] in "abf"
+               and i != "from" else i for i in inputs], cached=cached)  # fmt: skip
+        clock += spent
+    return read_build(io.BytesIO(s.one_line()))
+
+
+def test_each_chain_has_its_own_first_step_and_shared_steps_count_once_in_the_total() -> None:
+    files = {"a/x": "1", "b/y": "2"}
+    a = RunSide(two_chains(cached=True, tag=""), manifest=manifest(files))
+    b = RunSide(two_chains(cached=False, tag="n"), manifest=manifest({"a/x": "3", "b/y": "4"}))
+    result = explain_cache_misses(a, b)
+    by_step = {miss.name_b: miss for miss in result.misses}
+    assert set(by_step) == {"[a 2/3] COPY a/ /a", "[b 2/3] COPY b/ /b"}
+    chain_a, chain_b = by_step["[a 2/3] COPY a/ /a"], by_step["[b 2/3] COPY b/ /b"]
+    assert [f.path for f in chain_a.causes[0].files] == ["a/x"]
+    assert [f.path for f in chain_b.causes[0].files] == ["b/y"]
+    assert chain_a.cost_seconds == pytest.approx(1.0 + 2.0 + 5.0 + 6.0)
+    assert chain_b.cost_seconds == pytest.approx(3.0 + 4.0 + 6.0)
+    assert result.total_seconds == pytest.approx(1.0 + 2.0 + 3.0 + 4.0 + 5.0 + 6.0)
+    assert result.misses[0] is chain_a  # costliest first
