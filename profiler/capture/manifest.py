@@ -11,6 +11,7 @@ leave the stat unchanged). The previous manifest is kept in kitprof's data direc
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import stat
@@ -140,7 +141,7 @@ class _Scan:
         yield from candidates
 
     def _add(self, relative: str, top: bool = False, info: os.stat_result | None = None) -> None:
-        path = os.path.join(self.root, relative) if relative else str(self.root)
+        path = f"{self.root}/{relative}" if relative else str(self.root)
         if info is None:
             try:
                 info = os.lstat(path)
@@ -169,7 +170,7 @@ class _Scan:
             self.files[relative] = {"type": _kind(info.st_mode), "mode": _mode(info.st_mode)}
 
     def _walk(self, relative: str) -> None:
-        directory = os.path.join(self.root, relative) if relative else str(self.root)
+        directory = f"{self.root}/{relative}" if relative else str(self.root)
         try:
             with os.scandir(directory) as listing:
                 entries = sorted(listing, key=lambda entry: entry.name)
@@ -177,8 +178,10 @@ class _Scan:
             self.files[relative or "."] = {"error": error.strerror or str(error)}
             return
         ignore = self.ignore
+        skip = ignore.ignored_inside if ignore else None
+        prefix = f"{relative}/" if relative else ""
         for entry in entries:
-            child = f"{relative}/{entry.name}" if relative else entry.name
+            child = prefix + entry.name
             try:
                 info = entry.stat(follow_symlinks=False)
             except OSError as error:
@@ -187,8 +190,11 @@ class _Scan:
             if stat.S_ISDIR(info.st_mode):
                 if not ignore.prunes(child):
                     self._walk(child)
-            elif not (ignore and ignore.ignored_inside(child)):
-                self._add(child, info=info)
+            elif skip is None or not skip(child):
+                if stat.S_ISREG(info.st_mode):
+                    self.files[child] = self._regular(child, entry.path, info)
+                else:
+                    self._add(child, info=info)
 
     def _regular(self, relative: str, path: str, info: os.stat_result) -> dict[str, Any]:
         entry: dict[str, Any] = {
@@ -201,9 +207,12 @@ class _Scan:
         old = self.previous.get(relative)
         if (
             old is not None
-            and old.get("sha256")
-            and all(old.get(key) == entry[key] for key in ("size", "mtime_ns", "ctime_ns", "ino"))
             and info.st_ctime_ns < self.trusted_before_ns
+            and old.get("sha256")
+            and old.get("size") == info.st_size
+            and old.get("mtime_ns") == info.st_mtime_ns
+            and old.get("ctime_ns") == info.st_ctime_ns
+            and old.get("ino") == info.st_ino
         ):
             entry["sha256"] = old["sha256"]
             self.reused += 1
@@ -219,6 +228,7 @@ class _Scan:
         return entry
 
 
+@functools.lru_cache(maxsize=64)
 def _mode(mode: int) -> str:
     return f"{stat.S_IMODE(mode):04o}"
 

@@ -111,6 +111,8 @@ class IgnoreMatcher:
             if pattern.removeprefix("!")
         )
         self.has_exclusions = any(pattern.exclusion for pattern in self.patterns)
+        # Without exclusions, one regular expression answers for all the patterns.
+        self._any = re.compile("|".join(f"(?:{p.regex.pattern})" for p in self.patterns))
 
     def __bool__(self) -> bool:
         return bool(self.patterns)
@@ -138,7 +140,7 @@ class IgnoreMatcher:
         ``!`` patterns only the path itself can match (a walk's fast path)."""
         if self.has_exclusions:
             return self.ignored(path)
-        return any(pattern.regex.match(path) is not None for pattern in self.patterns)
+        return bool(self.patterns) and self._any.match(path) is not None
 
     def prunes(self, directory: str) -> bool:
         """The whole directory can be skipped: it is left out and no ``!`` pattern
