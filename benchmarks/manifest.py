@@ -73,11 +73,35 @@ def timed(work: Callable[[], object], runs: int) -> float:
     return statistics.median(times)
 
 
+def time_whycache(root: Path, site: str, runs: int, baseline: float) -> dict[str, object]:
+    """whycache's own fingerprint of the same tree (every file .dockerignore keeps)."""
+    sys.path.insert(0, site)
+    from whycache.manifest import build_manifest  # type: ignore[import-not-found]
+
+    manifest, stats = build_manifest(root)
+    cold = timed(lambda: build_manifest(root), runs)
+    prior = {"manifest": manifest, "stat": stats}
+    warm = timed(lambda: build_manifest(root, prior), runs)
+    return {
+        "files_listed": len(manifest),
+        "cold_seconds": round(cold, 3),
+        "warm_seconds": round(warm, 3),
+        "cold_over_baseline": round(cold / baseline, 2),
+        "warm_over_baseline": round(warm / baseline, 2),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--files", type=int, default=50_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--whycache",
+        metavar="SITE_PACKAGES",
+        help="also time whycache's build_manifest, installed in this site-packages "
+        "folder (a throwaway venv: pip install whycache)",
+    )
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="kitprof-manifest-bench-"))
     try:
@@ -115,6 +139,8 @@ def main() -> None:
                 "warm_over_baseline": round(warm / baseline, 2),
                 "manifest_kib": round(len(first.to_json()) / 1024),
             }
+        if args.whycache:
+            results["whycache"] = time_whycache(root, args.whycache, args.runs, baseline)
         if args.json:
             print(orjson.dumps(results, option=orjson.OPT_INDENT_2).decode())
         else:

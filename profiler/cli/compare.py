@@ -47,10 +47,12 @@ def compare_command(
 ) -> None:
     """Compare build A (before) with build B (after): time per stage and per step,
     steps that lost their cache hit and what that cost, steps added or removed, and
-    whether the critical path moved. For the first step of each chain that lost its
-    cache hit, why: a changed command, build argument or setting (old → new), base
-    image digest, or the files it copies (from the context manifests kitprof run
-    keeps, else git between the runs' commits), and the time of the steps it re-ran.
+    whether the critical path moved.
+
+    For the first step of each chain that lost its cache hit, why: a changed
+    command, build argument or setting (old → new), base image digest, or the files
+    it copies (from the context manifests kitprof run keeps, else git between the
+    runs' commits), and the time of the steps it re-ran.
 
     Steps are matched by bake target, stage and instruction text, not by digest.
     `latest` and `latest~N` count among runs of --branch when given.

@@ -91,7 +91,10 @@ def run_command(
     --build-arg and of env/sudo/sh -c assignments whose name looks secret, such as
     *TOKEN*, *PASSWORD*, *_KEY; the user and password of every URL; every field of
     --secret but id, type and env), the context
-    and its git commit, the host, and the docker, buildx and daemon versions.
+    and its git commit, the host, and the docker, buildx and daemon versions; for
+    docker (buildx) build, the Dockerfile and a manifest of the context files its
+    COPY/ADD sources take (paths and content hashes, .dockerignore honoured), so
+    kitprof compare can name the files that broke the cache.
 
     The run is stored in the history (--db, KITPROF_DB, or the default SQLite file)
     unless --no-store; a history that cannot be written is a warning, not a failure.
