@@ -312,7 +312,9 @@ def _causes(
     causes.extend(_base_changes(a, b, b_step, by_b))
     if _reads_context(b, b_step):
         context = _context_cause(a, b, b_step, ins_b, changed_paths, files_from)
-        if context is not None:
+        # Without files to show, "the context changed" is a guess: only when
+        # nothing else explains the miss.
+        if context is not None and (context.files or not causes):
             causes.append(context)
     if not causes:
         causes.extend(_upstream(b, b_step, by_b))

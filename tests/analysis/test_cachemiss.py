@@ -245,3 +245,22 @@ def test_each_chain_has_its_own_first_step_and_shared_steps_count_once_in_the_to
     assert chain_b.cost_seconds == pytest.approx(3.0 + 4.0 + 6.0)
     assert result.total_seconds == pytest.approx(1.0 + 2.0 + 3.0 + 4.0 + 5.0 + 6.0)
     assert result.misses[0] is chain_a  # costliest first
+
+
+def test_a_copy_below_a_new_base_is_not_blamed_on_unseen_files() -> None:
+    text = "FROM alpine:3\nCOPY app/ /app/\nRUN make\n"
+
+    def first_copy(image: str, cached: bool, tag: str) -> Build:
+        s = Stream().step(f"f{image}", f"[1/3] FROM docker.io/library/alpine:3@{image}", 0, 0.1)
+        s.step(f"ctx{tag}", "[internal] load build context", 0, 0.1)
+        s.step(f"c{image}{tag}", "[2/3] COPY app/ /app/", 0.1, 0.1 if cached else 1.1,
+               inputs=[f"f{image}", f"ctx{tag}"], cached=cached)  # fmt: skip
+        s.step(f"r{image}{tag}", "[3/3] RUN make", 1.1, 1.1 if cached else 3.1,
+               inputs=[f"c{image}{tag}"], cached=cached)  # fmt: skip
+        return read_build(io.BytesIO(s.one_line()))
+
+    a = RunSide(first_copy("sha256:aaa", True, ""), parse_dockerfile(text))
+    b = RunSide(first_copy("sha256:bbb", False, "b"), parse_dockerfile(text))
+    [miss] = explain_cache_misses(a, b).misses
+    assert [c.kind for c in miss.causes] == ["base-image"]
+    assert miss.cost_seconds == pytest.approx(1.0 + 2.0)
