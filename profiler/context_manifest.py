@@ -58,7 +58,10 @@ class ContextManifest:
     ignore_file: str | None = None
     stats: Mapping[str, Any] = field(default_factory=dict)
 
-    def to_json(self) -> bytes:
+    def to_json(self, *, stat: bool = True) -> bytes:
+        """The JSON form; ``stat=False`` leaves out what only the next scan of the same
+        checkout uses (mtime, ctime, inode): what a run keeps in the history."""
+        files = self.files if stat else {p: _without_stat(e) for p, e in self.files.items()}
         return orjson.dumps(
             {
                 "version": MANIFEST_VERSION,
@@ -74,7 +77,7 @@ class ContextManifest:
                     }
                     for source in self.sources
                 ],
-                "files": {path: dict(entry) for path, entry in self.files.items()},
+                "files": {path: dict(entry) for path, entry in files.items()},
                 "stats": dict(self.stats),
             },
             option=orjson.OPT_SORT_KEYS,
@@ -120,6 +123,13 @@ class ContextManifest:
             for path, entry in self.files.items()
             if any(source_covers(p, path) for p in patterns)
         }
+
+
+_STAT_KEYS = frozenset({"mtime_ns", "ctime_ns", "ino"})
+
+
+def _without_stat(entry: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in entry.items() if key not in _STAT_KEYS}
 
 
 def clean_source(pattern: str) -> str:

@@ -65,3 +65,11 @@ def test_a_link_that_points_elsewhere_is_a_change() -> None:
 def test_what_is_not_a_manifest_is_refused_in_one_line(data: bytes) -> None:
     with pytest.raises(InputError, match="not a context manifest"):
         ContextManifest.from_json(data)
+
+
+def test_the_history_copy_leaves_out_what_only_the_next_scan_uses() -> None:
+    entry = {"sha256": "1", "mode": "0644", "size": 2, "mtime_ns": 3, "ctime_ns": 4, "ino": 5}
+    manifest = ContextManifest(files={"a": entry})
+    kept = ContextManifest.from_json(manifest.to_json(stat=False))
+    assert kept.files == {"a": {"sha256": "1", "mode": "0644", "size": 2}}
+    assert ContextManifest.from_json(manifest.to_json()).files == {"a": entry}

@@ -135,7 +135,7 @@ def _store(
 
     files: dict[str, bytes] = {}
     if profile.context is not None and profile.context.manifest is not None:
-        files[CONTEXT_MANIFEST] = profile.context.manifest.to_json()
+        files[CONTEXT_MANIFEST] = profile.context.manifest.to_json(stat=False)
     if profile.context is not None and profile.context.dockerfile_text is not None:
         files[DOCKERFILE] = profile.context.dockerfile_text
     try:
