@@ -54,3 +54,8 @@ TRENDS_LAST = "trends-last"
 TRENDS_CONTENT = "trends-content"
 TRENDS_RUNS = "trends-runs"
 TRENDS_STAGES = "trends-stages"
+
+# Build page of a multi-platform build (dashboard/layout/platforms.py).
+PLATFORM_CARD = "platform-card"
+PLATFORM_TABLE = "platform-table"
+PLATFORM_GRAPH = "platform-graph"

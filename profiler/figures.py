@@ -82,7 +82,8 @@ def _hover(step: Step, on_path: bool) -> str:
 def ordered_steps(build: Build) -> list[Step]:
     """Steps grouped by stage (stages in start order), then by start within a stage."""
     stage_rank = {
-        stage_label(stage.target, stage.name): rank for rank, stage in enumerate(build.stages)
+        stage_label(stage.target, stage.name, stage.platform): rank
+        for rank, stage in enumerate(build.stages)
     }
     timed = [step for step in build if step.start is not None]
     return sorted(
@@ -99,7 +100,11 @@ def ordered_steps(build: Build) -> list[Step]:
 def _bar_style(step: Step) -> tuple[str, str]:
     """``(fill, hatch)`` of a step's bar: its stage's colour, pale and hatched when
     cached, cross-hatched when cancelled; red when it failed, and only then."""
-    color = stage_color(step_stage_label(step))
+    return bar_style(step, stage_color(step_stage_label(step)))
+
+
+def bar_style(step: Step, color: str) -> tuple[str, str]:
+    """``(fill, hatch)`` of a step's bar drawn in ``color`` (a stage's, a platform's)."""
     if step.status is StepStatus.FAILED:
         return FAILED_COLOR, ""
     if step.status is StepStatus.CACHED:
@@ -113,7 +118,8 @@ def _bar_style(step: Step) -> tuple[str, str]:
 
 def add_stage_key(figure: go.Figure, stages: Sequence[str]) -> None:
     """A legend entry per stage colour (up to :data:`MAX_STAGE_KEYS` of them)."""
-    names = list(dict.fromkeys(stage.rsplit("/", 1)[-1] for stage in stages))
+    # A stage's colour ignores its bake target and platform: one key entry for all.
+    names = list(dict.fromkeys(stage.rsplit("/", 1)[-1].rsplit(" ", 1)[-1] for stage in stages))
     if len(names) > MAX_STAGE_KEYS:
         return
     for name in names:
@@ -216,7 +222,7 @@ def stage_figure(build: Build, analysis: BuildAnalysis | None = None) -> go.Figu
     ``customdata`` is :data:`STAGE_REF` + the stage's label, so a click can open it."""
     analysis = analysis or analyze(build)
     stages = [stage for stage in build.stages if stage.start is not None]
-    names = [stage_label(stage.target, stage.name) for stage in stages]
+    names = [stage_label(stage.target, stage.name, stage.platform) for stage in stages]
     labels = [plotly_text(name) for name in names]
     shares = [analysis.critical_path_by_stage.get(name, 0.0) for name in names]
     figure = go.Figure(

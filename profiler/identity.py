@@ -83,8 +83,8 @@ def command_flags(command: str | None) -> dict[str, str]:
         elif bake and not word.startswith("-") and words.index("bake") < index:
             positionals.append(word)
         index += 1
-    if bake:
-        found.pop("file", None)  # a bake file names targets, not one Dockerfile
+    if bake or "compose" in words or PurePath(words[0] if words else "").name == "docker-compose":
+        found.pop("file", None)  # a bake or compose file names targets, not one Dockerfile
         if positionals:
             found["target"] = "+".join(sorted(positionals))
     return found
@@ -107,6 +107,10 @@ def _stream_target(build: Build | None) -> str | None:
     if build is None:
         return None
     targets = sorted({step.parsed.target for step in build if step.parsed.target})
+    if build.name and build.name in targets:
+        # One target of a bake session: the vertices it shares with the others are
+        # printed under their names too.
+        return build.name
     if targets:
         return "+".join(targets)
     return build.name

@@ -19,20 +19,21 @@ from __future__ import annotations
 
 import binascii
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from operator import attrgetter
 
 from profiler.errors import StreamError
 from profiler.events import Event, Malformed, TextLine
+from profiler.logtable import FrozenLogs, LogTable, StepLogs, plain_entries
 from profiler.model import (
     Build,
     Interval,
-    LogChunk,
     Step,
     StepStatus,
     StepWarning,
     SubStatus,
+    defer_logs,
     union_length,
 )
 from profiler.names import parse_name
@@ -46,6 +47,10 @@ MAX_MESSAGE_CHARS = 4_000
 CANCELLED_SUFFIX = "context canceled"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
+BULK_LOG_ENTRIES = 8
+"""Log entries from this many on are checked and recorded a whole list at a time."""
+_ORDER = attrgetter("order")
+_STR = {str}
 
 
 @dataclass(slots=True)
@@ -70,7 +75,6 @@ class _VertexState:
     progress_group: str | None = None
     intervals: dict[int, int | None] = field(default_factory=dict)
     """Microseconds since the epoch: start → completion (None while running)."""
-    logs: list[tuple[int, int, str]] = field(default_factory=list)
     warnings: list[StepWarning] = field(default_factory=list)
     statuses: dict[str, _StatusState] = field(default_factory=dict)
 
@@ -85,6 +89,7 @@ class BuildRecorder:
         self._notes: list[str] = []
         self._times: dict[str, int] = {}
         self._latest: int | None = None
+        self._logs = LogTable()
         self.solve_statuses = 0
         """How many SolveStatus events were merged."""
         self.other_json = 0
@@ -95,8 +100,31 @@ class BuildRecorder:
     # -- feeding ------------------------------------------------------------------
 
     def add_all(self, events: Iterable[Event]) -> None:
+        # The logs of consecutive messages (most of a large stream) are gathered and
+        # recorded together (_add_logs). Everything else a message carries first
+        # records what was gathered, so that every entry is still taken in stream
+        # order: a message's vertexes and statuses, then its logs, then its warnings,
+        # as _add_solve_status takes them.
+        gathered: list[object] = []
         for event in events:
+            if type(event) is dict and "warnings" not in event:
+                logs = event.get("logs")
+                if type(logs) is list and event.keys() <= SOLVE_STATUS_KEYS:
+                    if len(event) > 1:
+                        if gathered:
+                            self._add_logs(gathered)
+                            gathered = []
+                        self._add_solve_status(event, logs=False)
+                    else:
+                        self.solve_statuses += 1
+                    gathered += logs
+                    continue
+            if gathered:
+                self._add_logs(gathered)
+                gathered = []
             self.add(event)
+        if gathered:
+            self._add_logs(gathered)
 
     def add(self, event: Event) -> None:
         if isinstance(event, dict):
@@ -125,7 +153,7 @@ class BuildRecorder:
         if len(self._notes) < MAX_MESSAGES:
             self._notes.append(text)
 
-    def _add_solve_status(self, status: dict[str, object]) -> None:
+    def _add_solve_status(self, status: dict[str, object], *, logs: bool = True) -> None:
         # Spelled out rather than a loop over (key, handler) pairs: this runs for every
         # event, and logs, most of the entries in a large stream, get their own loop.
         self.solve_statuses += 1
@@ -135,9 +163,9 @@ class BuildRecorder:
         statuses = status.get("statuses")
         if statuses is not None:
             self._add_entries("statuses", statuses, self._add_status)
-        logs = status.get("logs")
-        if logs is not None:
-            self._add_logs(logs)
+        entries = status.get("logs") if logs else None
+        if entries is not None:
+            self._add_logs(entries)
         warnings = status.get("warnings")
         if warnings is not None:
             self._add_entries("warnings", warnings, self._add_warning)
@@ -153,11 +181,33 @@ class BuildRecorder:
                 self._note(f"skipped a malformed entry of {key!r}: {_preview(entry)}")
 
     def _add_logs(self, entries: object) -> None:
-        """Record ``VertexLog`` entries, most of a large stream: one tight loop."""
+        """Record ``VertexLog`` entries, most of a large stream."""
         if not isinstance(entries, list):
             self._note("skipped a SolveStatus whose 'logs' is not a list")
             return
+        if len(entries) < BULK_LOG_ENTRIES or not self._add_logs_at_once(entries):
+            self._add_logs_one_by_one(entries)
+
+    def _add_logs_at_once(self, entries: list[object]) -> bool:
+        """Record a list of well-formed log entries at once (:func:`plain_entries`);
+        False, recording nothing, if one of them is not plain."""
+        plain = plain_entries(entries)
+        if plain is None:
+            return False
+        digests, times, streams, data = plain
+        latest = max(times)
+        if self._latest is None or latest > self._latest:
+            self._latest = latest
         vertices = self._vertices
+        if not vertices.keys() >= set(digests):
+            for digest in digests:
+                self._state(digest)  # a vertex first named by its logs: in stream order
+        self._logs.add(map(_ORDER, map(vertices.__getitem__, digests)), times, streams, data)
+        return True
+
+    def _add_logs_one_by_one(self, entries: list[object]) -> None:
+        vertices = self._vertices
+        table = self._logs
         for entry in entries:
             if isinstance(entry, dict):
                 digest = entry.get("vertex")
@@ -179,7 +229,10 @@ class BuildRecorder:
                     state = vertices.get(digest)
                     if state is None:
                         state = self._state(digest)
-                    state.logs.append((time, stream if isinstance(stream, int) else 1, data))
+                    table.orders.append(state.order)
+                    table.times.append(time)
+                    table.streams.append(stream if isinstance(stream, int) else 1)
+                    table.data.append(data)
                     continue
             self._note(f"skipped a malformed entry of 'logs': {_preview(entry)}")
 
@@ -195,7 +248,11 @@ class BuildRecorder:
         inputs = vertex.get("inputs") or []
         if not isinstance(digest, str) or not isinstance(name, str):
             return False
-        if not isinstance(inputs, list) or not all(isinstance(i, str) for i in inputs):
+        if not isinstance(inputs, list):
+            return False
+        # Strings, as nearly always, checked in C first.
+        strings = not inputs or set(map(type, inputs)) == _STR
+        if not strings and not all(isinstance(i, str) for i in inputs):
             return False
         started = self._time(vertex.get("started"))
         completed = self._time(vertex.get("completed"))
@@ -314,8 +371,9 @@ class BuildRecorder:
             any(state.error for state in seen)
             or any(message.startswith("ERROR") for message in self._messages)
         )
+        logs = self._logs.frozen(origin)
         steps = tuple(
-            _freeze(digest, state, origin, stream_end, stopped)
+            _freeze(digest, state, origin, stream_end, stopped, logs)
             for digest, state in sorted(self._vertices.items(), key=lambda kv: kv[1].order)
             if digest in digests
         )
@@ -343,7 +401,12 @@ class BuildRecorder:
 
 
 def _freeze(
-    digest: str, state: _VertexState, origin: int, stream_end: float, stopped: bool
+    digest: str,
+    state: _VertexState,
+    origin: int,
+    stream_end: float,
+    stopped: bool,
+    logs: FrozenLogs,
 ) -> Step:
     def relative(time: int) -> float:
         return (time - origin) / 1e6
@@ -365,7 +428,7 @@ def _freeze(
     close_at = relative(state.completed) if state.completed is not None else stream_end
     closed = [(i.start, i.end if i.end is not None else max(close_at, i.start)) for i in intervals]
     name = state.names[0] if state.names else digest
-    return Step(
+    step = Step(
         digest=digest,
         name=name,
         names=tuple(state.names) or (name,),
@@ -379,7 +442,6 @@ def _freeze(
         error=state.error,
         status=status,
         progress_group=state.progress_group,
-        logs=_log_chunks(state.logs, origin),
         warnings=tuple(state.warnings),
         statuses=tuple(
             SubStatus(
@@ -393,56 +455,7 @@ def _freeze(
             for status_id, entry in state.statuses.items()
         ),
     )
-
-
-def _log_chunks(logs: list[tuple[int, int, str]], origin: int) -> tuple[LogChunk, ...]:
-    if _SLOT_SETTERS is None:
-        return tuple([LogChunk((time - origin) / 1e6, stream, data) for time, stream, data in logs])
-    # LogChunk is a frozen dataclass: its __init__ sets each field through
-    # object.__setattr__, which makes building the chunks the largest single cost of
-    # freezing a log-heavy build (one per log entry: 70,000 in the 110 MB benchmark).
-    # Filling the three slots directly makes the same objects in half the time.
-    set_time, set_stream, set_encoded = _SLOT_SETTERS
-    new = object.__new__
-    chunks = []
-    for time, stream, data in logs:
-        chunk = new(LogChunk)
-        set_time(chunk, (time - origin) / 1e6)
-        set_stream(chunk, stream)
-        set_encoded(chunk, data)
-        chunks.append(chunk)
-    return tuple(chunks)
-
-
-_SlotSetter = Callable[[LogChunk, Any], None]
-
-
-def _slot_setters() -> tuple[_SlotSetter, _SlotSetter, _SlotSetter] | None:
-    """Setters of LogChunk's slots, if it is still the plain three-field dataclass.
-
-    Checked once, against the real constructor, so that a change to LogChunk (a new
-    field, a __post_init__) falls back to calling it rather than making broken chunks.
-    """
-    names = ("time", "stream", "encoded")
-    if (
-        tuple(f.name for f in fields(LogChunk)) != names
-        or tuple(getattr(LogChunk, "__slots__", ())) != names
-        or hasattr(LogChunk, "__post_init__")
-        or LogChunk.__new__ is not object.__new__
-    ):
-        return None
-    set_time, set_stream, set_encoded = (vars(LogChunk)[name].__set__ for name in names)
-    probe = object.__new__(LogChunk)
-    set_time(probe, 1.5)
-    set_stream(probe, 2)
-    set_encoded(probe, "aGk=")
-    expected = LogChunk(1.5, 2, "aGk=")
-    if probe != expected or repr(probe) != repr(expected):
-        return None
-    return set_time, set_stream, set_encoded
-
-
-_SLOT_SETTERS = _slot_setters()
+    return defer_logs(step, StepLogs(logs, state.order))
 
 
 def _status(state: _VertexState, stopped: bool) -> StepStatus:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from profiler.names import ParsedName, StepKind
 from profiler.record import BuildRecord
@@ -140,9 +140,65 @@ class Step:
         return lines if last is None else lines[-last:]
 
 
+class DeferredLogs:
+    """A step's log chunks kept by a reader in its own compact form, made on first read.
+
+    A large build carries tens of thousands of log chunks and most are never read
+    (a report reads the failed step's; the analysis none). A reader may give a new
+    :class:`Step` one of these with :func:`defer_logs`; :attr:`Step.logs` is still a
+    ``tuple[LogChunk, ...]`` to every reader, made by :meth:`make` the first time it is
+    read and then kept in the step. Subclasses implement :meth:`make`.
+    """
+
+    __slots__ = ()
+
+    def make(self) -> tuple[LogChunk, ...]:
+        raise NotImplementedError
+
+
+class _LogsOnFirstRead:
+    """``Step.logs``: the slot's tuple, or a :class:`DeferredLogs` turned into one when read.
+
+    Every reader (attribute access, ``==``, ``hash``, ``repr``, pickling,
+    ``dataclasses.replace``) goes through ``__get__``, so none ever sees the deferred
+    form; making it twice (two threads) gives equal tuples.
+    """
+
+    __slots__ = ("_slot",)
+
+    def __init__(self, slot: Any) -> None:
+        self._slot = slot
+
+    def __get__(self, step: Step | None, owner: type | None = None) -> Any:
+        if step is None:
+            return self
+        logs = self._slot.__get__(step, owner)
+        if isinstance(logs, DeferredLogs):
+            logs = logs.make()
+            self._slot.__set__(step, logs)
+        return logs
+
+    def __set__(self, step: Step, value: object) -> None:
+        self._slot.__set__(step, value)
+
+    def __delete__(self, step: Step) -> None:
+        self._slot.__delete__(step)
+
+
+_LOGS_SLOT = vars(Step)["logs"]
+setattr(Step, "logs", _LogsOnFirstRead(_LOGS_SLOT))  # noqa: B010 (mypy: a field)
+
+
+def defer_logs(step: Step, logs: DeferredLogs) -> Step:
+    """Give ``step``, just made with ``logs=()``, logs made on first read."""
+    _LOGS_SLOT.__set__(step, logs)
+    return step
+
+
 @dataclass(frozen=True, slots=True)
 class Stage:
-    """Rollup of the steps of one stage (per bake target where there is one)."""
+    """Rollup of the steps of one stage (per bake target and per platform where there
+    are several)."""
 
     target: str | None
     name: str
@@ -155,6 +211,8 @@ class Stage:
     steps: int
     cached: int
     failed: int
+    platform: str | None = None
+    """``linux/386`` for a stage of a multi-platform build (its steps' name prefix)."""
 
     @property
     def span(self) -> float:
@@ -235,10 +293,14 @@ class Build:
     @cached_property
     def stages(self) -> tuple[Stage, ...]:
         """Stage rollups, in the order their first step started."""
-        groups: dict[tuple[str | None, str], list[Step]] = {}
+        # The same stage of two platforms ran twice, as two stages: never merged.
+        groups: dict[tuple[str | None, str | None, str], list[Step]] = {}
         for step in self.steps:
-            groups.setdefault((step.target, step.stage_key), []).append(step)
-        stages = [_rollup(target, name, members) for (target, name), members in groups.items()]
+            groups.setdefault((step.target, step.parsed.platform, step.stage_key), []).append(step)
+        stages = [
+            _rollup(target, name, members, platform)
+            for (target, platform, name), members in groups.items()
+        ]
         return tuple(sorted(stages, key=lambda s: (s.start is None, s.start or 0.0)))
 
     def stages_frame(self) -> pd.DataFrame:
@@ -248,6 +310,7 @@ class Build:
         rows = [
             {
                 "target": s.target,
+                "platform": s.platform,
                 "stage": s.name,
                 "start": s.start,
                 "end": s.end,
@@ -264,7 +327,7 @@ class Build:
 
 
 _STAGE_COLUMNS = [
-    "target", "stage", "start", "end", "span", "busy", "sequential", "steps", "cached",
+    "target", "platform", "stage", "start", "end", "span", "busy", "sequential", "steps", "cached",
     "failed",
 ]  # fmt: skip
 
@@ -300,7 +363,9 @@ def closed_intervals(step: Step) -> list[tuple[float, float]]:
     return [(i.start, i.end if i.end is not None else max(end, i.start)) for i in step.intervals]
 
 
-def _rollup(target: str | None, name: str, members: Sequence[Step]) -> Stage:
+def _rollup(
+    target: str | None, name: str, members: Sequence[Step], platform: str | None = None
+) -> Stage:
     starts = [s.start for s in members if s.start is not None]
     ends = [s.end for s in members if s.end is not None]
     return Stage(
@@ -313,4 +378,5 @@ def _rollup(target: str | None, name: str, members: Sequence[Step]) -> Stage:
         steps=len(members),
         cached=sum(1 for s in members if s.status is StepStatus.CACHED),
         failed=sum(1 for s in members if s.status is StepStatus.FAILED),
+        platform=platform,
     )

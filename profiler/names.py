@@ -10,6 +10,7 @@ it by the Dockerfile frontend and by buildx:
     [linux/arm64 stage i/n] …             multi-platform build
     [internal] load build context         frontend and solver bookkeeping
     [api internal] load .dockerignore     the same, prefixed by a bake target
+    [linux/386 internal] load metadata …  the same, for one platform of several
     [auth] library/x:pull token for …     registry auth (client side)
     exporting to image / [api] exporting to image
 """
@@ -54,8 +55,25 @@ _EXPORTER_TEXT = re.compile(
 _INTERNAL_TAGS = frozenset({"internal", "auth"})
 
 
+_PLAIN_STAGE_STEP = re.compile(r"\[([^\]\s/]+) +(\d+)/(\d+)\]\s*")
+"""``[stage i/n] INSTR …``, the name of nearly every step: one stage token (no platform:
+that has a ``/``), no bake target. Parsed by :func:`parse_name`'s general path alike."""
+
+
 def parse_name(name: str) -> ParsedName:
     """Split a vertex name into kind, bake target, platform, stage, position and text."""
+    plain = _PLAIN_STAGE_STEP.match(name)
+    if plain is not None:
+        text = name[plain.end() :]
+        instruction = _INSTRUCTION.match(text)
+        return ParsedName(
+            kind=StepKind.STEP,
+            stage=plain.group(1),
+            index=int(plain.group(2)),
+            count=int(plain.group(3)),
+            instruction=instruction.group(1).upper() if instruction else None,
+            text=text,
+        )
     match = _PREFIX.match(name)
     if match is None:
         return _without_prefix(name, target=None)
@@ -64,7 +82,11 @@ def parse_name(name: str) -> ParsedName:
     if not tokens:
         return _without_prefix(text, target=None)
     if tokens[-1] in _INTERNAL_TAGS:
-        return ParsedName(kind=StepKind.INTERNAL, target=_only(tokens[:-1]), text=text)
+        # "[linux/386 internal] load metadata for …": a platform's, not a bake target's.
+        rest = tokens[:-1]
+        platform = next((token for token in rest if _PLATFORM.match(token)), None)
+        rest = [token for token in rest if token != platform]
+        return ParsedName(kind=StepKind.INTERNAL, target=_only(rest), platform=platform, text=text)
     position = _POSITION.match(tokens[-1])
     if position is None:
         # "[api] exporting to image": a bake target prefix on an unbracketed name.

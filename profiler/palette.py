@@ -39,12 +39,32 @@ CACHED_OPACITY = 0.4
 HATCH = {"cached": "/", "cancelled": "x", "unfinished": "."}
 
 
+PLATFORM_PALETTE = (
+    "#1f3b73",  # dark blue
+    "#a3541b",  # rust
+    "#3d7a36",  # forest
+    "#6b3d7a",  # plum
+    "#2a7f8a",  # petrol
+    "#8a6d1f",  # ochre
+)
+"""Platforms of a multi-platform build: darker than the stage colours, no red."""
+
+
 def stage_color(stage: str) -> str:
-    """The colour of a stage, from its name (without any bake target prefix)."""
-    name = stage.rsplit("/", 1)[-1]
+    """The colour of a stage, from its name (without any bake target or platform
+    prefix: ``api/base``, ``linux/386 base`` and ``base`` are one colour)."""
+    name = stage.rsplit("/", 1)[-1].rsplit(" ", 1)[-1]
     if name.startswith("("):
         return NEUTRAL
     return STAGE_PALETTE[zlib.crc32(name.encode()) % len(STAGE_PALETTE)]
+
+
+def platform_color(platform: str | None) -> str:
+    """The colour of a platform (``linux/386``), from its name; neutral for the steps
+    shared by all platforms (``None``)."""
+    if platform is None:
+        return NEUTRAL
+    return PLATFORM_PALETTE[zlib.crc32(platform.encode()) % len(PLATFORM_PALETTE)]
 
 
 def pale(color: str, opacity: float = CACHED_OPACITY) -> str:

@@ -53,10 +53,10 @@ derive_keyring() {
     fi
 }
 
-# import_busybox_image BUSYBOX IMAGE DOCKER_CMD: a registry-free base image made of
-# a static busybox (and its applet links) in an otherwise empty rootfs.
-import_busybox_image() {
-    local busybox="$1" image="$2" docker_cmd="$3" rootfs a
+# busybox_rootfs_tar BUSYBOX OUT: a rootfs of a static busybox (and its applet
+# links) in an otherwise empty tree, as a reproducible tar.
+busybox_rootfs_tar() {
+    local busybox="$1" out="$2" rootfs a
     rootfs="$(mktemp -d -t kitprof-rootfs.XXXXXX)"
     mkdir -p "$rootfs"/{bin,etc,root,tmp,usr/bin,var/tmp,proc,sys,dev}
     chmod 1777 "$rootfs/tmp" "$rootfs/var/tmp"
@@ -67,11 +67,20 @@ import_busybox_image() {
     ln -sf ../../bin/env "$rootfs/usr/bin/env"
     printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >"$rootfs/etc/passwd"
     printf 'root:x:0:\nnogroup:x:65534:\n' >"$rootfs/etc/group"
-    tar -C "$rootfs" --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -c . \
-        | "$docker_cmd" import \
-            --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
-            --change 'CMD ["/bin/sh"]' \
-            --message "kitprof base image: Debian busybox-static" \
-            - "$image" >/dev/null
+    tar -C "$rootfs" --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -cf "$out" .
     rm -rf "$rootfs"
+}
+
+# import_busybox_image BUSYBOX IMAGE DOCKER_CMD: a registry-free base image made of
+# that rootfs (single-arch: see platform-base.sh for a two-platform one).
+import_busybox_image() {
+    local busybox="$1" image="$2" docker_cmd="$3" tarball
+    tarball="$(mktemp -t kitprof-rootfs.XXXXXX.tar)"
+    busybox_rootfs_tar "$busybox" "$tarball"
+    "$docker_cmd" import \
+        --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+        --change 'CMD ["/bin/sh"]' \
+        --message "kitprof base image: Debian busybox-static" \
+        - "$image" <"$tarball" >/dev/null
+    rm -f "$tarball"
 }

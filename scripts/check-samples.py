@@ -407,12 +407,53 @@ def check_stream(build: Build, exp: dict) -> list[str]:
     for sub in exp.get("names_contain", []):
         if not build.find(sub):
             fail(errs, f"no vertex name contains {sub!r}")
+    errs.extend(check_platforms(build, exp))
     if exp.get("secret_value"):
         if exp["secret_value"] in build.text:
             fail(errs, "secret value appears in the raw stream")
         for v in build.all():
             if exp["secret_value"] in v.log_text():
                 fail(errs, "secret value appears in a decoded log")
+    return errs
+
+
+PLATFORM_RE = re.compile(r"^\[(?:\S+ )*?(?P<platform>[a-z0-9]+/[a-z0-9_]+(?:/v\d+)?) ")
+
+
+def platform_of(v: Vertex) -> str | None:
+    m = PLATFORM_RE.match(v.name)
+    return m.group("platform") if m else None
+
+
+def check_platforms(build: Build, exp: dict) -> list[str]:
+    """The multi-platform facts: per platform, its vertices, its steps (no FROM) and
+    how many were cached; the vertices of no platform; inputs across platforms."""
+    errs: list[str] = []
+    for platform, want in (exp.get("platforms") or {}).items():
+        mine = [v for v in build.all() if platform_of(v) == platform]
+        steps = [v for v in mine if (v.step() or {"cmd": "FROM "})["cmd"][:5] != "FROM "]
+        got = {"vertices": len(mine), "steps": len(steps), "cached": sum(v.cached for v in steps)}
+        for key, value in want.items():
+            if got.get(key) != value:
+                fail(errs, f"{platform}: {key} {got.get(key)} != {value}")
+    if "shared_names" in exp:
+        shared = sorted(v.name for v in build.all() if platform_of(v) is None)
+        if shared != sorted(exp["shared_names"]):
+            fail(errs, f"vertices of no platform {shared} != {sorted(exp['shared_names'])}")
+    for sub, dep in (exp.get("inputs_across_platforms") or {}).items():
+        vs = build.find(sub)
+        names = [build.vertices[d].name for v in vs for d in v.inputs if d in build.vertices]
+        if not any(dep in name for name in names):
+            fail(errs, f"{sub!r} has no input named {dep!r} (inputs: {names})")
+    if "last_platform" in exp:
+        ends = {}
+        for v in build.all():
+            p, end = platform_of(v), v.last_end()
+            if p is not None and end is not None:
+                ends[p] = max(ends.get(p, end), end)
+        last = max(ends, key=lambda p: ends[p]) if ends else None
+        if last != exp["last_platform"]:
+            fail(errs, f"platform finishing last {last} != {exp['last_platform']}")
     return errs
 
 

@@ -69,3 +69,19 @@ def test_a_stream_alone_is_named_by_its_folder_and_final_stage() -> None:
             for stream in streams
         }
         assert names == {f"{sample}:{final}"}
+
+
+def test_each_service_of_a_compose_session_is_named_after_itself() -> None:
+    # The vertices services share are printed under another service's name first.
+    from profiler.sources import read_builds
+
+    stream = SAMPLES / "compose-services" / "modern" / "compose.rawjson"
+    names = [
+        build_identity(build, command="docker compose -f compose.yaml build", context="/src/shop")
+        for build in read_builds(stream, per_target=True)
+    ]
+    assert names == ["shop:api", "shop:web", "shop:worker"]
+    session = read_build(stream)
+    assert build_identity(session, command="docker compose build", context="/src/shop") == (
+        "shop:api+web+worker"
+    )

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import base64
 import io
 
 import pytest
 
+from profiler import merge
 from profiler.errors import StreamError
+from profiler.merge import BuildRecorder
 from profiler.model import Build, StepStatus
 from profiler.sources import read_build
-from tests.streams import T0, Stream, parallel_build
+from tests.streams import T0, Stream, parallel_build, stamp
 
 
 def build_of(stream: Stream) -> Build:
@@ -184,3 +187,87 @@ def test_steps_never_started_in_a_cut_off_stream_are_unfinished() -> None:
     build = read_build(io.BytesIO(data + b'{\n  "vertexes": [\n'))
     assert build.truncated
     assert build.step("next").status is StepStatus.UNFINISHED
+
+
+def _log_entry(digest: str, text: str, at: float, stream: int = 1) -> dict[str, object]:
+    return {
+        "vertex": digest,
+        "stream": stream,
+        "data": base64.b64encode(text.encode()).decode(),
+        "timestamp": stamp(at),
+    }
+
+
+def _odd_log_entries() -> list[object]:
+    """Log entries of every shape the one-by-one path decides on its own."""
+    return [
+        _log_entry("sha256:slow", "plain\n", 3.1),
+        {"vertex": "sha256:slow", "data": "bm8gc3RyZWFt", "timestamp": stamp(3.2)},
+        {"vertex": "sha256:slow", "stream": "2", "data": "eA==", "timestamp": stamp(3.3)},
+        {"vertex": "sha256:slow", "stream": True, "data": "eQ==", "timestamp": stamp(3.4)},
+        {"vertex": "sha256:slow", "stream": 1, "data": "bm8gdGltZQ=="},
+        {"vertex": "sha256:slow", "stream": 1, "data": "eg==", "timestamp": "0001-01-01T00:00:00Z"},
+        {"vertex": "sha256:slow", "stream": 1, "data": "dw==", "timestamp": "2026-03-01T12:00:09"},
+        {"vertex": "sha256:slow", "stream": 1, "data": "dg==", "timestamp": "yesterday"},
+        {"vertex": "sha256:slow", "stream": 1, "data": "dQ==", "timestamp": "2150-01-01T00:00:00Z"},
+        {"vertex": "sha256:slow", "stream": 1, "data": 7, "timestamp": stamp(3.5)},
+        {"vertex": 7, "stream": 1, "data": "dA==", "timestamp": stamp(3.6)},
+        "not an entry",
+        _log_entry("sha256:only-logs", "orphan\n", 3.7),
+    ]
+
+
+def _recorded(events: list[dict[str, object]], bulk: int) -> tuple[Build, list[str]]:
+    """The Build of parallel_build() plus ``events``, with lists of ``bulk`` entries on
+    taken a list at a time (a huge ``bulk``: never)."""
+    recorder = BuildRecorder()
+    stream = parallel_build()
+    original = merge.BULK_LOG_ENTRIES
+    merge.BULK_LOG_ENTRIES = bulk
+    try:
+        recorder.add_all(event for event in stream.events if isinstance(event, dict))
+        recorder.add_all(events)
+        build = recorder.build()
+    finally:
+        merge.BULK_LOG_ENTRIES = original
+    return build, [repr(step.logs) for step in build]
+
+
+@pytest.mark.parametrize("odd", [None, *range(len(_odd_log_entries()))])
+def test_logs_taken_a_list_at_a_time_are_the_logs_taken_one_by_one(odd: int | None) -> None:
+    # Logs of consecutive messages are gathered, whatever else the messages carry;
+    # a list of well-formed entries is checked and recorded in one go, and a single
+    # odd entry sends the whole list down the entry-by-entry path.
+    entries: list[object] = [
+        _log_entry("sha256:fast", f"line {i}\n", 1.0 + i / 100) for i in range(8)
+    ]
+    if odd is not None:
+        entries.insert(4, _odd_log_entries()[odd])
+    events: list[dict[str, object]] = [
+        {"logs": entries[:3]},
+        {"vertexes": [{"digest": "sha256:late", "name": "[a 9/9] RUN late"}], "logs": entries[3:5]},
+        {"logs": entries[5:]},
+        {"statuses": [{"id": "s", "vertex": "sha256:fast", "current": 1}], "logs": []},
+    ]
+    at_once, at_once_logs = _recorded(events, bulk=2)
+    one_by_one, one_by_one_logs = _recorded(events, bulk=10**9)
+    assert at_once == one_by_one
+    assert at_once_logs == one_by_one_logs
+    assert (at_once.notes, at_once.skipped_times, at_once.stream_end) == (
+        one_by_one.notes,
+        one_by_one.skipped_times,
+        one_by_one.stream_end,
+    )
+    assert len(at_once.step("sha256:fast").logs) == 8
+
+
+def test_logs_stay_as_they_were_when_the_recorder_goes_on() -> None:
+    # A live capture freezes a Build and keeps recording: the first Build's logs,
+    # read later, are those of the moment it was made.
+    recorder = BuildRecorder()
+    recorder.add_all(e for e in parallel_build().events if isinstance(e, dict))
+    first = recorder.build()
+    recorder.add_all([{"logs": [_log_entry("sha256:slow", f"more {i}\n", 4.0) for i in range(9)]}])
+    second = recorder.build()
+    assert len(second.step("sha256:slow").logs) == len(first.step("sha256:slow").logs) + 9
+    assert first.step("sha256:slow").log_lines() == ["compiling", "linking"]

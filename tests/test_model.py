@@ -1,10 +1,23 @@
 from __future__ import annotations
 
+import dataclasses
 import io
+import pickle
 
 import pytest
 
-from profiler.model import Build, merged_intervals, union_length
+from profiler.model import (
+    Build,
+    DeferredLogs,
+    Interval,
+    LogChunk,
+    Step,
+    StepStatus,
+    defer_logs,
+    merged_intervals,
+    union_length,
+)
+from profiler.names import parse_name
 from profiler.sources import read_build
 from tests.streams import Stream, parallel_build
 
@@ -77,3 +90,73 @@ def test_timestamp_maps_model_time_back_to_absolute() -> None:
     moment = build.timestamp(1.5)
     assert moment is not None
     assert (moment - build.started_at).total_seconds() == pytest.approx(1.5)
+
+
+class _Counted(DeferredLogs):
+    """Deferred logs that count how often they are made."""
+
+    __slots__ = ("chunks", "made")
+
+    def __init__(self, chunks: tuple[LogChunk, ...]) -> None:
+        self.chunks = chunks
+        self.made = 0
+
+    def make(self) -> tuple[LogChunk, ...]:
+        self.made += 1
+        return self.chunks
+
+
+def _step(digest: str = "d") -> Step:
+    return Step(
+        digest=digest,
+        name="[a 1/1] RUN x",
+        names=("[a 1/1] RUN x",),
+        parsed=parse_name("[a 1/1] RUN x"),
+        inputs=(),
+        intervals=(Interval(0.0, 1.0),),
+        start=0.0,
+        end=1.0,
+        duration=1.0,
+        cached=False,
+        error=None,
+        status=StepStatus.DONE,
+    )
+
+
+def test_deferred_logs_are_a_tuple_to_every_reader_and_made_once() -> None:
+    chunks = (LogChunk(0.5, 1, "aGkK"), LogChunk(0.75, 2, "eW8K"))
+    deferred = _Counted(chunks)
+    step = defer_logs(_step(), deferred)
+    eager = dataclasses.replace(_step(), logs=chunks)
+    assert deferred.made == 0
+    assert step == eager and hash(step) == hash(eager) and repr(step) == repr(eager)
+    assert step.logs is chunks and step.log_lines() == ["hi", "yo"]
+    assert pickle.loads(pickle.dumps(step)) == eager
+    assert dataclasses.replace(step, digest="e").logs == chunks
+    assert deferred.made == 1  # the tuple is kept in the step once made
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        step.logs = ()  # type: ignore[misc]
+
+
+def test_steps_made_with_logs_keep_them() -> None:
+    chunks = (LogChunk(0.5, 1, "aGkK"),)
+    step = dataclasses.replace(_step(), logs=chunks)
+    assert step.logs is chunks and _step().logs == ()
+
+
+def test_a_stage_of_two_platforms_rolls_up_once_per_platform() -> None:
+    stream = (
+        Stream()
+        .step("sha256:a1", "[linux/amd64 build 1/1] RUN make", 0.0, 2.0)
+        .step("sha256:b1", "[linux/arm64 build 1/1] RUN make", 0.0, 3.0)
+        .step("sha256:x", "exporting to image", 3.0, 3.5)
+    )
+    build = read_build(stream.one_line())
+    rollups = {(s.platform, s.name): (s.steps, s.busy) for s in build.stages}
+    assert rollups == {
+        ("linux/amd64", "build"): (1, pytest.approx(2.0)),
+        ("linux/arm64", "build"): (1, pytest.approx(3.0)),
+        (None, "(export)"): (1, pytest.approx(0.5)),
+    }
+    frame = build.stages_frame()
+    assert sorted(frame["platform"].dropna()) == ["linux/amd64", "linux/arm64"]

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+import re
+
 import pytest
 
+from profiler import names
 from profiler.names import StepKind, parse_name
 
 
@@ -73,3 +76,49 @@ def test_empty_and_odd_names_do_not_raise() -> None:
     assert parse_name("").kind is StepKind.INTERNAL
     assert parse_name("[]").kind is StepKind.INTERNAL
     assert parse_name("[unclosed 1/2 RUN x").kind is StepKind.INTERNAL
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "[stage-12  3/25] RUN make -j2",
+        "[build 1/2] FROM docker.io/library/golang:1.22",
+        "[build 1/2]RUN x",
+        "[build 1/2]  \n copy a b",
+        "[build 1/2] 123 not an instruction",
+        "[build 1/2] RÜN x",
+        "[build 1/2]",
+        "[build 01/2] RUN_x",
+        "[build\t1/2] RUN x",
+        "[linux/amd64 build 1/2] RUN x",
+        "[api build 1/2] RUN x",
+        "[build 1/2 ] RUN x",
+        "[ build 1/2] RUN x",
+    ],
+)
+def test_the_common_step_name_parses_as_the_general_rules_do(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # "[stage i/n] INSTR" has a shortcut; a name it takes must come out as the general
+    # path (tokens, platform, target) makes it.
+    quick = parse_name(name)
+    monkeypatch.setattr(names, "_PLAIN_STAGE_STEP", re.compile(r"(?!)"))
+    assert quick == parse_name(name)
+
+
+@pytest.mark.parametrize(
+    ("name", "target", "platform"),
+    [
+        # As a --platform linux/amd64,linux/386 build names its metadata loads
+        # (sample_builds/multi-platform/cold.rawjson).
+        ("[linux/386 internal] load metadata for docker.io/x:1", None, "linux/386"),
+        ("[api linux/arm64/v8 internal] load metadata for docker.io/x:1", "api", "linux/arm64/v8"),
+        ("[api internal] load .dockerignore", "api", None),
+    ],
+)
+def test_an_internal_vertex_carries_its_platform_apart_from_its_target(
+    name: str, target: str | None, platform: str | None
+) -> None:
+    parsed = parse_name(name)
+    assert parsed.kind is StepKind.INTERNAL
+    assert (parsed.target, parsed.platform) == (target, platform)

@@ -12,7 +12,14 @@ from profiler.analysis.trends import RunMetrics
 from profiler.figures import concurrency_figure, gantt_figure, stage_figure, time_budget_figure
 from profiler.figures_history import history_figure
 from profiler.model import StepStatus
-from profiler.palette import FAILED_COLOR, STAGE_PALETTE, pale, stage_color
+from profiler.palette import (
+    FAILED_COLOR,
+    PLATFORM_PALETTE,
+    STAGE_PALETTE,
+    pale,
+    platform_color,
+    stage_color,
+)
 from profiler.sources import read_build
 
 SAMPLES = Path(__file__).resolve().parent.parent / "sample_builds"
@@ -134,3 +141,15 @@ def test_a_stage_keeps_its_colour_in_the_trends() -> None:
     figure = stage_trend_figure(trends(runs))
     colors = {trace.name: trace.line.color for trace in figure.data}
     assert colors == {"base": stage_color("base"), "backend": stage_color("backend")}
+
+
+def test_a_stage_has_one_colour_on_every_platform_and_platforms_have_their_own() -> None:
+    assert stage_color("linux/386 compile") == stage_color("linux/amd64 compile")
+    assert stage_color("linux/amd64 compile") == stage_color("compile")
+    assert stage_color("linux/386 (internal)") not in STAGE_PALETTE
+    assert platform_color("linux/386") != platform_color("linux/amd64")
+    assert platform_color(None) not in PLATFORM_PALETTE
+    assert not REDS & set(PLATFORM_PALETTE)
+    build = read_build(SAMPLES / "multi-platform" / "cold.rawjson")
+    keys = [t.name for t in gantt_figure(build).data if t.legendgroup == "stages"]
+    assert keys.count("compile") == 1 and not any(" " in key for key in keys)

@@ -21,6 +21,7 @@ from dashboard.layout.common import (
     record_table,
     stat,
 )
+from dashboard.layout.platforms import platform_cards
 from dashboard.layout.timeline import default_view, timeline, view_options
 from dashboard.sources import RunFilters
 from dashboard.urls import compare_href, runs_href, trends_href
@@ -84,6 +85,7 @@ def build_details(view: BuildView) -> list[Child]:
             *_stage_table(build, analysis),
             title="Stages",
         ),
+        *platform_cards(build, analysis),
         card(*_critical_path_table(build, analysis), title="Critical path"),
         card(*_slowest_table(build, analysis), title="Slowest steps"),
     ]
@@ -317,11 +319,11 @@ def _stage_table(build: Build, analysis: BuildAnalysis) -> list[Child]:
     shown = stages
     if len(stages) > STAGE_ROWS:
         busiest = sorted(stages, key=lambda s: s.busy, reverse=True)[:STAGE_ROWS]
-        chosen = {(stage.target, stage.name) for stage in busiest}
-        shown = [stage for stage in stages if (stage.target, stage.name) in chosen]
+        chosen = {(stage.target, stage.platform, stage.name) for stage in busiest}
+        shown = [stage for stage in stages if (stage.target, stage.platform, stage.name) in chosen]
     rows = []
     for stage in shown:
-        label = stage_label(stage.target, stage.name)
+        label = stage_label(stage.target, stage.name, stage.platform)
         share = analysis.critical_path_by_stage.get(label, 0.0)
         rows.append(
             {

@@ -16,13 +16,15 @@ from profiler.analysis.critical_path import (
     path_start,
 )
 from profiler.analysis.failure import FailureSummary, failure_summary
+from profiler.analysis.platforms import PlatformSummary, platform_summaries
 from profiler.analysis.timeline import (
+    busy_seconds,
     concurrency,
     parallelism,
     sequential_seconds,
     wall_seconds,
 )
-from profiler.model import Build, Step, closed_intervals, union_length
+from profiler.model import Build, Step
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +44,9 @@ class BuildAnalysis:
     concurrency: tuple[tuple[float, int], ...]
     cache: CacheSummary
     failure: FailureSummary | None
+    platforms: tuple[PlatformSummary, ...] = ()
+    """Per platform of a multi-platform build, then its shared steps (see
+    :mod:`profiler.analysis.platforms`); empty when no step names a platform."""
 
     @property
     def overhead_seconds(self) -> float:
@@ -49,19 +54,16 @@ class BuildAnalysis:
         return max(0.0, self.wall_seconds - self.lower_bound_seconds)
 
 
-def stage_label(target: str | None, stage: str) -> str:
-    """A stage's name as reports show it, qualified by its bake target if it has one."""
-    return f"{target}/{stage}" if target else stage
+def stage_label(target: str | None, stage: str, platform: str | None = None) -> str:
+    """A stage's name as reports show it, qualified by its bake target if it has one
+    and by its platform in a multi-platform build (``linux/386 compile``, as BuildKit
+    prefixes the step names): the same stage of two platforms is two stages."""
+    name = f"{platform} {stage}" if platform else stage
+    return f"{target}/{name}" if target else name
 
 
 def step_stage_label(step: Step) -> str:
-    return stage_label(step.target, step.stage_key)
-
-
-def busy_seconds(steps: list[Step]) -> float:
-    """Time at least one of the steps was running: never more than the wall time, even
-    where steps of a reconstructed (plain log) timeline overlap."""
-    return union_length(interval for step in steps for interval in closed_intervals(step))
+    return stage_label(step.target, step.stage_key, step.parsed.platform)
 
 
 def analyze(build: Build) -> BuildAnalysis:
@@ -92,6 +94,7 @@ def analyze(build: Build) -> BuildAnalysis:
         concurrency=tuple(concurrency(build)),
         cache=cache_summary(build),
         failure=failure_summary(build),
+        platforms=platform_summaries(build, graph),
     )
 
 

@@ -258,7 +258,7 @@ def _side(step: Step, analysis: BuildAnalysis) -> StepSide:
 
 def _stage_sides(build: Build, analysis: BuildAnalysis) -> dict[str, StageSide]:
     return {
-        stage_label(stage.target, stage.name): _stage_side(stage, analysis)
+        stage_label(stage.target, stage.name, stage.platform): _stage_side(stage, analysis)
         for stage in build.stages
     }
 
@@ -270,7 +270,7 @@ def _stage_side(stage: Stage, analysis: BuildAnalysis) -> StageSide:
         steps=stage.steps,
         cached=stage.cached,
         critical_path_seconds=analysis.critical_path_by_stage.get(
-            stage_label(stage.target, stage.name), 0.0
+            stage_label(stage.target, stage.name, stage.platform), 0.0
         ),
     )
 

@@ -11,7 +11,7 @@ definition is loaded; the export cannot start before the last step).
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 from profiler.model import Build, Step, StepStatus
 
@@ -62,9 +62,15 @@ def _finished_last_before(step: Step, finished: list[Step], ends: list[float]) -
 
 
 def observed_critical_path(
-    build: Build, graph: Mapping[str, tuple[str, ...]] | None = None
+    build: Build,
+    graph: Mapping[str, tuple[str, ...]] | None = None,
+    among: Collection[str] | None = None,
 ) -> list[Step]:
     """The chain that set the finish time, in time order.
+
+    ``among`` (digests): the chain that set the finish time of those vertices only,
+    e.g. one platform's of a multi-platform build; it may run through any vertex
+    they depended on.
 
     Start from the vertex that completed last, then repeatedly step to the
     predecessor that finished last: the one it was actually waiting for. In a failed
@@ -77,7 +83,9 @@ def observed_critical_path(
     the path never weighs less than the lower bound because of a clock's rounding.
     """
     graph = dependency_graph(build) if graph is None else graph
-    candidates = [step for step in build if step.end is not None]
+    candidates = [
+        step for step in build if step.end is not None and (among is None or step.digest in among)
+    ]
     if not candidates:
         return []
     chains, _ = _heaviest_chains(build, graph)
@@ -152,9 +160,14 @@ def _heaviest_chains(
 
 
 def longest_path(
-    build: Build, graph: Mapping[str, tuple[str, ...]] | None = None
+    build: Build,
+    graph: Mapping[str, tuple[str, ...]] | None = None,
+    among: Collection[str] | None = None,
 ) -> tuple[float, list[Step]]:
     """The duration-weighted longest path: the wall time with unlimited parallelism.
+
+    ``among`` (digests): the longest path ending at one of those vertices (one
+    platform's lower bound), through whatever they depended on.
 
     Every vertex costs its busy time and may start as soon as its predecessors are
     done. A failed build ended with its first failure, so its bound is the earliest
@@ -166,6 +179,8 @@ def longest_path(
     """
     graph = dependency_graph(build) if graph is None else graph
     finish, best_predecessor = _heaviest_chains(build, graph)
+    if among is not None:
+        finish = {d: seconds for d, seconds in finish.items() if d in among}
     if not finish:
         return 0.0, []
     failed = [build.step(d) for d in finish if build.step(d).status is StepStatus.FAILED]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from profiler.model import Build, closed_intervals
+from profiler.model import Build, Step, closed_intervals, union_length
 
 
 def build_origin(build: Build) -> float:
@@ -25,6 +25,12 @@ def wall_seconds(build: Build) -> float:
     if not ends:
         return 0.0
     return max(0.0, max(ends) - build_origin(build))
+
+
+def busy_seconds(steps: list[Step]) -> float:
+    """Time at least one of the steps was running: never more than the wall time, even
+    where steps of a reconstructed (plain log) timeline overlap."""
+    return union_length(interval for step in steps for interval in closed_intervals(step))
 
 
 def sequential_seconds(build: Build) -> float:

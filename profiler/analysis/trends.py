@@ -95,11 +95,11 @@ def run_metrics(
         git_branch=git_branch,
         git_commit=git_commit,
         stages={
-            stage_label(stage.target, stage.name): StageMetrics(
+            stage_label(stage.target, stage.name, stage.platform): StageMetrics(
                 busy_seconds=stage.busy,
                 sequential_seconds=stage.sequential,
                 critical_path_seconds=analysis.critical_path_by_stage.get(
-                    stage_label(stage.target, stage.name), 0.0
+                    stage_label(stage.target, stage.name, stage.platform), 0.0
                 ),
                 steps=stage.steps,
                 cached=stage.cached,

@@ -3,7 +3,8 @@
 kitprof runs the command the user already types. What it must know about it:
 
 - which tool it is (``docker build``, ``docker buildx build``, ``docker buildx bake``,
-  ``buildctl build``, or anything else, such as a script that calls one of those);
+  ``docker compose build``, ``buildctl build``, or anything else, such as a script
+  that calls one of those);
 - how to make it print the rawjson stream: ``BUILDKIT_PROGRESS=rawjson`` in the
   environment for docker and buildx (honoured when no ``--progress`` flag is given;
   it also reaches builds started by wrapper scripts), an added ``--progress=rawjson``
@@ -63,6 +64,8 @@ class Tool(StrEnum):
     BUILDX_BUILD = "docker buildx build"
     BUILDX_BAKE = "docker buildx bake"
     BUILDCTL = "buildctl build"
+    COMPOSE_BUILD = "docker compose build"
+    """Compose 2.37+ builds through bake and prints the stream on stdout."""
     OTHER = "other"
     """Anything else (a script, make): only the environment variable selects rawjson."""
 
@@ -106,6 +109,18 @@ _DOCKER_VALUE_OPTIONS = {
     "--tlskey": "",
 }
 _BUILDX_VALUE_OPTIONS = {"--builder"}
+_COMPOSE_VALUE_OPTIONS = {
+    "-f",
+    "--file",
+    "-p",
+    "--project-name",
+    "--project-directory",
+    "--env-file",
+    "--profile",
+    "--ansi",
+    "--parallel",
+    "--progress",
+}
 _BUILDCTL_VALUE_OPTIONS = {
     "--addr",
     "--tlsservername",
@@ -346,6 +361,8 @@ def prepare_command(argv: Sequence[str]) -> BuildCommand:
         return _prepare_buildctl(args, env)
     if program == "docker-buildx":
         return _prepare_buildx(args, 1, env, {})
+    if program == "docker-compose":
+        return _prepare_compose(args, 1, env, {})
     if program != "docker":
         return BuildCommand(tuple(args), Tool.OTHER, env, redacted=redact_argv(args))
     index, seen = _skip_options(args, 1, _DOCKER_VALUE_OPTIONS)
@@ -357,6 +374,8 @@ def prepare_command(argv: Sequence[str]) -> BuildCommand:
     sub = args[index] if index < len(args) else ""
     if sub == "buildx":
         return _prepare_buildx(args, index + 1, env, docker_options)
+    if sub == "compose":
+        return _prepare_compose(args, index + 1, env, docker_options)
     if sub == "build" or (sub in {"image", "builder"} and args[index + 1 : index + 2] == ["build"]):
         start = index + 1 if sub == "build" else index + 2
         return _prepare_build(args, start, Tool.DOCKER_BUILD, env, docker_options, None)
@@ -387,6 +406,34 @@ def _prepare_buildx(
         )
     return BuildCommand(
         tuple(args), Tool.OTHER, env, docker_options=docker_options, redacted=redact_argv(args)
+    )
+
+
+def _prepare_compose(
+    args: list[str], start: int, env: dict[str, str], docker_options: dict[str, str]
+) -> BuildCommand:
+    """``docker compose [-f FILE] [--project-directory DIR] build [SERVICE…]``: the
+    context kitprof records is the project directory (where the builds' records are
+    named after)."""
+    index, seen = _skip_options(args, start, _COMPOSE_VALUE_OPTIONS)
+    if (args[index] if index < len(args) else "") != "build":
+        return BuildCommand(
+            tuple(args), Tool.OTHER, env, docker_options=docker_options, redacted=redact_argv(args)
+        )
+    _check_progress(seen.get("--progress"), Tool.COMPOSE_BUILD)
+    _check_progress(_scan_build_args(args, index + 1).progress, Tool.COMPOSE_BUILD)
+    compose_file = seen.get("-f") or seen.get("--file")
+    project = seen.get("--project-directory") or (
+        str(PurePath(compose_file).parent) if compose_file else "."
+    )
+    return BuildCommand(
+        tuple(args),
+        Tool.COMPOSE_BUILD,
+        env,
+        context=project,
+        builder=os.environ.get("BUILDX_BUILDER"),
+        docker_options=docker_options,
+        redacted=redact_argv(args),
     )
 
 

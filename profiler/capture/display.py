@@ -80,7 +80,7 @@ class VertexProgress:
             name = "stage-0"
         else:
             name = "(export)" if parsed.kind is StepKind.EXPORTER else "(internal)"
-        return stage_label(parsed.target, name)
+        return stage_label(parsed.target, name, parsed.platform)
 
     @property
     def text(self) -> str:

@@ -103,14 +103,16 @@ def list_records(builder: str | None = None, options: Sequence[str] = ()) -> lis
 
 
 def export_record(
-    ref: str, out: Path, builder: str | None = None, options: Sequence[str] = ()
+    ref: str | Sequence[str], out: Path, builder: str | None = None, options: Sequence[str] = ()
 ) -> Path:
-    """``docker buildx history export --finalize REF -o OUT``.
+    """``docker buildx history export --finalize REF… -o OUT`` (several refs: one file
+    holding a record each, as a bake's).
 
     Retried: a record being finalized by another export at that moment is briefly
     reported as not found.
     """
-    args = ["history", "export", "--finalize", ref, "-o", str(out)]
+    refs = [ref] if isinstance(ref, str) else list(ref)
+    args = ["history", "export", "--finalize", *refs, "-o", str(out)]
     if builder:
         args += ["--builder", builder]
     for attempt in range(EXPORT_ATTEMPTS):
@@ -164,7 +166,9 @@ def records_of_run(
     return sorted(window, key=lambda r: r.created_at or _LONG_AGO)
 
 
-_RECORDING_TOOLS = frozenset({"docker buildx build", "docker buildx bake", "docker build"})
+_RECORDING_TOOLS = frozenset(
+    {"docker buildx build", "docker buildx bake", "docker build", "docker compose build"}
+)
 _DOCKER_OPTION_FLAGS = {"context": "--context", "host": "--host", "config": "--config"}
 
 
@@ -182,18 +186,34 @@ def history_refs_of_run(
     version = docker.buildx_version if docker is not None else None
     if command.tool.value not in _RECORDING_TOOLS or not version or not _new_enough(version):
         return None
-    options = [
+    try:
+        records = list_records(command.builder, _client_options(command))
+    except HistoryError:
+        return None
+    found = records_of_run(records, started, datetime.now(UTC), str(context) if context else None)
+    return [record.ref for record in found]
+
+
+def export_run_records(command: BuildCommand, refs: Sequence[str], out: Path) -> Path | None:
+    """Docker's records of a run's builds (:func:`history_refs_of_run`), exported into
+    one ``.dockerbuild`` file at ``out``; ``None`` when there is none or the export
+    fails. Never raises: the run is what matters."""
+    if not refs:
+        return None
+    try:
+        return export_record(refs, out, command.builder, _client_options(command))
+    except HistoryError:
+        return None
+
+
+def _client_options(command: BuildCommand) -> list[str]:
+    """The docker client options of the build command that select its daemon."""
+    return [
         part
         for key, value in command.docker_options.items()
         if key in _DOCKER_OPTION_FLAGS
         for part in (_DOCKER_OPTION_FLAGS[key], value)
     ]
-    try:
-        records = list_records(command.builder, options)
-    except HistoryError:
-        return None
-    found = records_of_run(records, started, datetime.now(UTC), str(context) if context else None)
-    return [record.ref for record in found]
 
 
 def _new_enough(version: str) -> bool:

@@ -18,9 +18,10 @@ import orjson
 from profiler.analysis import BuildAnalysis, analyze
 from profiler.capture.command import BuildCommand, Tool, prepare_command, redact_arg
 from profiler.capture.display import Display, QuietDisplay
-from profiler.capture.history import history_refs_of_run
+from profiler.capture.history import export_run_records, history_refs_of_run
 from profiler.capture.manifest import RunManifest, run_manifest
 from profiler.capture.paths import (
+    PRIVATE_FILE_MODE,
     default_stream_path,
     make_private_dir,
     new_run_id,
@@ -32,6 +33,7 @@ from profiler.errors import KitprofError, StreamError
 from profiler.model import Build
 from profiler.runfile import read_run_info_file, run_info_path
 from profiler.sources.detect import Format
+from profiler.sources.targets import split_by_target
 
 if TYPE_CHECKING:
     from python_on_whales import DockerClient
@@ -62,6 +64,12 @@ class Profile:
     analysis: BuildAnalysis | None
     problem: str | None = None
     """Why there is no build, when there is none."""
+    builds: tuple[Build, ...] = ()
+    """The build per target: one for most commands, one per service of ``docker
+    compose build`` (per target of a bake), named after it, as the history keeps them."""
+    record_path: Path | None = None
+    """Docker's own record(s) of the run (``docker buildx history export``, buildx
+    0.23+), beside the stream as ``<stem>.dockerbuild``; ``None`` if there is none."""
     context: RunManifest | None = None
     """The context manifest and Dockerfile taken as the build started (``None``: not
     asked for, ``manifest=False``)."""
@@ -224,8 +232,10 @@ def run_build(
     info.exit_code = outcome.exit_code
     info.interrupted = outcome.interrupted
     info.capture = dataclasses.replace(outcome.stats, cpu_seconds=_cpu_seconds())
+    record_path: Path | None = None
     if collect_docker:
         info.history_refs = history_refs_of_run(prepared, info.docker, started_at, context_dir)
+        record_path = _export_records(prepared, info.history_refs, stream_path, force)
     write_run_info(info, info_path)
     return Profile(
         run=info,
@@ -234,6 +244,8 @@ def run_build(
         build=build if build.steps else None,
         analysis=analysis,
         problem=problem,
+        builds=tuple(split_by_target(build)) if build.steps else (),
+        record_path=record_path,
         context=manifests.result() if manifests is not None else None,
     )
 
@@ -256,6 +268,52 @@ class _ManifestThread:
         self._thread.join()
         assert self._result is not None
         return self._result
+
+
+RECORD_SUFFIX = ".dockerbuild"
+
+
+def _export_records(
+    command: BuildCommand, refs: list[str] | None, stream_path: Path, force: bool
+) -> Path | None:
+    """The run's records exported beside its stream (never over a file of the user's
+    unless ``--force``), so that the run and Docker's record of it are kept together."""
+    if not refs:
+        return None
+    target = stream_path.with_suffix(RECORD_SUFFIX)
+    if target == stream_path or (target.exists() and not force):
+        return None
+    exported = export_run_records(command, refs, target)
+    if exported is None:
+        return None
+    with contextlib.suppress(OSError):
+        os.chmod(exported, PRIVATE_FILE_MODE)  # what a run keeps is the user's alone
+    if _holds_secrets(exported):
+        _remove(exported)
+        return None
+    return exported
+
+
+def _holds_secrets(record: Path) -> bool:
+    """Whether Docker's record keeps what kitprof redacts everywhere else: the value of a
+    secret-looking build arg (from the command line, the environment or a compose
+    file), or a URL's credentials. Such a record is not kept: kitprof cannot edit it
+    without breaking its digests. An unreadable record counts as one."""
+    from profiler.redaction import looks_secret, redact_urls
+    from profiler.sources import read_builds
+
+    try:
+        builds = read_builds(record)
+    except KitprofError:
+        return True
+    for build in builds:
+        if build.record is None:
+            continue
+        if any(looks_secret(key) and value for key, value in build.record.build_args.items()):
+            return True
+        if any(redact_urls(value) != value for value in build.record.frontend_attrs.values()):
+            return True
+    return False
 
 
 def _remove(*paths: Path) -> None:

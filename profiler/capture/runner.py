@@ -2,11 +2,13 @@
 
 Three rules shape this module:
 
-1. **The build is never blocked by kitprof.** A pump thread does nothing but read
-   the build's stderr in large chunks and write them to the stream file; parsing
+1. **The build is never blocked by kitprof.** A pump thread per pipe (stdout and
+   stderr) does nothing but read it in large chunks, write the stream's bytes to the
+   stream file and pass the command's other output through
+   (:mod:`profiler.capture.channels` decides which pipe carries the stream); parsing
    and the display happen in the calling thread, fed through an unbounded queue. If
-   parsing falls behind, memory grows, the build does not wait. The pipe is
-   enlarged (1 MiB on Linux) so that even a GIL hand-over never fills it.
+   parsing falls behind, memory grows, the build does not wait. The pipes are
+   enlarged (1 MiB on Linux) so that even a GIL hand-over never fills them.
 2. **Nothing received is lost.** Every chunk is written to the (unbuffered) stream
    file before it is parsed, so a killed kitprof or a killed build leaves all bytes
    that had arrived on disk.
@@ -34,6 +36,7 @@ from dataclasses import dataclass, field
 from types import FrameType
 from typing import BinaryIO
 
+from profiler.capture.channels import Item, Kind, Router, TextLines, start_pumps
 from profiler.capture.command import BuildCommand
 from profiler.capture.display import REFRESH_SECONDS, Display
 from profiler.environment import CaptureStats
@@ -41,7 +44,6 @@ from profiler.errors import KitprofError, StreamError
 from profiler.events import StreamDecoder
 from profiler.merge import BuildRecorder
 
-CHUNK_SIZE = 1024 * 1024
 PIPE_SIZE = 1024 * 1024
 LINGER_SECONDS = 3.0
 """After the command exits, how long a process it left behind may keep the stream open."""
@@ -72,53 +74,6 @@ class CaptureOutcome:
     stats: CaptureStats
     notes: list[str] = field(default_factory=list)
     """What went wrong with the capture itself, for the build's notes."""
-
-
-class _Pump(threading.Thread):
-    """Read the pipe, save every chunk, hand it on. Nothing else: it must keep up."""
-
-    def __init__(self, fd: int, sink: BinaryIO) -> None:
-        super().__init__(name="kitprof-pump", daemon=True)
-        self._fd = fd
-        self._sink: BinaryIO | None = sink
-        self.chunks: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
-        self.received = 0
-        self.count = 0
-        self.write_error: str | None = None
-        self.eof_at: float | None = None
-
-    def run(self) -> None:
-        try:
-            while True:
-                try:
-                    data = os.read(self._fd, CHUNK_SIZE)
-                except InterruptedError:  # pragma: no cover - PEP 475 retries for us
-                    continue
-                except OSError:
-                    break
-                if not data:
-                    break
-                self._save(data)
-                self.received += len(data)
-                self.count += 1
-                self.chunks.put(data)
-        finally:
-            self.eof_at = time.monotonic()
-            os.close(self._fd)
-            self.chunks.put(None)
-
-    def _save(self, data: bytes) -> None:
-        if self._sink is None:
-            return
-        try:
-            view = memoryview(data)
-            while view:
-                written = self._sink.write(view)
-                view = view[written or len(view) :]
-        except OSError as error:
-            # Keep reading (the build must not block on a full pipe); stop saving.
-            self.write_error = f"{error.strerror or error}"
-            self._sink = None
 
 
 class _Interrupts:
@@ -214,16 +169,17 @@ def capture(
     stream_label: str = "",
     clock: Callable[[], float] = time.monotonic,
 ) -> CaptureOutcome:
-    """Run ``command``, write its stderr to ``sink`` as it arrives and parse it live.
+    """Run ``command``, write its rawjson stream to ``sink`` as it arrives and parse it
+    live. The stream is read from whichever of stderr and stdout carries it.
 
     ``beside`` is work to do while the build runs (collecting metadata): it is
     started :data:`BESIDE_DELAY_SECONDS` into the build, not at once, so that it does
     not compete with the build's own start; a build that ends sooner never meets it.
 
     ``sink`` should be unbuffered (``open(path, "xb", buffering=0)``) so every chunk
-    reaches the file at once. ``stdout`` is where the command's stdout goes (a file
-    descriptor; ``None`` inherits kitprof's). Signals are forwarded only when called
-    from the main thread (Python delivers them there); from another thread the
+    reaches the file at once. ``stdout`` is where the command's stdout goes when it is
+    not the stream (a file descriptor; ``None``: kitprof's). Signals are forwarded
+    only when called from the main thread (Python delivers them there); from another thread the
     command stays in kitprof's process group and gets a terminal's Ctrl-C directly.
     """
     in_main_thread = threading.current_thread() is threading.main_thread()
@@ -240,7 +196,7 @@ def capture(
         try:
             process = subprocess.Popen(
                 command.argv,
-                stdout=stdout,
+                stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 env={**os.environ, **command.env},
                 cwd=cwd,
@@ -251,26 +207,36 @@ def capture(
         except PermissionError:
             raise CommandNotExecutableError(f"cannot execute: {command.argv[0]}") from None
         interrupts.process_started(process)
-        assert process.stderr is not None
-        # The pump owns a duplicate of the pipe and closes it at end of stream; the
-        # file object goes now. (A pump still blocked in read after the linger below
+        assert process.stdout is not None and process.stderr is not None
+        # The pumps own duplicates of the pipes and close them at end of stream; the
+        # file objects go now. (A pump still blocked in read after the linger below
         # must not have its descriptor closed, and reused, under it.)
-        fd = os.dup(process.stderr.fileno())
-        process.stderr.close()
-        _enlarge_pipe(fd)
-        pump = _Pump(fd, sink)
-        pump.start()
+        fds = []
+        for pipe in (process.stdout, process.stderr):
+            fds.append(os.dup(pipe.fileno()))
+            pipe.close()
+            _enlarge_pipe(fds[-1])
+        router = Router(
+            sink, stdout if stdout is not None else 1
+        )  # 1: what the command inherited before
+        start_pumps(fds[0], fds[1], router)
+        text = TextLines()
         display.start(command.display, stream_label)
         next_refresh = clock() + REFRESH_SECONDS
         exited_at: float | None = None
         parsed_all_at: float | None = None
         try:
             while True:
-                batch = _next_batch(pump.chunks)
+                batch = _next_batch(router.items)
                 done = bool(batch) and batch[-1] is None
-                for chunk in batch:
-                    if chunk is None:
+                for item in batch:
+                    if item is None:
                         break
+                    kind, chunk = item
+                    if kind is Kind.TEXT:
+                        for line in text.feed(chunk):
+                            display.text_line(line)
+                        continue
                     parsed += len(chunk)
                     if parse_error is not None:
                         continue  # still consumed, so the queue never grows unread
@@ -281,7 +247,7 @@ def capture(
                         continue
                     recorder.add_all(events)
                     display.events(events)
-                max_backlog = max(max_backlog, pump.received - parsed)
+                max_backlog = max(max_backlog, router.received - parsed)
                 notices, interrupts.pending_notices = interrupts.pending_notices, []
                 for notice in notices:
                     display.notice(notice)
@@ -314,17 +280,19 @@ def capture(
             display.stop()
         wall = clock() - started
 
+    for line in text.close():
+        display.text_line(line)
     if parse_error is None:
         events = decoder.close()
         recorder.add_all(events)
         display.events(events)
     else:
         notes.append(f"stopped parsing: {parse_error}")
-    if pump.write_error:
-        notes.append(f"the stream could not be saved in full: {pump.write_error}")
+    if router.write_error:
+        notes.append(f"the stream could not be saved in full: {router.write_error}")
     drain = (
-        max(0.0, parsed_all_at - pump.eof_at)
-        if parsed_all_at is not None and pump.eof_at is not None
+        max(0.0, parsed_all_at - router.eof_at)
+        if parsed_all_at is not None and router.eof_at is not None
         else 0.0
     )
     return CaptureOutcome(
@@ -334,11 +302,11 @@ def capture(
         interrupted=interrupts.count > 0,
         wall_seconds=wall,
         stats=CaptureStats(
-            stream_bytes=pump.received,
-            chunks=pump.count,
+            stream_bytes=router.received,
+            chunks=router.count,
             max_backlog_bytes=max_backlog,
             drain_seconds=round(drain, 6),
-            write_error=pump.write_error,
+            write_error=router.write_error,
         ),
         notes=notes,
     )
@@ -348,21 +316,21 @@ MAX_BATCH_BYTES = 8 * 1024 * 1024
 """Parse at most this much between two refreshes, so the display stays alive."""
 
 
-def _next_batch(chunks: queue.SimpleQueue[bytes | None]) -> list[bytes | None]:
+def _next_batch(items: queue.SimpleQueue[Item]) -> list[Item]:
     """The chunks waiting now (at least one, or none after a refresh interval)."""
     try:
-        first = chunks.get(timeout=REFRESH_SECONDS)
+        first = items.get(timeout=REFRESH_SECONDS)
     except queue.Empty:
         return []
     batch = [first]
-    size = len(first) if first is not None else 0
+    size = len(first[1]) if first is not None else 0
     while first is not None and size < MAX_BATCH_BYTES:
         try:
-            item = chunks.get_nowait()
+            item = items.get_nowait()
         except queue.Empty:
             break
         batch.append(item)
         if item is None:
             break
-        size += len(item)
+        size += len(item[1])
     return batch

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -113,7 +114,7 @@ def run_command(
     )
     if profile.context is not None and profile.context.problem:
         _warn(f"context manifest: {profile.context.problem}")
-    stored = _store(profile, db, labels, build_name) if store else None
+    stored = _store(profile, db, labels, build_name) if store else []
     suggestions = _suggestions(profile)
     if json:
         report = run_report_dict(profile, suggestions, stored)
@@ -126,20 +127,25 @@ def run_command(
 
 def _store(
     profile: Profile, db: str | None, labels: dict[str, str], build_name: str | None
-) -> int | None:
-    """The history's id for the run, or None (nothing received, or the store failed)."""
+) -> list[int]:
+    """The history's ids for the run, one per target (a service of ``docker compose
+    build``); none if nothing was received or the store failed."""
     if profile.build is None:
-        return None
-    from profiler.store import store_run
-    from profiler.store.files import CONTEXT_MANIFEST, DOCKERFILE
+        return []
+    from profiler.store import store_runs
+    from profiler.store.files import CONTEXT_MANIFEST, DOCKERFILE, RECORD
 
     files: dict[str, bytes] = {}
+    if profile.record_path is not None:
+        # Docker's record of the run, kept with it: provenance, host usage, Dockerfile.
+        with contextlib.suppress(OSError):
+            files[RECORD] = profile.record_path.read_bytes()
     if profile.context is not None and profile.context.manifest is not None:
         files[CONTEXT_MANIFEST] = profile.context.manifest.to_json(stat=False)
     if profile.context is not None and profile.context.dockerfile_text is not None:
         files[DOCKERFILE] = profile.context.dockerfile_text
     try:
-        result = store_run(
+        results = store_runs(
             profile.stream_path,
             profile.run.to_dict(),
             labels,
@@ -150,8 +156,8 @@ def _store(
     except KitprofError as error:
         # The build's exit code is what CI acts on: a history problem must not mask it.
         _warn(f"run not stored in the history: {error}")
-        return None
-    return result.run_id
+        return []
+    return [result.run_id for result in results]
 
 
 def _warn(message: str) -> None:

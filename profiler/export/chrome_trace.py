@@ -44,7 +44,7 @@ def step_args(step: Step, build: Build, on_path: bool) -> dict[str, Any]:
     args: dict[str, Any] = {
         "name": step.name,
         "digest": step.digest,
-        "stage": stage_label(step.target, step.stage_key),
+        "stage": stage_label(step.target, step.stage_key, step.parsed.platform),
         "status": step.status.value,
         "cached": step.cached,
         "duration_s": round(step.duration, 6),
@@ -97,12 +97,13 @@ def chrome_trace(build: Build, analysis: BuildAnalysis | None = None) -> dict[st
         events.append(_metadata("process_name", pid, None, {"name": target or "build"}))
         events.append(_metadata("process_sort_index", pid, None, {"sort_index": pid}))
     next_tid: dict[int, int] = {}
-    stage_order = [(s.target, s.name) for s in build.stages]
-    by_stage: dict[tuple[str | None, str], list[Step]] = {}
+    stage_order = [(s.target, s.platform, s.name) for s in build.stages]
+    by_stage: dict[tuple[str | None, str | None, str], list[Step]] = {}
     for step in timed:
-        by_stage.setdefault((step.target, step.stage_key), []).append(step)
+        by_stage.setdefault((step.target, step.parsed.platform, step.stage_key), []).append(step)
     for key in sorted(by_stage, key=lambda k: stage_order.index(k) if k in stage_order else 1e9):
-        target, stage_name = key
+        target, platform, stage_key = key
+        stage_name = f"{platform} {stage_key}" if platform else stage_key
         pid = pids[target]
         for lane_number, lane in enumerate(_lanes(by_stage[key]), start=1):
             tid = next_tid.get(pid, 0) + 1
@@ -187,7 +188,7 @@ def _critical_path_track(build: Build, analysis: BuildAnalysis, pid: int) -> lis
         common = {"name": step.name, "cat": CRITICAL_PATH_CATEGORY, "pid": pid, "tid": 1}
         args = {
             "digest": digest,
-            "stage": stage_label(step.target, step.stage_key),
+            "stage": stage_label(step.target, step.stage_key, step.parsed.platform),
             "duration_s": round(step.duration, 6),
         }
         if step.duration > 0 and step.status is not StepStatus.CACHED and end > start:

@@ -114,7 +114,7 @@ def _critical_path(build: Build, analysis: BuildAnalysis) -> str:
 def _stages(build: Build, analysis: BuildAnalysis) -> str:
     rows = []
     for stage in build.stages:
-        label = stage_label(stage.target, stage.name)
+        label = stage_label(stage.target, stage.name, stage.platform)
         share = analysis.critical_path_by_stage.get(label, 0.0)
         rows.append(
             (

@@ -65,7 +65,7 @@ def mermaid_gantt(build: Build, analysis: BuildAnalysis) -> str:
             continue
         start = round(stage.start * 1000)
         end = max(round((stage.end if stage.end is not None else stage.start) * 1000), start + 1)
-        label = stage_label(stage.target, stage.name)
+        label = stage_label(stage.target, stage.name, stage.platform)
         tags = []
         if analysis.critical_path_by_stage.get(label, 0.0) > 0:
             tags.append("crit")

@@ -12,6 +12,7 @@ from profiler.analysis import BuildAnalysis, path_start, stage_label, step_stage
 from profiler.model import Build, Step, StepStatus
 from profiler.names import StepKind
 from profiler.render.format import clip, seconds
+from profiler.render.platforms import platforms_table
 
 SLOWEST_STEPS = 10
 STATUS_STYLE = {
@@ -89,7 +90,7 @@ def _stages_table(build: Build, analysis: BuildAnalysis) -> Table:
     for column in ("stage", "start", "end", "busy", "steps", "cached", "on critical path"):
         table.add_column(column, justify="left" if column == "stage" else "right")
     for stage in build.stages:
-        label = stage_label(stage.target, stage.name)
+        label = stage_label(stage.target, stage.name, stage.platform)
         share = analysis.critical_path_by_stage.get(label, 0.0)
         total = analysis.critical_path_seconds
         table.add_row(
@@ -144,6 +145,8 @@ def render_report(build: Build, analysis: BuildAnalysis, console: Console) -> No
     console.print(_critical_path_table(build, analysis))
     console.print(_slowest_table(build, analysis))
     console.print(_stages_table(build, analysis))
+    if (platforms := platforms_table(build, analysis)) is not None:
+        console.print(platforms)
     panel = _failure_panel(analysis)
     if panel is not None:
         console.print(panel)

@@ -11,6 +11,7 @@ from typing import Any
 from profiler.analysis import BuildAnalysis, stage_label, step_stage_label
 from profiler.analysis.timeline import peak_concurrency
 from profiler.model import Build, Stage, Step
+from profiler.render.platforms import platforms_json
 
 SCHEMA_VERSION = 1
 
@@ -46,6 +47,7 @@ def step_dict(step: Step, on_critical_path: bool) -> dict[str, Any]:
 def stage_dict(stage: Stage, critical_seconds: float) -> dict[str, Any]:
     return {
         "target": stage.target,
+        "platform": stage.platform,
         "name": stage.name,
         "start": _seconds(stage.start),
         "end": _seconds(stage.end),
@@ -83,10 +85,14 @@ def report_dict(build: Build, analysis: BuildAnalysis) -> dict[str, Any]:
         "stages": [
             stage_dict(
                 stage,
-                analysis.critical_path_by_stage.get(stage_label(stage.target, stage.name), 0.0),
+                analysis.critical_path_by_stage.get(
+                    stage_label(stage.target, stage.name, stage.platform), 0.0
+                ),
             )
             for stage in build.stages
         ],
+        # Per platform of a multi-platform build, then its shared steps; [] otherwise.
+        "platforms": platforms_json(build, analysis),
         "cache": {
             "steps": analysis.cache.steps,
             "cached": analysis.cache.cached,

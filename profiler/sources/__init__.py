@@ -33,6 +33,7 @@ from profiler.sources.opening import (
 )
 from profiler.sources.plain import read_plain_builds
 from profiler.sources.rawjson import read_rawjson_chunks
+from profiler.sources.targets import split_by_target
 from profiler.validate import validate_build
 
 if TYPE_CHECKING:
@@ -57,6 +58,7 @@ def read_builds(
     *,
     on_progress: ProgressCallback | None = None,
     dockerfile: Dockerfile | str | Path | None = None,
+    per_target: bool = False,
 ) -> list[Build]:
     """Every build the input holds, in the order they start.
 
@@ -64,6 +66,12 @@ def read_builds(
     file object; gzip is recognised by its magic bytes. ``on_progress`` is called with
     the number of (uncompressed) bytes read, once per chunk. ``dockerfile`` (parsed or
     a path) tells a plain log's stages which stage they are built ``FROM``.
+
+    A rawjson stream of one bake session (``docker buildx bake`` of several targets,
+    ``docker compose build`` of several services) is one build whose stages carry
+    their target; with ``per_target`` it is one build per target, named after it, as
+    a plain log's session and a bake's records always are. The history and ``kitprof
+    run`` keep one run per target (:func:`~profiler.sources.targets.split_by_target`).
 
     Raises :class:`~profiler.errors.InputError` if the input cannot be read and
     :class:`~profiler.errors.StreamError` (:class:`UnsupportedInput` for a log of
@@ -81,7 +89,8 @@ def read_builds(
         if not detection.format.readable:
             raise UnsupportedInput(detection.format, label)
         if detection.format is Format.RAWJSON:
-            builds = [read_rawjson_chunks(replay.chunks(), on_progress=on_progress)]
+            session = read_rawjson_chunks(replay.chunks(), on_progress=on_progress)
+            builds = split_by_target(session) if per_target else [session]
         elif detection.format is Format.DOCKERBUILD:
             # A record is a few KB to a few MB, and a tar is not read as it streams.
             data = b"".join(replay.chunks())
@@ -92,7 +101,9 @@ def read_builds(
             # A zip's directory is at its end: the whole archive is needed first.
             data = b"".join(_counted(replay.chunks(), on_progress))
             return read_zip_builds(
-                data, label, lambda member: read_builds(member, dockerfile=dockerfile)
+                data,
+                label,
+                lambda member: read_builds(member, dockerfile=dockerfile, per_target=per_target),
             )
         else:
             parsed = _parsed(dockerfile)
@@ -112,9 +123,12 @@ def read_build(
     *,
     on_progress: ProgressCallback | None = None,
     dockerfile: Dockerfile | str | Path | None = None,
+    per_target: bool = False,
 ) -> Build:
     """The one build the input holds; :class:`SeveralBuilds` if it holds more."""
-    builds = read_builds(source, on_progress=on_progress, dockerfile=dockerfile)
+    builds = read_builds(
+        source, on_progress=on_progress, dockerfile=dockerfile, per_target=per_target
+    )
     if len(builds) > 1:
         raise SeveralBuilds(source_label(source), builds)
     return builds[0]

@@ -191,7 +191,9 @@ class _InternalLoads:
             return None
         image = words[1].split("@", 1)[0]
         matches = [v for ref, v in self._metadata if ref == image or image.endswith(f"/{ref}")]
-        same = [v for v in matches if v.parsed.target in (parsed.target, parsed.platform)]
+        # The load of the step's own target and platform, else one of its target's.
+        own = ((parsed.target, parsed.platform), (parsed.target, None))
+        same = [v for v in matches if (v.parsed.target, v.parsed.platform) in own]
         chosen = same or matches
         return chosen[0] if chosen else None
 

@@ -8,7 +8,7 @@ The store knows the model and the analysis, never the CLI::
         result = store.ingest("build.rawjson", context=run_context(labels={"arch": "amd64"}))
         latest = store.runs(branch="main", limit=10)
 
-:func:`store_run` is the one-call form ``kitprof run`` uses after a capture.
+:func:`store_runs` is the one-call form ``kitprof run`` uses after a capture.
 """
 
 from __future__ import annotations
@@ -50,8 +50,40 @@ def store_run(
     build it is a run of (else :func:`profiler.identity.build_identity` derives it). Raises
     :class:`~profiler.errors.KitprofError` subclasses only; the same stream twice is
     stored once (``created`` False). ``files`` are kept with the run
-    (:mod:`profiler.store.files`: the Dockerfile, the context manifest).
+    (:mod:`profiler.store.files`: Docker's record of it, its Dockerfile…).
+    A stream of several builds raises :class:`~profiler.sources.SeveralBuilds`:
+    :func:`store_runs` stores each.
     """
+    return _store(stream_path, run_info, labels, db_url, allow_truncated, build_name, files, False)[
+        0
+    ]
+
+
+def store_runs(
+    stream_path: str | Path,
+    run_info: Mapping[str, Any] | None = None,
+    labels: Mapping[str, str] | None = None,
+    db_url: str | None = None,
+    *,
+    allow_truncated: bool = True,
+    build_name: str | None = None,
+    files: Mapping[str, bytes] | None = None,
+) -> list[IngestResult]:
+    """:func:`store_run` for a stream of one build or several (``docker compose build``
+    of several services: a run per service, each named after it, each with ``files``)."""
+    return _store(stream_path, run_info, labels, db_url, allow_truncated, build_name, files, True)
+
+
+def _store(
+    stream_path: str | Path,
+    run_info: Mapping[str, Any] | None,
+    labels: Mapping[str, str] | None,
+    db_url: str | None,
+    allow_truncated: bool,
+    build_name: str | None,
+    files: Mapping[str, bytes] | None,
+    several: bool,
+) -> list[IngestResult]:
     path = Path(stream_path)
     if run_info is None:
         run_info = run_info_beside(path)
@@ -65,7 +97,9 @@ def store_run(
     if files:
         context = dataclasses.replace(context, files=dict(files))
     with Store(db_url) as store:
-        return store.ingest(path, context=context, allow_truncated=allow_truncated)
+        if several:
+            return store.ingest_builds(path, context=context, allow_truncated=allow_truncated)
+        return [store.ingest(path, context=context, allow_truncated=allow_truncated)]
 
 
 __all__ = [
@@ -85,4 +119,5 @@ __all__ = [
     "run_context",
     "run_status",
     "store_run",
+    "store_runs",
 ]

@@ -96,7 +96,7 @@ def derive(build: Build, analysis: BuildAnalysis | None = None) -> Derived:
     stages = [
         {
             "position": position,
-            "label": stage_label(stage.target, stage.name),
+            "label": stage_label(stage.target, stage.name, stage.platform),
             "target": stage.target,
             "name": stage.name,
             "start_seconds": stage.start,
@@ -105,7 +105,7 @@ def derive(build: Build, analysis: BuildAnalysis | None = None) -> Derived:
             "busy_seconds": stage.busy,
             "sequential_seconds": stage.sequential,
             "critical_path_seconds": analysis.critical_path_by_stage.get(
-                stage_label(stage.target, stage.name), 0.0
+                stage_label(stage.target, stage.name, stage.platform), 0.0
             ),
             "steps": stage.steps,
             "cached": stage.cached,
@@ -149,8 +149,10 @@ def parse_stream(
     from profiler.sources import read_build, read_builds
 
     if build_index is None:
-        return read_build(raw, dockerfile=dockerfile)
-    builds = read_builds(raw, dockerfile=dockerfile)
+        builds = read_builds(raw, dockerfile=dockerfile, per_target=True)
+        # A bake session stored as one run before runs were kept per target.
+        return builds[0] if len(builds) == 1 else read_build(raw, dockerfile=dockerfile)
+    builds = read_builds(raw, dockerfile=dockerfile, per_target=True)
     if not 1 <= build_index <= len(builds):
         raise StreamError(
             f"the stored stream holds {len(builds)} builds today, not build {build_index}"

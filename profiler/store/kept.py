@@ -60,10 +60,11 @@ def keep_and_read(source: Source) -> tuple[KeptStream, list[Build]]:
     """Read the builds of ``source`` and make its :class:`KeptStream` in the same pass.
 
     Raises what :func:`~profiler.sources.read_builds` raises (the reading limits
-    included) before anything is kept.
+    included) before anything is kept. A bake session of several targets (``docker
+    compose build`` of several services) is one run per target.
     """
     tee = _Tee(raw_chunks(source))
-    builds = read_builds(tee)  # type: ignore[arg-type]  # a binary file object
+    builds = read_builds(tee, per_target=True)  # type: ignore[arg-type]  # a binary file object
     tee.drain()  # what the reader did not need still counts in the identity
     return tee.kept(), builds
 

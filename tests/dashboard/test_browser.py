@@ -538,3 +538,39 @@ def test_a_disabled_compare_button_says_why(page: Watched, served: Served) -> No
     boxes.nth(2).uncheck()
     tab.wait_for_function("document.querySelector('#runs-compare-why').textContent === ''")
     assert "disabled" not in (tab.locator("#runs-compare").get_attribute("class") or "")
+
+
+DETAILS_MS = 60_000
+
+
+def test_a_two_platform_build_has_its_platform_card(page: Watched, served: Served) -> None:
+    ref = served.refs["multi-platform/cold.rawjson"]
+    tab = open_page(page, f"{served.url}/build/{ref}", "#gantt .barlayer .point path")
+    # The card comes with the page's second response (below the timeline): on a busy
+    # machine that one takes a while.
+    tab.wait_for_selector("#platform-card #platform-table", state="visible", timeout=DETAILS_MS)
+    wait_idle(tab)
+    rows = tab.locator("#platform-table tbody tr")
+    first_cells = [rows.nth(i).locator("td").first.inner_text() for i in range(rows.count())]
+    assert first_cells == ["linux/386", "linux/amd64", "(shared)"]
+    # The steps, grouped by platform: one trace a platform, each drawn in the page.
+    names = tab.evaluate(
+        """() => document.querySelector('#platform-graph .js-plotly-plot').data
+                 .map(trace => [trace.name, trace.customdata.length])"""
+    )
+    assert [name for name, _ in names] == ["linux/386", "linux/amd64", "shared"]
+    assert dict(names) == {"linux/386": 10, "linux/amd64": 12, "shared": 4}
+    assert tab.locator("#platform-graph .barlayer .point path").count() == 26
+    # The stage table keeps the two platforms' stages apart.
+    stages = tab.locator("#stage-table").inner_text()
+    assert "linux/386 compile" in stages and "linux/amd64 compile" in stages
+    tab.locator("#platform-card").scroll_into_view_if_needed()
+    page.shot("build-multi-platform")
+
+
+def test_a_single_platform_build_has_no_platform_card(page: Watched, served: Served) -> None:
+    ref = served.refs["parallel-stages/cold.rawjson"]
+    tab = open_page(page, f"{served.url}/build/{ref}", "#gantt .barlayer .point path")
+    tab.wait_for_selector("#stage-table", state="visible", timeout=DETAILS_MS)
+    wait_idle(tab)
+    assert tab.locator("#platform-card").count() == 0

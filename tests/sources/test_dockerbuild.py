@@ -16,6 +16,7 @@ import subprocess
 import sys
 import tarfile
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -34,6 +35,9 @@ PAIRS = [
     ("parallel-stages", "cached"),
     ("failing-test", "failed"),
     ("secret-mount", "secret"),
+    ("many-stages", "cold"),
+    ("monorepo-target", "api"),
+    ("cancelled", "cancelled"),
 ]
 
 
@@ -122,6 +126,36 @@ def test_a_bake_record_holds_one_build_per_target_named_as_the_stream_names_them
     assert all(s is not None for s in starts) and all(e is not None for e in ends)
     union = max(e for e in ends if e) - min(s for s in starts if s)
     assert union.total_seconds() == pytest.approx(analyze(stream).wall_seconds, rel=0.02)
+
+
+CLIENT_SIDE = ("[internal] load local bake definitions", "resolving provenance for metadata file")
+"""Vertices buildx makes itself, around the solves: the daemon's records never hold them
+(compose asks bake for a metadata file, hence one provenance vertex per service)."""
+
+
+def test_a_compose_build_gives_a_build_per_service_as_its_records_do() -> None:
+    folder = SAMPLES / "compose-services" / "modern"
+    services = read_builds(folder / "compose.rawjson", per_target=True)
+    records = {build.name: build for build in read_builds(folder / "compose.dockerbuild")}
+    assert [b.name for b in services] == ["api", "web", "worker"]  # in order of appearance
+    assert sorted(records) == ["api", "web", "worker"]
+    for service in services:
+        record = records[service.name]
+        assert record.record is not None and record.record.target == service.name
+        daemon_side = [s for s in service.steps if not s.name.endswith(CLIENT_SIDE)]
+        assert {s.digest for s in daemon_side} == {s.digest for s in record.steps}
+        assert len(service.steps) - len(daemon_side) == 1
+        for step in daemon_side:
+            seen = record.step(step.digest)
+            assert seen.name in step.names  # a shared vertex is printed under each service
+            assert seen.cached == step.cached and seen.status == step.status
+            # a vertex services share is merged from their solves in the one stream
+            assert seen.duration == pytest.approx(step.duration, rel=0.02, abs=0.005)
+        a = analyze(replace(service, steps=tuple(daemon_side)))
+        assert analyze(record).wall_seconds == pytest.approx(a.wall_seconds, rel=0.02)
+    # the session read whole is one build whose stages carry their service
+    session = read_build(folder / "compose.rawjson")
+    assert {s.target for s in session.stages if s.target} == {"api", "web", "worker"}
 
 
 def test_the_github_artifact_zip_reads_as_the_record_it_holds() -> None:

@@ -300,3 +300,32 @@ def test_status_of_interrupted_builds(store: Store) -> None:
     killed = app_build().vertex("sha256:late", "[final 3/3] RUN late", started=9.0)
     assert store.run(store.ingest(cancelled.one_line()).run_id).status == "cancelled"
     assert store.run(store.ingest(killed.one_line()).run_id).status == "incomplete"
+
+
+def test_store_runs_keeps_a_run_per_compose_service_each_with_its_files(
+    db_url: str, tmp_path: Path
+) -> None:
+    from profiler.sources import read_builds
+    from profiler.store import store_runs
+    from profiler.store.files import RECORD
+
+    folder = Path(__file__).resolve().parents[2] / "sample_builds" / "compose-services" / "modern"
+    stream = tmp_path / "compose.rawjson"
+    stream.write_bytes((folder / "compose.rawjson").read_bytes())
+    record = (folder / "compose.dockerbuild").read_bytes()
+    info = {"command": ["docker", "compose", "build"], "context": "/src/shop"}
+    results = store_runs(stream, info, {}, db_url, files={RECORD: record})
+    assert [r.build_name for r in results] == ["api", "web", "worker"]
+    assert all(r.created for r in results)
+    with Store(db_url) as store:
+        runs = [store.run(r.run_id) for r in results]
+        assert [r.build_name for r in runs] == ["shop:api", "shop:web", "shop:worker"]
+        assert [r.labels["build"] for r in runs] == ["api", "web", "worker"]
+        for result in results:
+            assert store.file(result.run_id, RECORD) == record
+            assert store.build(result.run_id).name == result.build_name
+        assert store.reanalyze().failures == ()
+    assert [r.run_id for r in store_runs(stream, info, {}, db_url)] == [
+        r.run_id for r in results
+    ]  # the same stream again: the same runs
+    assert sorted(b.name or "" for b in read_builds(record)) == ["api", "web", "worker"]
