@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from dashboard.sources import Catalog, CatalogRun, RunFilters, RunRef, UnknownRun
 from dashboard.urls import ALL_BUILDS
 from profiler.analysis import BuildAnalysis, step_stage_label
+from profiler.analysis.cachemiss import CacheMisses, explain_cache_misses
 from profiler.analysis.compare import Comparison, compare_builds
 from profiler.analysis.trends import RunMetrics, Trend, trends
 from profiler.model import Build, Step
@@ -247,6 +248,8 @@ class CompareView:
     a: BuildView
     b: BuildView
     comparison: Comparison
+    misses: CacheMisses | None = None
+    """Why the cache missed (:mod:`profiler.analysis.cachemiss`)."""
 
 
 def run_options(
@@ -328,7 +331,8 @@ def compare_view(catalog: Catalog, a: RunRef, b: RunRef) -> CompareView:
     view_a = build_view(catalog, a)
     view_b = build_view(catalog, b)
     comparison = compare_builds(view_a.build, view_b.build, view_a.analysis, view_b.analysis)
-    return CompareView(view_a, view_b, comparison)
+    misses = explain_cache_misses(catalog.run_side(a), catalog.run_side(b))
+    return CompareView(view_a, view_b, comparison, misses)
 
 
 # -- trends ----------------------------------------------------------------------------

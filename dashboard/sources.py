@@ -30,6 +30,7 @@ from profiler.errors import KitprofError
 from profiler.model import Build
 
 if TYPE_CHECKING:
+    from profiler.analysis.cachemiss import RunSide
     from profiler.dockerfile import Dockerfile
     from profiler.store import BuildSummary, RunRecord, Store
     from profiler.suggest import SuggestionReport
@@ -158,6 +159,10 @@ class StoreSource:
         from profiler.dockerfile import recorded_dockerfile
 
         return recorded_dockerfile(self.build(run_id))
+
+    def kept_file(self, run_id: int, name: str) -> bytes | None:
+        """A file kept with the run (:mod:`profiler.store.files`), or ``None``."""
+        return self._store().file(run_id, name)
 
     def history(self, filters: RunFilters, *, limit: int | None) -> list[RunMetrics]:
         return self._store().history(
@@ -489,6 +494,23 @@ class Catalog:
     def dockerfile(self, ref: RunRef) -> Dockerfile | None:
         source, run_id = self.resolve(ref)
         return source.dockerfile(run_id)
+
+    def run_side(self, ref: RunRef) -> RunSide:
+        """The run as the cache-miss analysis sees it: with the Dockerfile and context
+        manifest kept with a stored run, and its recorded command. Never git: a
+        dashboard does not run commands on paths read from a shared database."""
+        from profiler.runside import run_side
+        from profiler.store.files import CONTEXT_MANIFEST, DOCKERFILE
+
+        source, run_id = self.resolve(ref)
+        build, _ = self.build(ref)
+        kept = source.kept_file if isinstance(source, StoreSource) else None
+        return run_side(
+            build,
+            dockerfile=kept(run_id, DOCKERFILE) if kept else None,
+            manifest=kept(run_id, CONTEXT_MANIFEST) if kept else None,
+            command=source.run(run_id).command,
+        )
 
     def suggestions(self, ref: RunRef) -> SuggestionReport:
         """What to change in the Dockerfile (slow on a large build: cached)."""

@@ -314,3 +314,15 @@ class EnvironmentProbe:
         self._thread.join(timeout)
         if self._thread.is_alive() and self._docker and self.docker_info is None:
             self.docker_info = DockerInfo(error=f"docker did not answer within {timeout:.0f}s")
+
+
+def changed_between(directory: Path, before: str, after: str) -> list[str] | None:
+    """Paths (relative to ``directory``) that differ between two commits, as ``git diff
+    --name-only`` says; ``None`` when ``directory`` is not a checkout holding both."""
+    if not directory.is_dir():
+        return None
+    output = _git(
+        directory, "diff", "--name-only", "--relative", "--no-renames", before, after,
+        allow_empty=True,
+    )  # fmt: skip
+    return None if output is None else [line for line in output.splitlines() if line]

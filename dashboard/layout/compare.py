@@ -24,6 +24,7 @@ from dashboard.layout.common import (
 from dashboard.urls import build_href
 from profiler.analysis.compare import StepChange
 from profiler.figures_history import compare_figure, stage_delta_figure
+from profiler.render.compare import cause_lines
 from profiler.render.format import change_percent
 
 TOP_STEP_CHANGES = 20
@@ -157,6 +158,7 @@ def compare_content(view: CompareView) -> list[Child]:
             ],
             className="grid2 section",
         ),
+        *_cache_misses(view),
         card(
             _step_table(c.steps[:TOP_STEP_CHANGES])
             if c.steps
@@ -219,6 +221,45 @@ def _step_table(changes: Sequence[StepChange]) -> html.Div:
             ]
         )
     return table(("step", "A", "B", "Δ", "status"), rows, numeric=(1, 2, 3), name_columns=(0,))
+
+
+def _cache_misses(view: CompareView) -> list[html.Div]:
+    """Why the cache missed: each chain's first step, its causes, what it cost."""
+    if view.misses is None or not view.misses.misses:
+        return []
+    items: list[Child] = []
+    for miss in view.misses.misses:
+        where = f"line {miss.line}: " if miss.line is not None else ""
+        causes = []
+        for cause in miss.causes:
+            first, *rest = cause_lines(cause)
+            causes.append(
+                html.Li(
+                    [badge(cause.kind), " ", first, html.Ul([html.Li(line) for line in rest])]
+                    if rest
+                    else [badge(cause.kind), " ", first],
+                    className="cause",
+                )
+            )
+        items.append(
+            html.Div(
+                [
+                    html.Div(
+                        [
+                            html.Span(where + miss.name_b, className="mono"),
+                            html.Span(
+                                f" cost {fmt_seconds(miss.cost_seconds)} "
+                                f"({len(miss.reruns)} step(s) re-ran)",
+                                className="pos",
+                            ),
+                        ]
+                    ),
+                    html.Ul(causes, className="compact"),
+                ],
+                className="cache-miss",
+            )
+        )
+    return [card(*items, title="Why the cache missed", class_name="cache-misses")]
 
 
 def _added_removed(added: Sequence[StepChange], removed: Sequence[StepChange]) -> list[html.Div]:

@@ -6,6 +6,7 @@ import contextlib
 import dataclasses
 import os
 import resource
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -15,9 +16,10 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from profiler.analysis import BuildAnalysis, analyze
-from profiler.capture.command import BuildCommand, prepare_command, redact_arg
+from profiler.capture.command import BuildCommand, Tool, prepare_command, redact_arg
 from profiler.capture.display import Display, QuietDisplay
 from profiler.capture.history import export_run_records, history_refs_of_run
+from profiler.capture.manifest import RunManifest, run_manifest
 from profiler.capture.paths import (
     PRIVATE_FILE_MODE,
     default_stream_path,
@@ -68,6 +70,9 @@ class Profile:
     record_path: Path | None = None
     """Docker's own record(s) of the run (``docker buildx history export``, buildx
     0.23+), beside the stream as ``<stem>.dockerbuild``; ``None`` if there is none."""
+    context: RunManifest | None = None
+    """The context manifest and Dockerfile taken as the build started (``None``: not
+    asked for, ``manifest=False``)."""
 
     @property
     def exit_code(self) -> int:
@@ -137,6 +142,7 @@ def run_build(
     stdout: int | None = None,
     cwd: str | Path | None = None,
     collect_docker: bool = True,
+    manifest: bool = True,
 ) -> Profile:
     """Run a build command under kitprof and return the analysed build.
 
@@ -144,8 +150,9 @@ def run_build(
     types it (``["docker", "buildx", "build", "."]``); it is made to print the rawjson
     stream (see :func:`~profiler.capture.command.prepare_command`). The stream is saved
     to ``out`` (default: a new file in the kitprof data directory) and the metadata
-    next to it as ``<stem>.run.json``. The build's exit code is ``Profile.exit_code``:
-    a failed build is a result, not an exception.
+    next to it as ``<stem>.run.json``. With ``manifest``, the context's manifest is
+    taken beside the build (:mod:`profiler.capture.manifest`). The build's exit code
+    is ``Profile.exit_code``: a failed build is a result, not an exception.
 
     Raises :class:`~profiler.capture.command.ProgressModeError` (another progress
     mode asked for), :class:`OutputExistsError`, :class:`OutputError`,
@@ -175,6 +182,14 @@ def run_build(
     probe = EnvironmentProbe(
         context_dir, prepared.docker_options, prepared.builder, docker=collect_docker
     )
+    # Taken while the build starts (BuildKit reads the context at its start too),
+    # so it adds no wall time to the run.
+    # docker (buildx) build only: bake files and scripts name their own Dockerfiles.
+    manifests = (
+        _ManifestThread(context_dir, prepared.argv, workdir)
+        if manifest and prepared.tool in {Tool.DOCKER_BUILD, Tool.BUILDX_BUILD}
+        else None
+    )
     try:
         # Written first, so a kitprof killed mid-build still leaves the metadata.
         write_run_info(info, info_path)
@@ -191,6 +206,8 @@ def run_build(
     except KitprofError:
         # The command did not start (not found, not executable): nothing was recorded.
         _remove(stream_path, info_path)
+        if manifests is not None:
+            manifests.result()
         raise
 
     build = outcome.recorder.build(truncated=outcome.truncated, require_steps=False)
@@ -229,7 +246,28 @@ def run_build(
         problem=problem,
         builds=tuple(split_by_target(build)) if build.steps else (),
         record_path=record_path,
+        context=manifests.result() if manifests is not None else None,
     )
+
+
+class _ManifestThread:
+    def __init__(self, context_dir: Path | None, argv: Sequence[str], cwd: Path) -> None:
+        self._result: RunManifest | None = None
+        self._thread = threading.Thread(
+            target=self._run, args=(context_dir, tuple(argv), cwd), daemon=True
+        )
+        self._thread.start()
+
+    def _run(self, context_dir: Path | None, argv: tuple[str, ...], cwd: Path) -> None:
+        try:
+            self._result = run_manifest(context_dir, argv, cwd)
+        except Exception as error:  # a manifest must never cost the run
+            self._result = RunManifest(None, None, f"context manifest failed: {error}")
+
+    def result(self) -> RunManifest:
+        self._thread.join()
+        assert self._result is not None
+        return self._result
 
 
 RECORD_SUFFIX = ".dockerbuild"

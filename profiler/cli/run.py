@@ -92,7 +92,10 @@ def run_command(
     --build-arg and of env/sudo/sh -c assignments whose name looks secret, such as
     *TOKEN*, *PASSWORD*, *_KEY; the user and password of every URL; every field of
     --secret but id, type and env), the context
-    and its git commit, the host, and the docker, buildx and daemon versions.
+    and its git commit, the host, and the docker, buildx and daemon versions; for
+    docker (buildx) build, the Dockerfile and a manifest of the context files its
+    COPY/ADD sources take (paths and content hashes, .dockerignore honoured), so
+    kitprof compare can name the files that broke the cache.
 
     The run is stored in the history (--db, KITPROF_DB, or the default SQLite file)
     unless --no-store; a history that cannot be written is a warning, not a failure.
@@ -109,6 +112,8 @@ def run_command(
         # With --json, stdout carries the report alone.
         stdout=sys.stderr.fileno() if json else None,
     )
+    if profile.context is not None and profile.context.problem:
+        _warn(f"context manifest: {profile.context.problem}")
     stored = _store(profile, db, labels, build_name) if store else []
     suggestions = _suggestions(profile)
     if json:
@@ -128,13 +133,17 @@ def _store(
     if profile.build is None:
         return []
     from profiler.store import store_runs
-    from profiler.store.files import RECORD
+    from profiler.store.files import CONTEXT_MANIFEST, DOCKERFILE, RECORD
 
-    files = {}
+    files: dict[str, bytes] = {}
     if profile.record_path is not None:
         # Docker's record of the run, kept with it: provenance, host usage, Dockerfile.
         with contextlib.suppress(OSError):
             files[RECORD] = profile.record_path.read_bytes()
+    if profile.context is not None and profile.context.manifest is not None:
+        files[CONTEXT_MANIFEST] = profile.context.manifest.to_json(stat=False)
+    if profile.context is not None and profile.context.dockerfile_text is not None:
+        files[DOCKERFILE] = profile.context.dockerfile_text
     try:
         results = store_runs(
             profile.stream_path,
@@ -146,13 +155,15 @@ def _store(
         )
     except KitprofError as error:
         # The build's exit code is what CI acts on: a history problem must not mask it.
-        stderr_console().print(
-            Text.assemble(("kitprof: ", "bold yellow"), f"run not stored in the history: {error}"),
-            soft_wrap=True,
-            highlight=False,
-        )
+        _warn(f"run not stored in the history: {error}")
         return []
     return [result.run_id for result in results]
+
+
+def _warn(message: str) -> None:
+    stderr_console().print(
+        Text.assemble(("kitprof: ", "bold yellow"), message), soft_wrap=True, highlight=False
+    )
 
 
 def _suggestions(profile: Profile) -> SuggestionReport | None:

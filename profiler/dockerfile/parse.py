@@ -82,7 +82,7 @@ def parse_dockerfile(text: str, path: Path | None = None) -> Dockerfile:
         elif current is None:
             if instruction.keyword == "ARG":
                 global_args.append(instruction)
-                defaults.update(_arg_defaults(instruction))
+                defaults.update(arg_defaults(instruction))
             # Anything else before FROM is an error for BuildKit; kitprof only skips it.
         else:
             pending.append(instruction)
@@ -178,7 +178,8 @@ def _raw_instructions(lines: Sequence[str], first: int, escape: str) -> Iterator
         )
 
 
-def _arg_defaults(instruction: Instruction) -> dict[str, str]:
+def arg_defaults(instruction: Instruction) -> dict[str, str]:
+    """The ``NAME=default`` pairs of an ``ARG`` instruction."""
     found: dict[str, str] = {}
     for word in split_words(instruction.arguments):
         name, equals, value = word.partition("=")

@@ -8,6 +8,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from profiler.analysis.cachemiss import CacheMiss, CacheMisses, Cause
 from profiler.analysis.compare import Comparison, StageChange, StepChange, Totals
 from profiler.analysis.size_changes import SizeChange, SizeChanges
 from profiler.render.format import (
@@ -70,8 +71,45 @@ def _stage_json(change: StageChange) -> dict[str, Any]:
     }
 
 
+def _cause_json(cause: Cause) -> dict[str, Any]:
+    return {
+        "kind": cause.kind,
+        "summary": cause.summary,
+        "name": cause.name,
+        "old": cause.old,
+        "new": cause.new,
+        "files": [change.as_json() for change in cause.files],
+        "files_from": cause.files_from,
+    }
+
+
+def _miss_json(miss: CacheMiss) -> dict[str, Any]:
+    return {
+        "key": miss.key,
+        "stage": miss.stage,
+        "step_a": miss.name_a,
+        "step_b": miss.name_b,
+        "line": miss.line,
+        "instruction": miss.instruction,
+        "causes": [_cause_json(cause) for cause in miss.causes],
+        "cost_seconds": rounded(miss.cost_seconds),
+        "reruns": [{"step": r.name, "seconds": rounded(r.seconds)} for r in miss.reruns],
+    }
+
+
+def cache_misses_dict(misses: CacheMisses) -> dict[str, Any]:
+    return {
+        "misses": [_miss_json(miss) for miss in misses.misses],
+        "total_seconds": rounded(misses.total_seconds),
+        "files_from": misses.files_from,
+    }
+
+
 def comparison_dict(
-    comparison: Comparison, about_a: dict[str, Any], about_b: dict[str, Any]
+    comparison: Comparison,
+    about_a: dict[str, Any],
+    about_b: dict[str, Any],
+    misses: CacheMisses | None = None,
 ) -> dict[str, Any]:
     c = comparison
     return {
@@ -99,6 +137,7 @@ def comparison_dict(
         },
         # Layer sizes (bytes, compressed): null unless both builds are Docker records with sizes.
         "sizes": _sizes_json(c.sizes) if c.sizes is not None else None,
+        "cache_misses": cache_misses_dict(misses) if misses is not None else None,
     }
 
 
@@ -129,6 +168,7 @@ def render_comparison(
     about_b: dict[str, Any],
     console: Console,
     top: int,
+    misses: CacheMisses | None = None,
 ) -> None:
     c = comparison
     console.print(
@@ -196,6 +236,8 @@ def render_comparison(
             f"\n[bold red]{len(c.became_uncached)} step(s) lost their cache hit[/], "
             f"costing {seconds(c.uncached_cost_seconds)}"
         )
+    if misses is not None and misses.misses:
+        render_cache_misses(misses, console)
     for title, changes in (("Added in B", c.added), ("Removed from B", c.removed)):
         if changes:
             console.print(f"\n[bold]{title}[/]")
@@ -256,3 +298,38 @@ def _delta_text(delta: float, before: float | None) -> str:
         text += f" ({change_percent(delta / before)})"
     style = "red" if delta > 0.0005 else "green" if delta < -0.0005 else ""
     return f"[{style}]{text}[/]" if style else text
+
+
+MAX_FILES = 10
+
+
+def cause_lines(cause: Cause) -> list[str]:
+    """A cause as plain lines: what happened, old → new, the changed files."""
+    lines = [cause.summary]
+    if cause.old is not None or cause.new is not None:
+        name = f"{cause.name}: " if cause.name and cause.kind == "build-arg" else ""
+        lines.append(
+            f"{name}{cause.old if cause.old is not None else '(unset)'} → "
+            f"{cause.new if cause.new is not None else '(unset)'}"
+        )
+    for change in cause.files[:MAX_FILES]:
+        lines.append(f"{change.change}: {change.path}")
+    if len(cause.files) > MAX_FILES:
+        lines.append(f"… and {len(cause.files) - MAX_FILES} more file(s)")
+    return lines
+
+
+def render_cache_misses(misses: CacheMisses, console: Console) -> None:
+    console.print("\n[bold]Why the cache missed[/]")
+    for miss in misses.misses:
+        where = f"line {miss.line}: " if miss.line is not None else ""
+        console.print(
+            f"  {escape(where + clip(miss.name_b))}  [red]cost {seconds(miss.cost_seconds)}[/] "
+            f"({len(miss.reruns)} step(s) re-ran)",
+            highlight=False,
+        )
+        for cause in miss.causes:
+            first, *rest = cause_lines(cause)
+            console.print(f"    [bold]{cause.kind}[/]: {escape(first)}", highlight=False)
+            for line in rest:
+                console.print(f"      {escape(line)}", highlight=False)
