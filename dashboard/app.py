@@ -22,6 +22,7 @@ from dash.exceptions import DependencyException
 from flask import Response, request
 
 from dashboard import callbacks
+from dashboard.compress import enable_gzip
 from dashboard.layout.shell import shell
 from dashboard.sources import Catalog, RunFilters, RunSource, StoreSource, load_files
 from dashboard.style import INDEX_STRING
@@ -31,6 +32,7 @@ from profiler.store import ENV_VAR as DB_ENV_VAR
 FILES_ENV_VAR = "KITPROF_DASHBOARD_FILES"
 AUTH_ENV_VAR = "KITPROF_DASHBOARD_AUTH"
 REALM = "kitprof"
+ASSETS = Path(__file__).resolve().parent / "assets"
 
 
 class AuthError(KitprofError):
@@ -92,9 +94,13 @@ def create_app(
         suppress_callback_exceptions=True,  # pages add their components later
         index_string=INDEX_STRING,
         serve_locally=True,
+        # plotly.js's basic bundle (bar and scatter, all the dashboard draws): a
+        # quarter of the full one Dash would load, it defines window.Plotly first.
+        assets_folder=str(ASSETS),
     )
     app.layout = shell(_source_names(catalog))
     callbacks.register(app, catalog)
+    enable_gzip(app.server)
     app.server.register_error_handler(DependencyException, _not_found)
     if auth is not None:
         _protect(app, auth)
