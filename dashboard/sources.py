@@ -71,7 +71,10 @@ class RunSource(Protocol):
 
     def build(self, run_id: int) -> Build: ...
 
-    def dockerfile(self, run_id: int) -> Dockerfile | None: ...
+    def dockerfile(self, run_id: int, build: Build | None = None) -> Dockerfile | None:
+        """The run's Dockerfile if known; ``build`` is the run's Build when the caller
+        has it already."""
+        ...
 
     def history(self, filters: RunFilters, *, limit: int | None) -> list[RunMetrics]:
         """Metrics of the matching successful runs, oldest first (the last ``limit``)."""
@@ -151,13 +154,21 @@ class StoreSource:
         except RunNotFound:
             raise UnknownRun(f"no run {run_id} in the history") from None
 
-    def dockerfile(self, run_id: int) -> Dockerfile | None:
-        # The store keeps streams, not Dockerfiles; reading a path recorded in the
-        # database from a shared server would show files to whoever can write runs.
-        # A stored build record (.dockerbuild) carries its own Dockerfile.
-        from profiler.dockerfile import recorded_dockerfile
+    def dockerfile(self, run_id: int, build: Build | None = None) -> Dockerfile | None:
+        # The Dockerfile kept with the run (ingest --dockerfile, a build record's
+        # provenance), never a path read from the server's disk: a path recorded in
+        # the database would show files to whoever can write runs.
+        from profiler.dockerfile import DockerfileError, parse_dockerfile, recorded_dockerfile
+        from profiler.store.files import DOCKERFILE
 
-        return recorded_dockerfile(self.build(run_id))
+        kept = self._store().file(run_id, DOCKERFILE)
+        if kept is not None:
+            try:
+                return parse_dockerfile(kept.decode("utf-8", errors="replace"))
+            except DockerfileError:
+                return None
+        # Runs stored before the Dockerfile was kept: a build record carries its own.
+        return recorded_dockerfile(build if build is not None else self.build(run_id))
 
     def history(self, filters: RunFilters, *, limit: int | None) -> list[RunMetrics]:
         return self._store().history(
@@ -247,7 +258,7 @@ class FileSource:
     def analysis(self, run_id: int) -> BuildAnalysis:
         return self._get(run_id).analysis
 
-    def dockerfile(self, run_id: int) -> Dockerfile | None:
+    def dockerfile(self, run_id: int, build: Build | None = None) -> Dockerfile | None:
         return self._get(run_id).dockerfile
 
     def history(self, filters: RunFilters, *, limit: int | None) -> list[RunMetrics]:
@@ -487,8 +498,11 @@ class Catalog:
         return self._builds.get(self.ref(source, run_id), make)
 
     def dockerfile(self, ref: RunRef) -> Dockerfile | None:
+        """The run's Dockerfile when it is known (kept with it, beside its file, or in
+        its build record)."""
         source, run_id = self.resolve(ref)
-        return source.dockerfile(run_id)
+        build, _ = self.build(ref)  # cached: not read from the store a second time
+        return source.dockerfile(run_id, build)
 
     def suggestions(self, ref: RunRef) -> SuggestionReport:
         """What to change in the Dockerfile (slow on a large build: cached)."""
