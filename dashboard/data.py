@@ -230,6 +230,44 @@ def slowest_steps(build: Build, count: int = 10) -> list[Step]:
     return sorted(build, key=lambda step: step.duration, reverse=True)[:count]
 
 
+# -- a build's own page ----------------------------------------------------------------
+
+HOME_RUNS = 200
+"""Runs on a build's own page (its chart); the count says how many there are in all."""
+HOME_TABLE_RUNS = 10
+
+
+@dataclass(frozen=True, slots=True)
+class BuildHomeView:
+    name: str
+    total: int
+    """Runs of the build, all of them."""
+    runs: tuple[CatalogRun, ...]
+    """The newest :data:`HOME_RUNS`, oldest first."""
+    last_failure: CatalogRun | None
+    failures: int
+    trends: TrendsView
+    """Its successful runs' stages over time."""
+
+
+def build_home_view(catalog: Catalog, name: str) -> BuildHomeView:
+    """What a build's own page shows; :class:`UnknownRun` for a build with no run."""
+    scope = RunFilters(build=name)
+    total = catalog.count(scope)
+    if total == 0:
+        raise UnknownRun(f"no run of a build named {name!r}")
+    failed = replace(scope, status="failed")
+    last_failure = catalog.runs(failed, limit=1)
+    return BuildHomeView(
+        name=name,
+        total=total,
+        runs=tuple(reversed(catalog.runs(scope, limit=HOME_RUNS))),
+        last_failure=last_failure[0] if last_failure else None,
+        failures=catalog.count(failed),
+        trends=trends_view(catalog, scope),
+    )
+
+
 # -- compare ---------------------------------------------------------------------------
 
 

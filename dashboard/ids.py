@@ -26,6 +26,8 @@ RUNS_PICK = "runs-pick"
 "ref": <run ref>}``."""
 RUNS_COMPARE = "runs-compare"
 RUNS_COMPARE_WHY = "runs-compare-why"
+RUNS_HOME = "runs-home"
+"""The link to the shown build's own page."""
 
 # Build page.
 GANTT = "gantt"
@@ -39,6 +41,12 @@ BUILD_DETAILS = "build-details"
 STAGE_TABLE = "stage-table"
 CRITICAL_PATH_TABLE = "critical-path-table"
 SLOWEST_TABLE = "slowest-table"
+
+# A build's own page.
+HOME_RUNS = "home-runs"
+HOME_STAGES = "home-stages"
+HOME_FAILURE = "home-failure"
+HOME_TABLE = "home-table"
 
 # Compare page.
 COMPARE_A = "compare-a"

@@ -11,6 +11,7 @@ from dash import html
 
 from dashboard import data
 from dashboard.layout.build import build_page
+from dashboard.layout.build_home import build_home_page
 from dashboard.layout.common import Child
 from dashboard.layout.compare import compare_page
 from dashboard.layout.runs import runs_page
@@ -40,6 +41,9 @@ def _layout(catalog: Catalog, route: Route) -> Child:
     if route.page == "build":
         assert route.ref is not None
         return build_page(data.build_view(catalog, route.ref))
+    if route.page == "builds":
+        assert route.ref is not None
+        return build_home_page(data.build_home_view(catalog, route.ref))
     if route.page == "compare":
         return _compare(catalog, route)
     if route.page == "trends":

@@ -91,9 +91,16 @@ def _run_hover(run: RunMetrics, ref: str) -> str:
     return "<br>".join(lines)
 
 
-def history_figure(runs: Sequence[RunMetrics], refs: Sequence[str] | None = None) -> go.Figure:
+def history_figure(
+    runs: Sequence[RunMetrics],
+    refs: Sequence[str] | None = None,
+    *,
+    cache: bool = False,
+    height: int = 220,
+) -> go.Figure:
     """Wall time and critical path of runs over time (oldest first), each point
-    coloured by the run's status. A compact chart for the top of a run list."""
+    coloured by the run's status. A compact chart for the top of a run list; with
+    ``cache``, the share of cache hits too (right axis)."""
     keys = _refs(runs, refs)
     times = _run_axis(keys)
     figure = go.Figure()
@@ -124,10 +131,32 @@ def history_figure(runs: Sequence[RunMetrics], refs: Sequence[str] | None = None
             hoverinfo="text",
         )
     )
+    if cache:
+        figure.add_trace(
+            go.Scatter(
+                x=times,
+                y=[run.cache_hit_ratio * 100 for run in runs],
+                mode="lines",
+                name="cache hits (%)",
+                line={"color": METRIC_COLORS["cache_hit_ratio"], "width": 1, "dash": "dash"},
+                yaxis="y2",
+                hoverinfo="skip",
+            )
+        )
+        figure.update_layout(
+            yaxis2={
+                "title": "cache hits (%)",
+                "overlaying": "y",
+                "side": "right",
+                "range": [0, 105],
+                "tickvals": [0, 25, 50, 75, 100],
+                "showgrid": False,
+            }
+        )
     walls = [run.wall_seconds for run in runs if run.wall_seconds > 0]
     log = bool(walls) and max(walls) / min(walls) > LOG_SCALE_RATIO
     figure.update_layout(
-        height=220,
+        height=height,
         margin={"l": 10, "r": 10, "t": 10, "b": 30},
         xaxis=RUN_AXIS,
         yaxis=(

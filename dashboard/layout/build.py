@@ -23,7 +23,7 @@ from dashboard.layout.common import (
 )
 from dashboard.layout.timeline import default_view, timeline, view_options
 from dashboard.sources import RunFilters
-from dashboard.urls import compare_href, runs_href, trends_href
+from dashboard.urls import build_home_href, compare_href, runs_href, trends_href
 from profiler.analysis import BuildAnalysis, path_start, stage_label, step_stage_label
 from profiler.figures import concurrency_figure, stage_figure, time_budget_figure
 from profiler.figures_history import CAPPED_HEIGHT, timeline_height
@@ -115,6 +115,8 @@ def _header(view: BuildView) -> html.Div:
             html.Div(
                 [
                     link(f"← runs of {record.build_name}", runs_href(scope)),
+                    " · ",
+                    link("the build's page", build_home_href(record.build_name)),
                     " · ",
                     link("its trends", trends_href(scope)),
                 ],
