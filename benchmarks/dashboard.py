@@ -210,6 +210,70 @@ def bench_build(playwright: Any, repeat: int) -> dict[str, Any]:
     return results
 
 
+def history_with_big_build(folder: Path) -> str:
+    """A SQLite history holding the 5,000-step build once (made once, then reused)."""
+    from profiler.store import Store
+
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "dashboard-big-history.db"
+    db = f"sqlite:///{path}"
+    if not path.exists():
+        stream = big_stream()
+        report(f"storing {stream.name} in {path.name} (once)")
+        with Store(db) as store:
+            store.ingest(stream.read_bytes(), source_name=stream.name)
+    return db
+
+
+def largest_responses(responses: list[Any]) -> dict[str, Any]:
+    """The largest body received, decoded and as sent (gzip), and its URL."""
+    sizes = []
+    for response in responses:
+        try:
+            body = len(response.body())
+            sent = response.request.sizes()["responseBodySize"]
+        except Exception:  # a redirect or a failed request has no body
+            continue
+        sizes.append((body, sent, response.url))
+    sizes.sort(reverse=True)
+    body, sent, url = sizes[0]
+    data = [s for s in sizes if "/_dash-update-component" in s[2] or "/_dash-layout" in s[2]]
+    return {
+        "largest_bytes": body,
+        "largest_sent_bytes": sent,
+        "largest_url": url.split("?")[0].rsplit("/", 1)[-1],
+        "largest_data_bytes": data[0][0] if data else 0,
+        "total_sent_bytes": sum(s[1] for s in sizes),
+    }
+
+
+def bench_cold(playwright: Any, repeat: int, folder: Path) -> dict[str, Any]:
+    """Fresh server, new browser context (empty cache) each time: the first visit of a
+    user to the 5,000-step build of the history, until its first chart is drawn."""
+    db = history_with_big_build(folder)
+    browser = launch(playwright)
+    samples = []
+    sizes: dict[str, Any] = {}
+    try:
+        for _ in range(repeat):
+            with dashboard("--db", db) as url:
+                context = browser.new_context(viewport={"width": 1440, "height": 1000})
+                page = context.new_page()
+                responses: list[Any] = []
+                page.on("response", lambda response: responses.append(response))
+                began = time.perf_counter()
+                page.goto(f"{url}/build/1")
+                page.wait_for_selector("#gantt .barlayer .point path", state="attached")
+                samples.append(time.perf_counter() - began)
+                page.wait_for_function(WAIT_IDLE, timeout=TIMEOUT_MS)
+                sizes = largest_responses(responses)
+                context.close()
+            report(f"cold build page: {samples[-1]:.2f} s, {sizes}")
+    finally:
+        browser.close()
+    return {"first_chart": summary(samples), **sizes}
+
+
 def bench_runs(playwright: Any, repeat: int, keep: Path | None, runs: int) -> dict[str, Any]:
     folder = keep or Path(tempfile.mkdtemp(prefix="kitprof-bench-history-"))
     db = fill_history(folder, runs)
@@ -234,7 +298,7 @@ def bench_runs(playwright: Any, repeat: int, keep: Path | None, runs: int) -> di
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
-    parser.add_argument("--only", choices=("build", "runs"))
+    parser.add_argument("--only", choices=("build", "runs", "cold"))
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--runs", type=int, default=10_000)
     parser.add_argument("--keep", type=Path, help="folder of a history to fill once and reuse")
@@ -244,6 +308,8 @@ def main(argv: list[str] | None = None) -> int:
 
     figures: dict[str, Any] = {}
     with sync_playwright() as playwright:
+        if args.only in (None, "cold"):
+            figures["build_page_cold"] = bench_cold(playwright, max(3, args.repeat), OUT)
         if args.only in (None, "build"):
             figures["build_page_5000_steps"] = bench_build(playwright, args.repeat)
         if args.only in (None, "runs"):
