@@ -14,6 +14,7 @@ dashboard uses, without another dependency.
 from __future__ import annotations
 
 import gzip
+import re
 import threading
 
 from flask import Flask, Response, request
@@ -101,3 +102,13 @@ def enable_gzip(server: Flask) -> None:
         return compressed(response, request.path, request.headers.get("Accept-Encoding"), cache)
 
     server.after_request(hook)
+
+
+def warm_gzip(server: Flask) -> None:
+    """Compress the page's scripts now, at start: else the first visitor of a fresh
+    server waits for each one to be compressed (about 0.4 s on a loaded machine)."""
+    client = server.test_client()
+    page = client.get("/", headers={"Accept-Encoding": "gzip"})
+    text = gzip.decompress(page.get_data()) if page.headers.get("Content-Encoding") else b""
+    for src in re.findall(rb'<script src="([^"]+)"', text):
+        client.get(src.decode(), headers={"Accept-Encoding": "gzip"})

@@ -31,6 +31,10 @@ RUNS_HOME = "runs-home"
 
 # Build page.
 GANTT = "gantt"
+GANTT_QUICK = "gantt-quick"
+"""The stage chart drawn from a history run's rows while its stream is read."""
+BUILD_QUICK_REF = "build-quick-ref"
+BUILD_FULL = "build-full"
 TIMELINE_VIEW = "timeline-view"
 TIMELINE_NOTE = "timeline-note"
 WAITING = "waiting"

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 from profiler.analysis import BuildAnalysis, analyze
 from profiler.analysis.trends import RunMetrics, run_metrics
 from profiler.errors import KitprofError
-from profiler.model import Build
+from profiler.model import Build, Stage
 
 if TYPE_CHECKING:
     from profiler.dockerfile import Dockerfile
@@ -169,6 +169,33 @@ class StoreSource:
                 return None
         # Runs stored before the Dockerfile was kept: a build record carries its own.
         return recorded_dockerfile(build if build is not None else self.build(run_id))
+
+    def stages(self, run_id: int) -> tuple[list[Stage], dict[str, float]]:
+        """The run's stages as the history keeps them (in start order) and each one's
+        seconds on the critical path by label: its stage chart without its stream."""
+        from sqlalchemy import select
+
+        from profiler.store.schema import stages
+
+        # Stored in the Build's order (first start first).
+        query = select(stages).where(stages.c.run_id == run_id).order_by(stages.c.position)
+        with self._store().connection() as connection:
+            rows = connection.execute(query).all()
+        found = [
+            Stage(
+                target=row.target,
+                name=row.name,
+                start=row.start_seconds,
+                end=row.end_seconds,
+                busy=row.busy_seconds,
+                sequential=row.sequential_seconds,
+                steps=row.steps,
+                cached=row.cached,
+                failed=row.failed,
+            )
+            for row in rows
+        ]
+        return found, {row.label: row.critical_path_seconds for row in rows}
 
     def history(self, filters: RunFilters, *, limit: int | None) -> list[RunMetrics]:
         return self._store().history(
@@ -392,6 +419,10 @@ class LRU(Generic[K, V]):
         self._items: OrderedDict[K, V] = OrderedDict()
         self._lock = threading.Lock()
 
+    def __contains__(self, key: object) -> bool:
+        with self._lock:
+            return key in self._items
+
     def get(self, key: K, make: Callable[[], V]) -> V:
         with self._lock:
             if key in self._items:
@@ -496,6 +527,14 @@ class Catalog:
             return build, analyze(build)
 
         return self._builds.get(self.ref(source, run_id), make)
+
+    def stored_stages(self, ref: RunRef) -> tuple[list[Stage], dict[str, float]] | None:
+        """A history run's stages from its rows while its Build is not in memory yet
+        (reading a big stream takes seconds); ``None`` when the Build is at hand."""
+        source, run_id = self.resolve(ref)
+        if not isinstance(source, StoreSource) or self.ref(source, run_id) in self._builds:
+            return None
+        return source.stages(run_id)
 
     def dockerfile(self, ref: RunRef) -> Dockerfile | None:
         """The run's Dockerfile when it is known (kept with it, beside its file, or in

@@ -8,7 +8,7 @@ from dash import Dash, Input, Output, State, ctx, html, no_update
 
 from dashboard import ids
 from dashboard.data import build_view, clicked_digest, step_view
-from dashboard.layout.build import build_details, step_panel
+from dashboard.layout.build import build_details, build_page, step_panel
 from dashboard.layout.common import Child, styled
 from dashboard.layout.suggestions import suggestions_panel
 from dashboard.layout.timeline import clicked_stage, timeline
@@ -59,7 +59,21 @@ def timeline_view(
     return styled(shown.figure), shown.note, "stage" if stage else no_update
 
 
+def full_page(catalog: Catalog, ref: str | None) -> list[Child]:
+    """The whole Build page, in place of the one drawn from the history's rows."""
+    if ref is None:
+        return []
+    try:
+        return [build_page(build_view(catalog, ref))]
+    except KitprofError as error:
+        return [html.P(str(error), className="hint")]
+
+
 def register(app: Dash, catalog: Catalog) -> None:
+    @app.callback(Output(ids.BUILD_FULL, "children"), Input(ids.BUILD_QUICK_REF, "data"))
+    def show_full(ref: str | None) -> list[Child]:
+        return full_page(catalog, ref)
+
     @app.callback(
         Output(ids.GANTT, "figure"),
         Output(ids.TIMELINE_NOTE, "children"),

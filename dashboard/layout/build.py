@@ -22,7 +22,7 @@ from dashboard.layout.common import (
     stat,
 )
 from dashboard.layout.timeline import default_view, timeline, view_options
-from dashboard.sources import RunFilters
+from dashboard.sources import CatalogRun, RunFilters
 from dashboard.urls import build_home_href, compare_href, runs_href, trends_href
 from profiler.analysis import BuildAnalysis, path_start, stage_label, step_stage_label
 from profiler.figures import concurrency_figure, stage_figure, time_budget_figure
@@ -90,7 +90,12 @@ def build_details(view: BuildView) -> list[Child]:
 
 
 def _header(view: BuildView) -> html.Div:
-    record = view.run.record
+    return build_header(view.run)
+
+
+def build_header(run: CatalogRun) -> html.Div:
+    """The run's name, status and context, and the links to its build's pages."""
+    record = run.record
     details: list[Child] = [html.Span(f"started {record.started_at:%Y-%m-%d %H:%M:%S} UTC")]
     if record.git_branch or record.git_commit:
         details.append(
@@ -100,14 +105,14 @@ def _header(view: BuildView) -> html.Div:
         )
     if record.labels:
         details.append(html.Span(" ".join(f"{k}={v}" for k, v in record.labels.items())))
-    if view.run.source == "files" and record.source:
+    if run.source == "files" and record.source:
         details.append(html.Span(record.source, className="mono"))
     if record.ci_run_url:
         details.append(html.A("CI run", href=record.ci_run_url, target="_blank", rel="noopener"))
-    details.append(link("compare with an earlier run", compare_href(None, view.run.ref)))
-    heading: list[Child] = [record.build_name, html.Span(f" run {view.run.label}", className="run")]
-    if view.run.source == "files":
-        heading.append(html.Span(Path(record.source or view.run.ref).name, className="mono"))
+    details.append(link("compare with an earlier run", compare_href(None, run.ref)))
+    heading: list[Child] = [record.build_name, html.Span(f" run {run.label}", className="run")]
+    if run.source == "files":
+        heading.append(html.Span(Path(record.source or run.ref).name, className="mono"))
     heading.append(badge(record.status))
     scope = RunFilters(build=record.build_name)
     return html.Div(
@@ -187,11 +192,13 @@ def _stats(build: Build, analysis: BuildAnalysis) -> html.Div:
 
 def waiting_line(analysis: BuildAnalysis) -> html.P:
     """Wall time vs critical path vs lower bound, in words."""
-    wall, path, bound = (
-        analysis.wall_seconds,
-        analysis.critical_path_seconds,
-        analysis.lower_bound_seconds,
+    return gap_line(
+        analysis.wall_seconds, analysis.critical_path_seconds, analysis.lower_bound_seconds
     )
+
+
+def gap_line(wall: float, path: float, bound: float) -> html.P:
+    """:func:`waiting_line` from the three figures (a stored run's record has them)."""
     waiting = max(0.0, wall - path)
     text = (
         f"{fmt_seconds(waiting)} of this build's {fmt_seconds(wall)} was waiting, not "

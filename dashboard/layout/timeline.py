@@ -92,17 +92,26 @@ def timeline(
     elif view == "all" and len(steps) <= MAX_ALL_STEPS:
         figure = gantt_figure(build, analysis)
     else:
-        figure = stage_figure(build, analysis)
-        _title(figure, f"{len(build.stages)} stages: click one for its steps")
-        rows = len(build.stages)
-        figure.update_layout(height=timeline_height(rows, per_row=24))
-        figure.update_layout(clickmode="event")
-        return Timeline(figure, note)
+        return Timeline(stage_timeline(stage_figure(build, analysis), len(build.stages)), note)
     bars = sum(len(trace.customdata) for trace in figure.data if trace.customdata is not None)
     figure.update_layout(height=timeline_height(bars), dragmode="zoom")
     if bars > MAX_ROWS_FULL_HEIGHT:
         figure.update_layout(height=CAPPED_HEIGHT)
-    return Timeline(figure, note)
+    return Timeline(with_minimap(figure), note)
+
+
+def stage_timeline(figure: go.Figure, stages: int) -> go.Figure:
+    """The stage chart as the timeline's ``stages`` view: titled, one row a stage."""
+    _title(figure, f"{stages} stages: click one for its steps")
+    figure.update_layout(height=timeline_height(stages, per_row=24), clickmode="event")
+    return with_minimap(figure)
+
+
+def with_minimap(figure: go.Figure) -> go.Figure:
+    """A range slider under the time axis: the whole build in miniature, its handles
+    zoom the chart to a stretch of time (as does a drag across the chart)."""
+    figure.update_xaxes(rangeslider={"visible": True, "thickness": 0.06})
+    return figure
 
 
 def _title(figure: go.Figure, prefix: str) -> None:
