@@ -104,14 +104,14 @@ def create_app(
     callbacks.register(app, catalog)
     enable_gzip(app.server)
     app.server.register_error_handler(DependencyException, _not_found)
-    if warm:
-        warm_up(app)
     if auth is not None:
         _protect(app, auth)
+    if warm:
+        warm_up(app, auth)
     return app
 
 
-def warm_up(app: Dash) -> None:
+def warm_up(app: Dash, auth: tuple[str, str] | None = None) -> None:
     """What the first page of a fresh server would otherwise wait for: plotly's
     figure classes (imported on first use: 0.7 s) and the compressed scripts."""
     from plotly.io.json import to_json_plotly
@@ -125,7 +125,7 @@ def warm_up(app: Dash) -> None:
                   steps=1, cached=0, failed=0)  # fmt: skip
     figure = graph(stage_timeline(stages_figure([stage], {"warm": 1.0}), 1))
     to_json_plotly(figure.to_plotly_json())  # type: ignore[no-untyped-call]  # numpy, 0.2 s
-    warm_gzip(app.server)
+    warm_gzip(app.server, auth)
 
 
 def _not_found(_error: Exception) -> Response:

@@ -166,12 +166,13 @@ stream is read (below, reading it is quicker than a second round trip)."""
 
 
 def quick_build(
-    catalog: Catalog, ref: RunRef
+    catalog: Catalog, ref: RunRef, *, above: int = QUICK_VERTICES
 ) -> tuple[CatalogRun, list[Stage], dict[str, float]] | None:
-    """A big history run not in memory yet: its record and stored stages, for the page
-    to draw at once; ``None`` otherwise (then :func:`build_view`)."""
+    """A history run of more than ``above`` vertices not in memory yet: its record and
+    stored stages, for the page to draw at once; ``None`` otherwise (then
+    :func:`build_view`)."""
     run = catalog.run(ref)
-    if run.record.vertex_count <= QUICK_VERTICES:
+    if run.record.vertex_count <= above:
         return None
     stored = catalog.stored_stages(run.ref)
     if stored is None:
