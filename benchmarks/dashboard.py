@@ -262,7 +262,7 @@ def bench_cold(playwright: Any, repeat: int, folder: Path) -> dict[str, Any]:
                 context = browser.new_context(viewport={"width": 1440, "height": 1000})
                 page = context.new_page()
                 responses: list[Any] = []
-                page.on("response", lambda response: responses.append(response))
+                page.on("response", lambda response, kept=responses: kept.append(response))
                 began = time.perf_counter()
                 page.goto(f"{url}/build/1")
                 page.wait_for_selector(FIRST_CHART, state="attached")
