@@ -10,7 +10,7 @@ caller passes as ``refs``), so a click on a point can open that run.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 import plotly.graph_objects as go
 
@@ -367,15 +367,19 @@ def compare_figure(
     *,
     label_a: str = "A",
     label_b: str = "B",
+    only: Collection[str] | None = None,
 ) -> go.Figure:
     """Two builds on one time axis (each from its own start): one row per step, A's
     bar above B's. Steps match by what they are (:func:`step_keys`), so a row shows
     the same Dockerfile step in both runs. Hatched bars were cached; a red outline
     is a failure, a dark one the critical path. ``customdata`` is ``[side, digest]``.
+    ``only``: the rows of these step keys alone (a big build's most changed steps).
     """
     analysis_a = analysis_a or analyze(a)
     analysis_b = analysis_b or analyze(b)
     order, by_key_a, by_key_b = _rows(a, b)
+    if only is not None:
+        order = [key for key in order if key in only]
     labels = {key: _row_label(key) for key in order}
     wall = max(analysis_a.wall_seconds, analysis_b.wall_seconds, 1e-3)
     min_width = wall * 0.002

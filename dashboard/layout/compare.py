@@ -27,6 +27,9 @@ from profiler.figures_history import compare_figure, stage_delta_figure
 from profiler.render.format import change_percent
 
 TOP_STEP_CHANGES = 20
+COMPARE_ALL_BARS = 1500
+"""Above this many steps in the two builds together the chart shows the most changed."""
+COMPARE_TOP_ROWS = 150
 
 
 def pickers(options: Sequence[RunOption], a: str | None, b: str | None) -> html.Div:
@@ -132,7 +135,8 @@ def compare_content(view: CompareView) -> list[Child]:
         card(
             html.P(
                 "One row per step, A's bar above B's, each build from its own start. "
-                "Hatched: cached; dark outline: on that run's critical path; red: failed.",
+                "Hatched: cached; dark outline: on that run's critical path; red: failed."
+                + _rows_note(view),
                 className="hint",
             ),
             html.Div(
@@ -144,6 +148,7 @@ def compare_content(view: CompareView) -> list[Child]:
                         view.b.analysis,
                         label_a=f"A {label_a}",
                         label_b=f"B {label_b}",
+                        only=_shown_rows(view),
                     )
                 ),
                 className="scroll",
@@ -166,6 +171,24 @@ def compare_content(view: CompareView) -> list[Child]:
         *_added_removed(c.added, c.removed),
         *_critical_path_change(view),
     ]
+
+
+def _shown_rows(view: CompareView) -> set[str] | None:
+    """A big comparison's chart: the steps that changed most, not 10,000 bars (a
+    payload of megabytes that froze the tab)."""
+    if len(view.a.build) + len(view.b.build) <= COMPARE_ALL_BARS:
+        return None
+    ranked = sorted(view.comparison.steps, key=lambda change: abs(change.delta), reverse=True)
+    return {change.key for change in ranked[:COMPARE_TOP_ROWS]}
+
+
+def _rows_note(view: CompareView) -> str:
+    if _shown_rows(view) is None:
+        return ""
+    return (
+        f" The {COMPARE_TOP_ROWS} steps whose time changed most, of "
+        f"{len(view.a.build):,} and {len(view.b.build):,}: every step would be megabytes."
+    )
 
 
 def _delta_stat(label: str, a: float, b: float) -> html.Div:
