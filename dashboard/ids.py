@@ -31,6 +31,8 @@ RUNS_HOME = "runs-home"
 
 # Build page.
 GANTT = "gantt"
+TIMELINE_OVERVIEW = "timeline-overview"
+"""The whole build in miniature above the timeline: a drag on it zooms the timeline."""
 GANTT_QUICK = "gantt-quick"
 """The stage chart drawn from a history run's rows while its stream is read."""
 BUILD_QUICK_REF = "build-quick-ref"

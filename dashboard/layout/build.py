@@ -21,7 +21,7 @@ from dashboard.layout.common import (
     record_table,
     stat,
 )
-from dashboard.layout.timeline import default_view, timeline, view_options
+from dashboard.layout.timeline import default_view, overview_figure, timeline, view_options
 from dashboard.sources import CatalogRun, RunFilters
 from dashboard.urls import build_home_href, compare_href, runs_href, trends_href
 from profiler.analysis import BuildAnalysis, path_start, stage_label, step_stage_label
@@ -260,6 +260,7 @@ def _timeline(build: Build, analysis: BuildAnalysis) -> html.Div:
                     className="views",
                 ),
                 html.Div(shown.note, id=ids.TIMELINE_NOTE, className="hint"),
+                graph(overview_figure(build.stages), id=ids.TIMELINE_OVERVIEW),
                 html.Div(graph(shown.figure, id=ids.GANTT), className="scroll"),
             ),
             html.Div(

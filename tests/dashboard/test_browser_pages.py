@@ -201,8 +201,9 @@ def test_a_5000_step_history_build_draws_from_its_rows_and_has_a_minimap(
     assert 200 < rows < 250  # one row a stage
     assert "was waiting, not working" in tab.locator("#waiting").inner_text()
 
-    # The minimap: a range slider under the time axis; its handle zooms the chart.
-    def shown_range() -> list[float]:
+    # The minimap: the whole build in miniature above the timeline; a drag across it
+    # zooms the timeline to that stretch of time, a double click shows it whole again.
+    def gantt_range() -> list[float]:
         return [
             float(value)
             for value in tab.evaluate(
@@ -210,23 +211,37 @@ def test_a_5000_step_history_build_draws_from_its_rows_and_has_a_minimap(
             )
         ]
 
-    before = shown_range()
-    handle = tab.locator("#gantt .rangeslider-grabber-max")
-    handle.scroll_into_view_if_needed()
-    box = handle.bounding_box()
+    whole = gantt_range()
+    overview = tab.locator("#timeline-overview .nsewdrag").first
+    overview.scroll_into_view_if_needed()
+    box = overview.bounding_box()
     assert box is not None
-    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-    tab.mouse.move(x, y)
+    y = box["y"] + box["height"] / 2
+    tab.mouse.move(box["x"] + box["width"] * 0.25, y)
     tab.mouse.down()
-    tab.mouse.move(x - 400, y, steps=8)
+    tab.mouse.move(box["x"] + box["width"] * 0.5, y, steps=8)
     tab.mouse.up()
     tab.wait_for_function(
         f"""() => document.querySelector('#gantt .js-plotly-plot')
-            ._fullLayout.xaxis.range[1] < {before[1] * 0.9}"""
+            ._fullLayout.xaxis.range[1] < {whole[1] * 0.8}"""
     )
-    after = shown_range()
-    assert after[0] == pytest.approx(before[0], abs=1.0) and after[1] < before[1] * 0.9
-    page.shot("big-history-minimap")
+    low, high = gantt_range()
+    # The overview stays whole; its selection is the stretch the timeline shows.
+    picked = tab.evaluate(
+        """() => { const gd = document.querySelector('#timeline-overview .js-plotly-plot');
+            return [gd._fullLayout.xaxis.range, gd._fullLayout.selections[0]]; }"""
+    )
+    assert [float(x) for x in picked[0]] == pytest.approx(whole, rel=0.05)
+    chosen = sorted((float(picked[1]["x0"]), float(picked[1]["x1"])))
+    assert (low, high) == pytest.approx(chosen, rel=1e-3)
+    assert whole[0] < low < high < whole[1]
+    page.shot("big-history-zoomed")
+    tab.mouse.dblclick(box["x"] + box["width"] * 0.4, y)
+    tab.wait_for_function(
+        f"""() => document.querySelector('#gantt .js-plotly-plot')
+            ._fullLayout.xaxis.range[1] > {high * 1.2}"""
+    )
+    page.shot("big-history")
     url, sent = responses.largest_sent()
     assert sent <= MIB, (url, sent)
     url, body = responses.largest_data()
