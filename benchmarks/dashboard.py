@@ -58,13 +58,14 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def dashboard(*arguments: str) -> Iterator[str]:
-    """``kitprof dashboard ARGUMENTS`` in a subprocess; yields its URL once it answers."""
+def dashboard(*arguments: str, repo: Path = REPO) -> Iterator[str]:
+    """``kitprof dashboard ARGUMENTS`` in a subprocess; yields its URL once it answers.
+    ``repo``: the checkout whose code runs (``python -m`` imports from its folder)."""
     port = free_port()
     env = {**os.environ, "KITPROF_DB": ""}
     process = subprocess.Popen(
         [sys.executable, "-m", "profiler", "dashboard", "--port", str(port), *arguments],
-        cwd=REPO,
+        cwd=repo,
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -249,31 +250,52 @@ def largest_responses(responses: list[Any]) -> dict[str, Any]:
     }
 
 
-def bench_cold(playwright: Any, repeat: int, folder: Path) -> dict[str, Any]:
+def bench_cold(
+    playwright: Any, repeat: int, folder: Path, baseline: Path | None = None
+) -> dict[str, Any]:
     """Fresh server, new browser context (empty cache) each time: the first visit of a
-    user to the 5,000-step build of the history, until its first chart is drawn."""
+    user to the 5,000-step build of the history, until its first chart is drawn.
+    With ``baseline`` (another checkout), its server is measured too, load for load in
+    turn, so that both see the same machine."""
     db = history_with_big_build(folder)
     browser = launch(playwright)
-    samples = []
-    sizes: dict[str, Any] = {}
+    results: dict[str, Any] = {}
+    repos = {"this": REPO, **({"baseline": baseline} if baseline else {})}
     try:
         for _ in range(repeat):
-            with dashboard("--db", db) as url:
-                context = browser.new_context(viewport={"width": 1440, "height": 1000})
-                page = context.new_page()
-                responses: list[Any] = []
-                page.on("response", lambda response, kept=responses: kept.append(response))
-                began = time.perf_counter()
-                page.goto(f"{url}/build/1")
-                page.wait_for_selector(FIRST_CHART, state="attached")
-                samples.append(time.perf_counter() - began)
-                page.wait_for_function(WAIT_IDLE, timeout=TIMEOUT_MS)
-                sizes = largest_responses(responses)
-                context.close()
-            report(f"cold build page: {samples[-1]:.2f} s, {sizes}")
+            for name, repo in repos.items():
+                seconds, sizes = _cold_load(browser, db, repo)
+                entry = results.setdefault(name, {"samples": []})
+                entry["samples"].append(seconds)
+                entry.update(sizes)
+                report(f"cold build page ({name}): {seconds:.2f} s, {sizes}")
     finally:
         browser.close()
-    return {"first_chart": summary(samples), **sizes}
+    for entry in results.values():
+        entry["first_chart"] = summary(entry.pop("samples"))
+    if baseline:
+        results["ratio"] = round(
+            results["this"]["first_chart"]["median_s"]
+            / results["baseline"]["first_chart"]["median_s"],
+            3,
+        )
+    return results
+
+
+def _cold_load(browser: Any, db: str, repo: Path) -> tuple[float, dict[str, Any]]:
+    with dashboard("--db", db, repo=repo) as url:
+        context = browser.new_context(viewport={"width": 1440, "height": 1000})
+        page = context.new_page()
+        responses: list[Any] = []
+        page.on("response", lambda response, kept=responses: kept.append(response))
+        began = time.perf_counter()
+        page.goto(f"{url}/build/1")
+        page.wait_for_selector(FIRST_CHART, state="attached")
+        seconds = time.perf_counter() - began
+        page.wait_for_function(WAIT_IDLE, timeout=TIMEOUT_MS)
+        sizes = largest_responses(responses)
+        context.close()
+    return seconds, sizes
 
 
 def bench_runs(playwright: Any, repeat: int, keep: Path | None, runs: int) -> dict[str, Any]:
@@ -305,13 +327,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=10_000)
     parser.add_argument("--keep", type=Path, help="folder of a history to fill once and reuse")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument(
+        "--baseline", type=Path, help="with --only cold: another checkout, measured in turn"
+    )
     args = parser.parse_args(argv)
     from playwright.sync_api import sync_playwright
 
     figures: dict[str, Any] = {}
     with sync_playwright() as playwright:
         if args.only in (None, "cold"):
-            figures["build_page_cold"] = bench_cold(playwright, max(3, args.repeat), OUT)
+            figures["build_page_cold"] = bench_cold(
+                playwright, max(3, args.repeat), OUT, args.baseline
+            )
         if args.only in (None, "build"):
             figures["build_page_5000_steps"] = bench_build(playwright, args.repeat)
         if args.only in (None, "runs"):
