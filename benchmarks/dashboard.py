@@ -286,6 +286,7 @@ def _cold_load(browser: Any, db: str, repo: Path) -> tuple[float, dict[str, Any]
     with dashboard("--db", db, repo=repo) as url:
         context = browser.new_context(viewport={"width": 1440, "height": 1000})
         page = context.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
         responses: list[Any] = []
         page.on("response", lambda response, kept=responses: kept.append(response))
         began = time.perf_counter()

@@ -13,7 +13,7 @@ from dash import dcc, html
 from dashboard import ids
 from dashboard.layout.build import build_header, gap_line
 from dashboard.layout.common import Child, card, fmt_percent, fmt_seconds, graph, stat
-from dashboard.layout.timeline import overview_figure, stage_timeline
+from dashboard.layout.timeline import stage_timeline
 from dashboard.sources import CatalogRun
 from profiler.figures import stages_figure
 from profiler.model import Stage
@@ -57,8 +57,8 @@ def quick_build_page(run: CatalogRun, stages: list[Stage], on_path: dict[str, fl
         [
             card(html.P(READING, className="hint"), title="Suggestions"),
             card(
+                # No minimap yet: one chart to draw first (it comes with the page).
                 html.Div(READING, className="hint"),
-                graph(overview_figure(stages)),
                 html.Div(graph(figure, id=ids.GANTT_QUICK), className="scroll"),
             ),
         ]
