@@ -30,6 +30,7 @@ TOP_STEP_CHANGES = 20
 COMPARE_ALL_BARS = 1500
 """Above this many steps in the two builds together the chart shows the most changed."""
 COMPARE_TOP_ROWS = 150
+COMPARE_STAGE_ROWS = 25
 
 
 def pickers(options: Sequence[RunOption], a: str | None, b: str | None) -> html.Div:
@@ -149,10 +150,13 @@ def compare_content(view: CompareView) -> list[Child]:
                         label_a=f"A {label_a}",
                         label_b=f"B {label_b}",
                         only=_shown_rows(view),
-                    )
+                    ),
+                    # Its step names need room: on a phone the chart scrolls sideways
+                    # in its box instead of squeezing the bars to nothing.
+                    style={"minWidth": "720px"},
                 ),
                 className="scroll",
-                style={"maxHeight": "78vh", "overflowY": "auto"},
+                style={"maxHeight": "78vh", "overflowY": "auto", "overflowX": "auto"},
             ),
         ),
         html.Div(
@@ -204,7 +208,14 @@ def _signed(value: float) -> html.Span:
 
 def _stage_table(view: CompareView) -> html.Div:
     rows = []
-    for change in view.comparison.stages:
+    stages = list(view.comparison.stages)
+    shown = stages
+    if len(stages) > COMPARE_STAGE_ROWS:
+        # The stages that changed most, in their order: 212 rows say no more.
+        ranked = sorted(stages, key=lambda change: abs(change.delta), reverse=True)
+        kept = {id(change) for change in ranked[:COMPARE_STAGE_ROWS]}
+        shown = [change for change in stages if id(change) in kept]
+    for change in shown:
         rows.append(
             [
                 change.stage,
@@ -218,12 +229,16 @@ def _stage_table(view: CompareView) -> html.Div:
                 else "",
             ]
         )
-    return table(
+    listed = table(
         ("stage", "A busy", "B busy", "Δ", "A cached", "B cached", "B critical"),
         rows,
         numeric=range(1, 7),
         name_columns=(0,),
     )
+    if len(shown) == len(stages):
+        return listed
+    note = f"The {len(shown)} of {len(stages)} stages whose busy time changed most."
+    return html.Div([html.P(note, className="hint"), listed])
 
 
 def _step_table(changes: Sequence[StepChange]) -> html.Div:
