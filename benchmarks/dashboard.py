@@ -58,13 +58,14 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def dashboard(*arguments: str) -> Iterator[str]:
-    """``kitprof dashboard ARGUMENTS`` in a subprocess; yields its URL once it answers."""
+def dashboard(*arguments: str, repo: Path = REPO) -> Iterator[str]:
+    """``kitprof dashboard ARGUMENTS`` in a subprocess; yields its URL once it answers.
+    ``repo``: the checkout whose code runs (``python -m`` imports from its folder)."""
     port = free_port()
     env = {**os.environ, "KITPROF_DB": ""}
     process = subprocess.Popen(
         [sys.executable, "-m", "profiler", "dashboard", "--port", str(port), *arguments],
-        cwd=REPO,
+        cwd=repo,
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -109,6 +110,8 @@ def summary(samples: list[float]) -> dict[str, float]:
     }
 
 
+FIRST_CHART = "#gantt .barlayer .point path, #gantt-quick .barlayer .point path"
+"""The Gantt's first bar: drawn from the history's rows (gantt-quick) or the build."""
 WAIT_IDLE = "() => !document.querySelector('[data-dash-is-loading=\"true\"]')"
 BAR_CENTER = """() => {
     const gd = document.querySelector('#gantt .js-plotly-plot');
@@ -210,6 +213,92 @@ def bench_build(playwright: Any, repeat: int) -> dict[str, Any]:
     return results
 
 
+def history_with_big_build(folder: Path) -> str:
+    """A SQLite history holding the 5,000-step build once (made once, then reused)."""
+    from profiler.store import Store
+
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "dashboard-big-history.db"
+    db = f"sqlite:///{path}"
+    if not path.exists():
+        stream = big_stream()
+        report(f"storing {stream.name} in {path.name} (once)")
+        with Store(db) as store:
+            store.ingest(stream.read_bytes(), source_name=stream.name)
+    return db
+
+
+def largest_responses(responses: list[Any]) -> dict[str, Any]:
+    """The largest body received, decoded and as sent (gzip), and its URL."""
+    sizes = []
+    for response in responses:
+        try:
+            body = len(response.body())
+            sent = response.request.sizes()["responseBodySize"]
+        except Exception:  # a redirect or a failed request has no body
+            continue
+        sizes.append((body, sent, response.url))
+    sizes.sort(reverse=True)
+    body, sent, url = sizes[0]
+    data = [s for s in sizes if "/_dash-update-component" in s[2] or "/_dash-layout" in s[2]]
+    return {
+        "largest_bytes": body,
+        "largest_sent_bytes": sent,
+        "largest_url": url.split("?")[0].rsplit("/", 1)[-1],
+        "largest_data_bytes": data[0][0] if data else 0,
+        "total_sent_bytes": sum(s[1] for s in sizes),
+    }
+
+
+def bench_cold(
+    playwright: Any, repeat: int, folder: Path, baseline: Path | None = None
+) -> dict[str, Any]:
+    """Fresh server, new browser context (empty cache) each time: the first visit of a
+    user to the 5,000-step build of the history, until its first chart is drawn.
+    With ``baseline`` (another checkout), its server is measured too, load for load in
+    turn, so that both see the same machine."""
+    db = history_with_big_build(folder)
+    browser = launch(playwright)
+    results: dict[str, Any] = {}
+    repos = {"this": REPO, **({"baseline": baseline} if baseline else {})}
+    try:
+        for _ in range(repeat):
+            for name, repo in repos.items():
+                seconds, sizes = _cold_load(browser, db, repo)
+                entry = results.setdefault(name, {"samples": []})
+                entry["samples"].append(seconds)
+                entry.update(sizes)
+                report(f"cold build page ({name}): {seconds:.2f} s, {sizes}")
+    finally:
+        browser.close()
+    for entry in results.values():
+        entry["first_chart"] = summary(entry.pop("samples"))
+    if baseline:
+        results["ratio"] = round(
+            results["this"]["first_chart"]["median_s"]
+            / results["baseline"]["first_chart"]["median_s"],
+            3,
+        )
+    return results
+
+
+def _cold_load(browser: Any, db: str, repo: Path) -> tuple[float, dict[str, Any]]:
+    with dashboard("--db", db, repo=repo) as url:
+        context = browser.new_context(viewport={"width": 1440, "height": 1000})
+        page = context.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        responses: list[Any] = []
+        page.on("response", lambda response, kept=responses: kept.append(response))
+        began = time.perf_counter()
+        page.goto(f"{url}/build/1")
+        page.wait_for_selector(FIRST_CHART, state="attached")
+        seconds = time.perf_counter() - began
+        page.wait_for_function(WAIT_IDLE, timeout=TIMEOUT_MS)
+        sizes = largest_responses(responses)
+        context.close()
+    return seconds, sizes
+
+
 def bench_runs(playwright: Any, repeat: int, keep: Path | None, runs: int) -> dict[str, Any]:
     folder = keep or Path(tempfile.mkdtemp(prefix="kitprof-bench-history-"))
     db = fill_history(folder, runs)
@@ -234,16 +323,23 @@ def bench_runs(playwright: Any, repeat: int, keep: Path | None, runs: int) -> di
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
-    parser.add_argument("--only", choices=("build", "runs"))
+    parser.add_argument("--only", choices=("build", "runs", "cold"))
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--runs", type=int, default=10_000)
     parser.add_argument("--keep", type=Path, help="folder of a history to fill once and reuse")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument(
+        "--baseline", type=Path, help="with --only cold: another checkout, measured in turn"
+    )
     args = parser.parse_args(argv)
     from playwright.sync_api import sync_playwright
 
     figures: dict[str, Any] = {}
     with sync_playwright() as playwright:
+        if args.only in (None, "cold"):
+            figures["build_page_cold"] = bench_cold(
+                playwright, max(3, args.repeat), OUT, args.baseline
+            )
         if args.only in (None, "build"):
             figures["build_page_5000_steps"] = bench_build(playwright, args.repeat)
         if args.only in (None, "runs"):

@@ -20,7 +20,7 @@ from profiler.analysis import BuildAnalysis, step_stage_label
 from profiler.analysis.cachemiss import CacheMisses, explain_cache_misses
 from profiler.analysis.compare import Comparison, compare_builds
 from profiler.analysis.trends import RunMetrics, Trend, trends
-from profiler.model import Build, Step
+from profiler.model import Build, Stage, Step
 
 if TYPE_CHECKING:
     from profiler.store import BuildSummary
@@ -161,6 +161,27 @@ def build_view(catalog: Catalog, ref: RunRef) -> BuildView:
     )
 
 
+QUICK_VERTICES = 150
+"""Above this many vertices a history run's page opens on its stored rows while its
+stream is read (below, reading it is quicker than a second round trip)."""
+
+
+def quick_build(
+    catalog: Catalog, ref: RunRef, *, above: int = QUICK_VERTICES
+) -> tuple[CatalogRun, list[Stage], dict[str, float]] | None:
+    """A history run of more than ``above`` vertices not in memory yet: its record and
+    stored stages, for the page to draw at once; ``None`` otherwise (then
+    :func:`build_view`)."""
+    run = catalog.run(ref)
+    if run.record.vertex_count <= above:
+        return None
+    stored = catalog.stored_stages(run.ref)
+    if stored is None:
+        return None
+    stages, on_path = stored
+    return run, stages, on_path
+
+
 @dataclass(frozen=True, slots=True)
 class StepView:
     digest: str
@@ -232,6 +253,44 @@ def clicked_ref(click_data: object) -> RunRef | None:
 
 def slowest_steps(build: Build, count: int = 10) -> list[Step]:
     return sorted(build, key=lambda step: step.duration, reverse=True)[:count]
+
+
+# -- a build's own page ----------------------------------------------------------------
+
+HOME_RUNS = 200
+"""Runs on a build's own page (its chart); the count says how many there are in all."""
+HOME_TABLE_RUNS = 10
+
+
+@dataclass(frozen=True, slots=True)
+class BuildHomeView:
+    name: str
+    total: int
+    """Runs of the build, all of them."""
+    runs: tuple[CatalogRun, ...]
+    """The newest :data:`HOME_RUNS`, oldest first."""
+    last_failure: CatalogRun | None
+    failures: int
+    trends: TrendsView
+    """Its successful runs' stages over time."""
+
+
+def build_home_view(catalog: Catalog, name: str) -> BuildHomeView:
+    """What a build's own page shows; :class:`UnknownRun` for a build with no run."""
+    scope = RunFilters(build=name)
+    total = catalog.count(scope)
+    if total == 0:
+        raise UnknownRun(f"no run of a build named {name!r}")
+    failed = replace(scope, status="failed")
+    last_failure = catalog.runs(failed, limit=1)
+    return BuildHomeView(
+        name=name,
+        total=total,
+        runs=tuple(reversed(catalog.runs(scope, limit=HOME_RUNS))),
+        last_failure=last_failure[0] if last_failure else None,
+        failures=catalog.count(failed),
+        trends=trends_view(catalog, scope),
+    )
 
 
 # -- compare ---------------------------------------------------------------------------

@@ -26,9 +26,17 @@ RUNS_PICK = "runs-pick"
 "ref": <run ref>}``."""
 RUNS_COMPARE = "runs-compare"
 RUNS_COMPARE_WHY = "runs-compare-why"
+RUNS_HOME = "runs-home"
+"""The link to the shown build's own page."""
 
 # Build page.
 GANTT = "gantt"
+TIMELINE_OVERVIEW = "timeline-overview"
+"""The whole build in miniature above the timeline: a drag on it zooms the timeline."""
+GANTT_QUICK = "gantt-quick"
+"""The stage chart drawn from a history run's rows while its stream is read."""
+BUILD_QUICK_REF = "build-quick-ref"
+BUILD_FULL = "build-full"
 TIMELINE_VIEW = "timeline-view"
 TIMELINE_NOTE = "timeline-note"
 WAITING = "waiting"
@@ -40,6 +48,12 @@ STAGE_TABLE = "stage-table"
 FAILURE_LOCATION = "failure-location"
 CRITICAL_PATH_TABLE = "critical-path-table"
 SLOWEST_TABLE = "slowest-table"
+
+# A build's own page.
+HOME_RUNS = "home-runs"
+HOME_STAGES = "home-stages"
+HOME_FAILURE = "home-failure"
+HOME_TABLE = "home-table"
 
 # Compare page.
 COMPARE_A = "compare-a"

@@ -11,6 +11,8 @@ from dash import html
 
 from dashboard import data
 from dashboard.layout.build import build_page
+from dashboard.layout.build_home import build_home_page
+from dashboard.layout.build_quick import quick_build_page
 from dashboard.layout.common import Child
 from dashboard.layout.compare import compare_page
 from dashboard.layout.runs import runs_page
@@ -39,7 +41,13 @@ def _layout(catalog: Catalog, route: Route) -> Child:
         return runs_page(data.runs_view(catalog, filters_of(route), int_param(route, "page", 1, 1)))
     if route.page == "build":
         assert route.ref is not None
+        quick = data.quick_build(catalog, route.ref)
+        if quick is not None:  # a big run not read yet: its rows first, the rest follows
+            return quick_build_page(*quick)
         return build_page(data.build_view(catalog, route.ref))
+    if route.page == "builds":
+        assert route.ref is not None
+        return build_home_page(data.build_home_view(catalog, route.ref))
     if route.page == "compare":
         return _compare(catalog, route)
     if route.page == "trends":

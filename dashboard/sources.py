@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 from profiler.analysis import BuildAnalysis, analyze
 from profiler.analysis.trends import RunMetrics, run_metrics
 from profiler.errors import KitprofError
-from profiler.model import Build
+from profiler.model import Build, Stage
 
 if TYPE_CHECKING:
     from profiler.analysis.cachemiss import RunSide
@@ -72,7 +72,10 @@ class RunSource(Protocol):
 
     def build(self, run_id: int) -> Build: ...
 
-    def dockerfile(self, run_id: int) -> Dockerfile | None: ...
+    def dockerfile(self, run_id: int, build: Build | None = None) -> Dockerfile | None:
+        """The run's Dockerfile if known; ``build`` is the run's Build when the caller
+        has it already."""
+        ...
 
     def history(self, filters: RunFilters, *, limit: int | None) -> list[RunMetrics]:
         """Metrics of the matching successful runs, oldest first (the last ``limit``)."""
@@ -152,13 +155,48 @@ class StoreSource:
         except RunNotFound:
             raise UnknownRun(f"no run {run_id} in the history") from None
 
-    def dockerfile(self, run_id: int) -> Dockerfile | None:
-        # The store keeps streams, not Dockerfiles; reading a path recorded in the
-        # database from a shared server would show files to whoever can write runs.
-        # A stored build record (.dockerbuild) carries its own Dockerfile.
-        from profiler.dockerfile import recorded_dockerfile
+    def dockerfile(self, run_id: int, build: Build | None = None) -> Dockerfile | None:
+        # The Dockerfile kept with the run (ingest --dockerfile, a build record's
+        # provenance), never a path read from the server's disk: a path recorded in
+        # the database would show files to whoever can write runs.
+        from profiler.dockerfile import DockerfileError, parse_dockerfile, recorded_dockerfile
+        from profiler.store.files import DOCKERFILE
 
-        return recorded_dockerfile(self.build(run_id))
+        kept = self._store().file(run_id, DOCKERFILE)
+        if kept is not None:
+            try:
+                return parse_dockerfile(kept.decode("utf-8", errors="replace"))
+            except DockerfileError:
+                return None
+        # Runs stored before the Dockerfile was kept: a build record carries its own.
+        return recorded_dockerfile(build if build is not None else self.build(run_id))
+
+    def stages(self, run_id: int) -> tuple[list[Stage], dict[str, float]]:
+        """The run's stages as the history keeps them (in start order) and each one's
+        seconds on the critical path by label: its stage chart without its stream."""
+        from sqlalchemy import select
+
+        from profiler.store.schema import stages
+
+        # Stored in the Build's order (first start first).
+        query = select(stages).where(stages.c.run_id == run_id).order_by(stages.c.position)
+        with self._store().connection() as connection:
+            rows = connection.execute(query).all()
+        found = [
+            Stage(
+                target=row.target,
+                name=row.name,
+                start=row.start_seconds,
+                end=row.end_seconds,
+                busy=row.busy_seconds,
+                sequential=row.sequential_seconds,
+                steps=row.steps,
+                cached=row.cached,
+                failed=row.failed,
+            )
+            for row in rows
+        ]
+        return found, {row.label: row.critical_path_seconds for row in rows}
 
     def kept_file(self, run_id: int, name: str) -> bytes | None:
         """A file kept with the run (:mod:`profiler.store.files`), or ``None``."""
@@ -252,7 +290,7 @@ class FileSource:
     def analysis(self, run_id: int) -> BuildAnalysis:
         return self._get(run_id).analysis
 
-    def dockerfile(self, run_id: int) -> Dockerfile | None:
+    def dockerfile(self, run_id: int, build: Build | None = None) -> Dockerfile | None:
         return self._get(run_id).dockerfile
 
     def history(self, filters: RunFilters, *, limit: int | None) -> list[RunMetrics]:
@@ -386,6 +424,10 @@ class LRU(Generic[K, V]):
         self._items: OrderedDict[K, V] = OrderedDict()
         self._lock = threading.Lock()
 
+    def __contains__(self, key: object) -> bool:
+        with self._lock:
+            return key in self._items
+
     def get(self, key: K, make: Callable[[], V]) -> V:
         with self._lock:
             if key in self._items:
@@ -491,9 +533,20 @@ class Catalog:
 
         return self._builds.get(self.ref(source, run_id), make)
 
-    def dockerfile(self, ref: RunRef) -> Dockerfile | None:
+    def stored_stages(self, ref: RunRef) -> tuple[list[Stage], dict[str, float]] | None:
+        """A history run's stages from its rows while its Build is not in memory yet
+        (reading a big stream takes seconds); ``None`` when the Build is at hand."""
         source, run_id = self.resolve(ref)
-        return source.dockerfile(run_id)
+        if not isinstance(source, StoreSource) or self.ref(source, run_id) in self._builds:
+            return None
+        return source.stages(run_id)
+
+    def dockerfile(self, ref: RunRef) -> Dockerfile | None:
+        """The run's Dockerfile when it is known (kept with it, beside its file, or in
+        its build record)."""
+        source, run_id = self.resolve(ref)
+        build, _ = self.build(ref)  # cached: not read from the store a second time
+        return source.dockerfile(run_id, build)
 
     def run_side(self, ref: RunRef) -> RunSide:
         """The run as the cache-miss analysis sees it: with the Dockerfile and context

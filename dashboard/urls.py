@@ -2,6 +2,7 @@
 
     /                       Runs: ?build=shop&branch=main&label=arch=amd64&status=failed&page=2
     /build/<ref>            Build of one run (``42`` from the history, ``f3`` a file)
+    /builds/<name>          A build's own page: its runs over time, its stages, its last failure
     /compare?a=<ref>&b=<ref>
     /trends                 ?build=shop&branch=…&label=…&stage=…&last=100
 
@@ -15,11 +16,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from urllib.parse import parse_qs, quote, urlencode
+from urllib.parse import parse_qs, quote, unquote, urlencode
 
 from dashboard.sources import RunFilters
 
-PAGES = ("runs", "build", "compare", "trends")
+PAGES = ("runs", "build", "builds", "compare", "trends")
 ALL_BUILDS = "*"
 """``build=*``: the runs of every build (the Runs page's "all builds")."""
 STATUSES = ("success", "failed", "cancelled", "incomplete", "untrusted")
@@ -48,6 +49,9 @@ def parse_route(pathname: str | None, search: str | None = None) -> Route:
     parts = path.strip("/").split("/")
     if parts[0] == "build" and len(parts) == 2 and parts[1]:
         return Route("build", ref=parts[1], query=query)
+    if parts[0] == "builds" and len(parts) == 2 and parts[1]:
+        # A build's name may hold "/": it arrives as %2F, one path segment.
+        return Route("builds", ref=unquote(parts[1]), query=query)
     if parts == ["compare"]:
         return Route("compare", query=query)
     if parts == ["trends"]:
@@ -108,6 +112,11 @@ def ref_label(ref: str) -> str:
 
 def build_href(ref: str) -> str:
     return f"/build/{quote(ref, safe='')}"
+
+
+def build_home_href(name: str) -> str:
+    """The page of a build (not of one run): its runs over time."""
+    return f"/builds/{quote(name, safe='')}"
 
 
 def compare_href(a: str | None, b: str | None) -> str:

@@ -8,12 +8,12 @@ and hover text is HTML-escaped, since plotly renders a subset of HTML in text.
 from __future__ import annotations
 
 import html
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 import plotly.graph_objects as go
 
 from profiler.analysis import BuildAnalysis, analyze, stage_label, step_stage_label
-from profiler.model import Build, Step, StepStatus
+from profiler.model import Build, Stage, Step, StepStatus
 from profiler.names import StepKind
 from profiler.palette import (
     CRITICAL_OUTLINE,
@@ -221,10 +221,16 @@ def stage_figure(build: Build, analysis: BuildAnalysis | None = None) -> go.Figu
     stages on the critical path outlined, a failed stage red. Each bar's
     ``customdata`` is :data:`STAGE_REF` + the stage's label, so a click can open it."""
     analysis = analysis or analyze(build)
-    stages = [stage for stage in build.stages if stage.start is not None]
+    return stages_figure(build.stages, analysis.critical_path_by_stage)
+
+
+def stages_figure(all_stages: Sequence[Stage], on_path: Mapping[str, float]) -> go.Figure:
+    """:func:`stage_figure` from the stages alone and each one's seconds on the critical
+    path (by label): what a history keeps of a run, drawn without reading its stream."""
+    stages = [stage for stage in all_stages if stage.start is not None]
     names = [stage_label(stage.target, stage.name, stage.platform) for stage in stages]
     labels = [plotly_text(name) for name in names]
-    shares = [analysis.critical_path_by_stage.get(name, 0.0) for name in names]
+    shares = [on_path.get(name, 0.0) for name in names]
     figure = go.Figure(
         go.Bar(
             orientation="h",

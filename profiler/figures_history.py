@@ -10,7 +10,7 @@ caller passes as ``refs``), so a click on a point can open that run.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 import plotly.graph_objects as go
 
@@ -91,9 +91,16 @@ def _run_hover(run: RunMetrics, ref: str) -> str:
     return "<br>".join(lines)
 
 
-def history_figure(runs: Sequence[RunMetrics], refs: Sequence[str] | None = None) -> go.Figure:
+def history_figure(
+    runs: Sequence[RunMetrics],
+    refs: Sequence[str] | None = None,
+    *,
+    cache: bool = False,
+    height: int = 220,
+) -> go.Figure:
     """Wall time and critical path of runs over time (oldest first), each point
-    coloured by the run's status. A compact chart for the top of a run list."""
+    coloured by the run's status. A compact chart for the top of a run list; with
+    ``cache``, the share of cache hits too (right axis)."""
     keys = _refs(runs, refs)
     times = _run_axis(keys)
     figure = go.Figure()
@@ -124,10 +131,32 @@ def history_figure(runs: Sequence[RunMetrics], refs: Sequence[str] | None = None
             hoverinfo="text",
         )
     )
+    if cache:
+        figure.add_trace(
+            go.Scatter(
+                x=times,
+                y=[run.cache_hit_ratio * 100 for run in runs],
+                mode="lines",
+                name="cache hits (%)",
+                line={"color": METRIC_COLORS["cache_hit_ratio"], "width": 1, "dash": "dash"},
+                yaxis="y2",
+                hoverinfo="skip",
+            )
+        )
+        figure.update_layout(
+            yaxis2={
+                "title": "cache hits (%)",
+                "overlaying": "y",
+                "side": "right",
+                "range": [0, 105],
+                "tickvals": [0, 25, 50, 75, 100],
+                "showgrid": False,
+            }
+        )
     walls = [run.wall_seconds for run in runs if run.wall_seconds > 0]
     log = bool(walls) and max(walls) / min(walls) > LOG_SCALE_RATIO
     figure.update_layout(
-        height=220,
+        height=height,
         margin={"l": 10, "r": 10, "t": 10, "b": 30},
         xaxis=RUN_AXIS,
         yaxis=(
@@ -338,15 +367,19 @@ def compare_figure(
     *,
     label_a: str = "A",
     label_b: str = "B",
+    only: Collection[str] | None = None,
 ) -> go.Figure:
     """Two builds on one time axis (each from its own start): one row per step, A's
     bar above B's. Steps match by what they are (:func:`step_keys`), so a row shows
     the same Dockerfile step in both runs. Hatched bars were cached; a red outline
     is a failure, a dark one the critical path. ``customdata`` is ``[side, digest]``.
+    ``only``: the rows of these step keys alone (a big build's most changed steps).
     """
     analysis_a = analysis_a or analyze(a)
     analysis_b = analysis_b or analyze(b)
     order, by_key_a, by_key_b = _rows(a, b)
+    if only is not None:
+        order = [key for key in order if key in only]
     labels = {key: _row_label(key) for key in order}
     wall = max(analysis_a.wall_seconds, analysis_b.wall_seconds, 1e-3)
     min_width = wall * 0.002

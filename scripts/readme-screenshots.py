@@ -5,7 +5,7 @@
 Serves the dashboard on the sample builds and the browser tests' small history (a
 SQLite file under test-artifacts/, paths relative to the repository so that no path
 of this machine shows in a picture) and photographs each page in headless Chromium
-at 1440 px, and two of them at 390 px. Look at them before committing them.
+at 1440 px, and three of them at 390 px. Look at them before committing them.
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ SHOTS = (
     ("runs", "/?build=app", 1440, 900),
     ("compare", "/compare?a=10&b=11", 1440, 1100),
     ("trends", "/trends?build=app", 1440, 1000),
+    ("build-home", "/builds/app", 1440, 1100),
+    ("build-home-390", "/builds/app", 390, 844),
     ("runs-390", "/?build=app", 390, 844),
     ("build-390", "/build/f4", 390, 844),
 )

@@ -4,15 +4,15 @@ shows that step's logs."""
 
 from __future__ import annotations
 
-from dash import Dash, Input, Output, State, ctx, html, no_update
+from dash import Dash, Input, Output, Patch, State, ctx, html, no_update
 
 from dashboard import ids
 from dashboard.data import build_view, clicked_digest, step_view
-from dashboard.layout.build import build_details, step_panel
+from dashboard.layout.build import build_details, build_page, step_panel
 from dashboard.layout.common import Child, styled
 from dashboard.layout.host_usage import with_host_usage
 from dashboard.layout.suggestions import suggestions_panel
-from dashboard.layout.timeline import clicked_stage, timeline
+from dashboard.layout.timeline import clicked_stage, timeline, zoomed_range
 from dashboard.sources import Catalog
 from profiler.errors import KitprofError
 
@@ -61,7 +61,42 @@ def timeline_view(
     return styled(figure), shown.note, "stage" if stage else no_update
 
 
+def full_page(catalog: Catalog, ref: str | None) -> list[Child]:
+    """The whole Build page, in place of the one drawn from the history's rows."""
+    if ref is None:
+        return []
+    try:
+        return [build_page(build_view(catalog, ref))]
+    except KitprofError as error:
+        return [html.P(str(error), className="hint")]
+
+
+def zoom_timeline(selected: object) -> Patch:
+    """The timeline's time axis after a drag on the overview: a patch of its range
+    (a few bytes), not the figure again."""
+    zoom = zoomed_range(selected)
+    patch = Patch()
+    if isinstance(zoom, bool):
+        patch["layout"]["xaxis"]["autorange"] = True
+    else:
+        patch["layout"]["xaxis"]["range"] = list(zoom)
+        patch["layout"]["xaxis"]["autorange"] = False
+    return patch
+
+
 def register(app: Dash, catalog: Catalog) -> None:
+    @app.callback(
+        Output(ids.GANTT, "figure", allow_duplicate=True),
+        Input(ids.TIMELINE_OVERVIEW, "selectedData"),
+        prevent_initial_call=True,
+    )
+    def zoom(selected: object) -> Patch:
+        return zoom_timeline(selected)
+
+    @app.callback(Output(ids.BUILD_FULL, "children"), Input(ids.BUILD_QUICK_REF, "data"))
+    def show_full(ref: str | None) -> list[Child]:
+        return full_page(catalog, ref)
+
     @app.callback(
         Output(ids.GANTT, "figure"),
         Output(ids.TIMELINE_NOTE, "children"),

@@ -23,9 +23,9 @@ from dashboard.layout.common import (
 )
 from dashboard.layout.host_usage import host_usage_line, with_host_usage
 from dashboard.layout.platforms import platform_cards
-from dashboard.layout.timeline import default_view, timeline, view_options
-from dashboard.sources import RunFilters
-from dashboard.urls import compare_href, runs_href, trends_href
+from dashboard.layout.timeline import default_view, overview_figure, timeline, view_options
+from dashboard.sources import CatalogRun, RunFilters
+from dashboard.urls import build_home_href, compare_href, runs_href, trends_href
 from profiler.analysis import (
     BuildAnalysis,
     FailureSummary,
@@ -100,7 +100,12 @@ def build_details(view: BuildView) -> list[Child]:
 
 
 def _header(view: BuildView) -> html.Div:
-    record = view.run.record
+    return build_header(view.run)
+
+
+def build_header(run: CatalogRun) -> html.Div:
+    """The run's name, status and context, and the links to its build's pages."""
+    record = run.record
     details: list[Child] = [html.Span(f"started {record.started_at:%Y-%m-%d %H:%M:%S} UTC")]
     if record.git_branch or record.git_commit:
         details.append(
@@ -110,14 +115,14 @@ def _header(view: BuildView) -> html.Div:
         )
     if record.labels:
         details.append(html.Span(" ".join(f"{k}={v}" for k, v in record.labels.items())))
-    if view.run.source == "files" and record.source:
+    if run.source == "files" and record.source:
         details.append(html.Span(record.source, className="mono"))
     if record.ci_run_url:
         details.append(html.A("CI run", href=record.ci_run_url, target="_blank", rel="noopener"))
-    details.append(link("compare with an earlier run", compare_href(None, view.run.ref)))
-    heading: list[Child] = [record.build_name, html.Span(f" run {view.run.label}", className="run")]
-    if view.run.source == "files":
-        heading.append(html.Span(Path(record.source or view.run.ref).name, className="mono"))
+    details.append(link("compare with an earlier run", compare_href(None, run.ref)))
+    heading: list[Child] = [record.build_name, html.Span(f" run {run.label}", className="run")]
+    if run.source == "files":
+        heading.append(html.Span(Path(record.source or run.ref).name, className="mono"))
     heading.append(badge(record.status))
     scope = RunFilters(build=record.build_name)
     return html.Div(
@@ -125,6 +130,8 @@ def _header(view: BuildView) -> html.Div:
             html.Div(
                 [
                     link(f"← runs of {record.build_name}", runs_href(scope)),
+                    " · ",
+                    link("the build's page", build_home_href(record.build_name)),
                     " · ",
                     link("its trends", trends_href(scope)),
                 ],
@@ -195,11 +202,13 @@ def _stats(build: Build, analysis: BuildAnalysis) -> html.Div:
 
 def waiting_line(analysis: BuildAnalysis) -> html.P:
     """Wall time vs critical path vs lower bound, in words."""
-    wall, path, bound = (
-        analysis.wall_seconds,
-        analysis.critical_path_seconds,
-        analysis.lower_bound_seconds,
+    return gap_line(
+        analysis.wall_seconds, analysis.critical_path_seconds, analysis.lower_bound_seconds
     )
+
+
+def gap_line(wall: float, path: float, bound: float) -> html.P:
+    """:func:`waiting_line` from the three figures (a stored run's record has them)."""
     waiting = max(0.0, wall - path)
     text = (
         f"{fmt_seconds(waiting)} of this build's {fmt_seconds(wall)} was waiting, not "
@@ -275,6 +284,7 @@ def _timeline(build: Build, analysis: BuildAnalysis) -> html.Div:
                     className="views",
                 ),
                 html.Div(shown.note, id=ids.TIMELINE_NOTE, className="hint"),
+                graph(overview_figure(build.stages), id=ids.TIMELINE_OVERVIEW),
                 html.Div(
                     graph(with_host_usage(shown.figure, build), id=ids.GANTT), className="scroll"
                 ),

@@ -28,6 +28,10 @@ from profiler.render.compare import cause_lines
 from profiler.render.format import change_percent
 
 TOP_STEP_CHANGES = 20
+COMPARE_ALL_BARS = 1500
+"""Above this many steps in the two builds together the chart shows the most changed."""
+COMPARE_TOP_ROWS = 150
+COMPARE_STAGE_ROWS = 25
 
 
 def pickers(options: Sequence[RunOption], a: str | None, b: str | None) -> html.Div:
@@ -133,7 +137,8 @@ def compare_content(view: CompareView) -> list[Child]:
         card(
             html.P(
                 "One row per step, A's bar above B's, each build from its own start. "
-                "Hatched: cached; dark outline: on that run's critical path; red: failed.",
+                "Hatched: cached; dark outline: on that run's critical path; red: failed."
+                + _rows_note(view),
                 className="hint",
             ),
             html.Div(
@@ -145,10 +150,14 @@ def compare_content(view: CompareView) -> list[Child]:
                         view.b.analysis,
                         label_a=f"A {label_a}",
                         label_b=f"B {label_b}",
-                    )
+                        only=_shown_rows(view),
+                    ),
+                    # Its step names need room: on a phone the chart scrolls sideways
+                    # in its box instead of squeezing the bars to nothing.
+                    style={"minWidth": "720px"},
                 ),
                 className="scroll",
-                style={"maxHeight": "78vh", "overflowY": "auto"},
+                style={"maxHeight": "78vh", "overflowY": "auto", "overflowX": "auto"},
             ),
         ),
         html.Div(
@@ -170,6 +179,24 @@ def compare_content(view: CompareView) -> list[Child]:
     ]
 
 
+def _shown_rows(view: CompareView) -> set[str] | None:
+    """A big comparison's chart: the steps that changed most, not 10,000 bars (a
+    payload of megabytes that froze the tab)."""
+    if len(view.a.build) + len(view.b.build) <= COMPARE_ALL_BARS:
+        return None
+    ranked = sorted(view.comparison.steps, key=lambda change: abs(change.delta), reverse=True)
+    return {change.key for change in ranked[:COMPARE_TOP_ROWS]}
+
+
+def _rows_note(view: CompareView) -> str:
+    if _shown_rows(view) is None:
+        return ""
+    return (
+        f" The {COMPARE_TOP_ROWS} steps whose time changed most, of "
+        f"{len(view.a.build):,} and {len(view.b.build):,}: every step would be megabytes."
+    )
+
+
 def _delta_stat(label: str, a: float, b: float) -> html.Div:
     change = b - a
     ratio = f" ({change_percent(change / a)})" if a > 0 else ""
@@ -183,7 +210,14 @@ def _signed(value: float) -> html.Span:
 
 def _stage_table(view: CompareView) -> html.Div:
     rows = []
-    for change in view.comparison.stages:
+    stages = list(view.comparison.stages)
+    shown = stages
+    if len(stages) > COMPARE_STAGE_ROWS:
+        # The stages that changed most, in their order: 212 rows say no more.
+        ranked = sorted(stages, key=lambda change: abs(change.delta), reverse=True)
+        kept = {id(change) for change in ranked[:COMPARE_STAGE_ROWS]}
+        shown = [change for change in stages if id(change) in kept]
+    for change in shown:
         rows.append(
             [
                 change.stage,
@@ -197,12 +231,16 @@ def _stage_table(view: CompareView) -> html.Div:
                 else "",
             ]
         )
-    return table(
+    listed = table(
         ("stage", "A busy", "B busy", "Δ", "A cached", "B cached", "B critical"),
         rows,
         numeric=range(1, 7),
         name_columns=(0,),
     )
+    if len(shown) == len(stages):
+        return listed
+    note = f"The {len(shown)} of {len(stages)} stages whose busy time changed most."
+    return html.Div([html.P(note, className="hint"), listed])
 
 
 def _step_table(changes: Sequence[StepChange]) -> html.Div:

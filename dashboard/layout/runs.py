@@ -21,7 +21,7 @@ from dashboard.layout.common import (
     sparkline_svg,
     table,
 )
-from dashboard.urls import ALL_BUILDS, STATUSES, build_href, runs_href
+from dashboard.urls import ALL_BUILDS, STATUSES, build_home_href, build_href, runs_href
 from profiler.figures_history import RUN_STATUS_COLORS, history_figure
 
 HEADERS = (
@@ -50,6 +50,11 @@ def runs_page(view: RunsView) -> html.Div:
         html.Div(
             [
                 html.Span(f"{view.total} run{'s' if view.total != 1 else ''} {scope}"),
+                *(
+                    []
+                    if view.all_builds or not filters.build
+                    else [link("its page", build_home_href(filters.build), id=ids.RUNS_HOME)]
+                ),
             ],
             className="subtitle",
         ),
@@ -191,7 +196,7 @@ def _row(row: RunRow) -> list[Child]:
             value=[],
             className="pick",
         ),
-        html.Span(record.build_name, className="build-name"),
+        link(record.build_name, build_home_href(record.build_name), className="build-name"),
         link(row.run.label if row.run.source != "files" else row.ref, build_href(row.ref)),
         record.started_at.strftime("%Y-%m-%d %H:%M:%S"),
         badge(record.status),

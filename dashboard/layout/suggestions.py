@@ -28,9 +28,10 @@ def suggestions_panel(report: SuggestionReport | None, has_dockerfile: bool) -> 
         children.append(
             html.P(
                 "No Dockerfile is known for this run, so suggestions that need one (line "
-                "numbers, diffs, reordering COPY and RUN) are not offered. Open the stream "
-                "with its Dockerfile beside it (kitprof dashboard build.rawjson), or run "
-                "kitprof suggest build.rawjson --dockerfile Dockerfile.",
+                "numbers, diffs, reordering COPY and RUN, splitting a stage) are not "
+                "offered. Keep it with the run: kitprof ingest build.rawjson --dockerfile "
+                "Dockerfile (kitprof run and a .dockerbuild record keep it themselves), or "
+                "open the stream with its Dockerfile beside it.",
                 className="hint",
             )
         )

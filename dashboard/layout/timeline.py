@@ -10,14 +10,16 @@ sent alone: no response carries the whole build.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import plotly.graph_objects as go
 
-from profiler.analysis import BuildAnalysis, step_stage_label
+from profiler.analysis import BuildAnalysis, stage_label, step_stage_label
 from profiler.figures import STAGE_REF, gantt_figure, stage_figure
 from profiler.figures_history import CAPPED_HEIGHT, MAX_ROWS_FULL_HEIGHT, timeline_height
-from profiler.model import Build
+from profiler.model import Build, Stage
+from profiler.palette import stage_color
 
 FULL_TIMELINE_STEPS = 150
 """Up to this many timed steps the page opens on every step; above, on the stages."""
@@ -92,17 +94,89 @@ def timeline(
     elif view == "all" and len(steps) <= MAX_ALL_STEPS:
         figure = gantt_figure(build, analysis)
     else:
-        figure = stage_figure(build, analysis)
-        _title(figure, f"{len(build.stages)} stages: click one for its steps")
-        rows = len(build.stages)
-        figure.update_layout(height=timeline_height(rows, per_row=24))
-        figure.update_layout(clickmode="event")
-        return Timeline(figure, note)
+        return Timeline(stage_timeline(stage_figure(build, analysis), len(build.stages)), note)
     bars = sum(len(trace.customdata) for trace in figure.data if trace.customdata is not None)
     figure.update_layout(height=timeline_height(bars), dragmode="zoom")
     if bars > MAX_ROWS_FULL_HEIGHT:
         figure.update_layout(height=CAPPED_HEIGHT)
     return Timeline(figure, note)
+
+
+def stage_timeline(figure: go.Figure, stages: int) -> go.Figure:
+    """The stage chart as the timeline's ``stages`` view: titled, one row a stage."""
+    _title(figure, f"{stages} stages: click one for its steps")
+    figure.update_layout(height=timeline_height(stages, per_row=24), clickmode="event")
+    return fixed_margins(figure)
+
+
+CHAR_PX = 7
+"""About the width of a character of a tick label (12 px font), for the left margin."""
+
+
+def fixed_margins(figure: go.Figure) -> go.Figure:
+    """Margins set here, not found by plotly: with 200 row labels its automatic margins
+    measure every label and draw the chart again, three times as long (0.4 s → 1.4 s
+    on a busy machine) as drawing it once."""
+    labels = figure.layout.yaxis.categoryarray or ()
+    longest = max((len(str(label)) for label in labels), default=10)
+    figure.update_layout(
+        margin={"l": min(420, 20 + CHAR_PX * longest), "b": 55},
+        xaxis_automargin=False,
+        yaxis_automargin=False,
+    )
+    return figure
+
+
+OVERVIEW_HEIGHT = 110
+
+
+def overview_figure(stages: Sequence[Stage]) -> go.Figure:
+    """The whole build in miniature above the timeline (its minimap): one thin bar a
+    stage on the build's time axis. A drag across it selects a stretch of time and
+    zooms the timeline to it (:func:`zoomed_range`); a double click clears it."""
+    shown = [stage for stage in stages if stage.start is not None]
+    names = [stage_label(stage.target, stage.name) for stage in shown]
+    figure = go.Figure(
+        go.Bar(
+            orientation="h",
+            base=[stage.start for stage in shown],
+            x=[max(stage.span, 1e-3) for stage in shown],
+            y=list(range(len(shown), 0, -1)),
+            marker={"color": [stage_color(name) for name in names], "line": {"width": 0}},
+            hoverinfo="skip",
+            showlegend=False,
+            unselected={"marker": {"opacity": 0.35}},
+        )
+    )
+    figure.update_layout(
+        height=OVERVIEW_HEIGHT,
+        margin={"l": 10, "r": 10, "t": 22, "b": 28},
+        title={
+            "text": "Whole build: drag across to zoom the timeline, double-click for all of it",
+            "font": {"size": 12},
+        },
+        bargap=0.1,
+        # A selection, not a zoom: the overview stays whole, the picked stretch shaded.
+        dragmode="select",
+        selectdirection="h",
+        xaxis={"title": None, "rangemode": "tozero", "ticksuffix": " s", "fixedrange": True},
+        yaxis={"visible": False, "fixedrange": True},
+    )
+    return figure
+
+
+def zoomed_range(selected: object) -> tuple[float, float] | bool:
+    """What a drag on the overview asks of the timeline (plotly's ``selectedData``): a
+    time range, or ``True`` (the selection cleared) to show the whole build again."""
+    if not isinstance(selected, dict):
+        return True
+    span = selected.get("range")
+    xs = span.get("x") if isinstance(span, dict) else None
+    if isinstance(xs, list) and len(xs) == 2 and all(isinstance(x, int | float) for x in xs):
+        low, high = sorted(float(x) for x in xs)
+        if high > low:
+            return low, high
+    return True
 
 
 def _title(figure: go.Figure, prefix: str) -> None:

@@ -19,7 +19,7 @@ from dashboard.layout.common import (
     link,
     table,
 )
-from dashboard.urls import build_href, ref_label
+from dashboard.urls import build_home_href, build_href, ref_label
 from profiler.analysis.trends import RUN_METRICS, Series
 from profiler.figures_history import METRIC_NAMES, stage_trend_figure, trend_figure
 from profiler.render.format import change_percent
@@ -106,6 +106,11 @@ def trends_page(view: TrendsView) -> html.Div:
                 html.Span(
                     f"{len(runs)} successful runs of {view.filters.build or 'no build'}, "
                     "oldest first"
+                ),
+                *(
+                    [link("the build's page", build_home_href(view.filters.build))]
+                    if view.filters.build
+                    else []
                 ),
                 html.Span(
                     "a regression: slower than the median of the "

@@ -65,7 +65,7 @@ def dashboard_command(
     paths = list(files or [])
     if paths and console.is_terminal:
         console.print(f"reading {len(paths)} stream{'s' if len(paths) != 1 else ''}…")
-    dash_app = create_app(db, paths, auth=auth, build=build)
+    dash_app = create_app(db, paths, auth=auth, build=build, warm=True)
     if not is_loopback(host):
         console.print(
             f"[yellow]Warning:[/] listening on {escape(host)}: anyone who can reach this "

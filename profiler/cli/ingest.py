@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from collections.abc import Callable
 from contextlib import ExitStack
@@ -74,6 +75,15 @@ def ingest_command(
         bool, typer.Option("--no-ci", help="Do not read the CI system's environment.")
     ] = False,
     build_name: BuildNameOption = None,
+    dockerfile: Annotated[
+        Path | None,
+        typer.Option(
+            "--dockerfile",
+            dir_okay=False,
+            help="Keep this Dockerfile with the stored runs: the dashboard's suggestions "
+            "then give line numbers and diffs (a .dockerbuild record keeps its own).",
+        ),
+    ] = None,
     json: JsonOption = False,
     max_bytes: MaxBytesOption = None,
 ) -> None:
@@ -99,6 +109,7 @@ def ingest_command(
     from profiler.store import run_context
 
     labels = parse_labels(label)
+    kept_files = _dockerfile_files(dockerfile)
     ci = None if no_ci else detect_ci()
     results: list[dict[str, Any]] = []
     errors: list[dict[str, str]] = []
@@ -140,6 +151,8 @@ def ingest_command(
                     kitprof_version=__version__,
                     build_name=build_name,
                 )
+                if kept_files:
+                    context = dataclasses.replace(context, files={**context.files, **kept_files})
                 stored = store.ingest_builds(
                     path,
                     context=context,
@@ -154,6 +167,8 @@ def ingest_command(
                 )
             else:
                 for result in stored:
+                    if kept_files and not result.created:
+                        store.attach(result.run_id, kept_files)  # stored before: add it now
                     results.append(ingested_entry(shown, result))
                     if not json:
                         typer.echo(ingested_line(shown, result))
@@ -163,6 +178,26 @@ def ingest_command(
         print_json(ingest_dict(url, results, errors))
     if errors:
         raise typer.Exit(1)
+
+
+def _dockerfile_files(path: Path | None) -> dict[str, bytes]:
+    """``--dockerfile``: the file's bytes to keep with each run, checked before anything
+    is stored (a file that is not a Dockerfile is an error, exit 1)."""
+    if path is None:
+        return {}
+    from profiler.dockerfile import DockerfileError, parse_dockerfile
+    from profiler.store.files import DOCKERFILE
+
+    try:
+        data = path.read_bytes()
+        parse_dockerfile(data.decode("utf-8"))
+    except OSError as error:
+        typer.echo(f"Error: cannot read {path}: {error.strerror or error}", err=True)
+        raise typer.Exit(1) from None
+    except (UnicodeDecodeError, DockerfileError) as error:
+        typer.echo(f"Error: {path} is not a Dockerfile kitprof can read: {error}", err=True)
+        raise typer.Exit(1) from None
+    return {DOCKERFILE: data}
 
 
 class _progress:

@@ -73,6 +73,7 @@ from profiler.store.writing import (
     insert_rows,
     insert_run,
     prepare_builds,
+    with_recorded_dockerfile,
 )
 
 if TYPE_CHECKING:
@@ -202,7 +203,7 @@ class Store:
         results = []
         for index, derived in prepared:
             name = derived.build.name
-            own = build_context(context, index, name)
+            own = with_recorded_dockerfile(build_context(context, index, name), derived.build)
             result = self._insert(kept, derived, own, source, index)
             results.append(dataclasses.replace(result, build_index=index, build_name=name))
         return results

@@ -25,6 +25,7 @@ from profiler.store.schema import (
 
 if TYPE_CHECKING:
     # Imported where used: `kitprof runs` lists rows, it neither parses nor analyses.
+    from profiler.model import Build
     from profiler.store.kept import KeptStream
 
 
@@ -62,6 +63,17 @@ def build_context(context: RunContext, index: int | None, name: str | None) -> R
     if (index is None and not name) or "build" in context.labels:
         return context
     return dataclasses.replace(context, labels={**context.labels, "build": name or str(index)})
+
+
+def with_recorded_dockerfile(context: RunContext, build: Build) -> RunContext:
+    """The context with the Dockerfile a build record (``.dockerbuild``) carries in its
+    provenance, kept with the run like ``ingest --dockerfile``; one given wins."""
+    from profiler.store.files import DOCKERFILE
+
+    text = build.record.dockerfile_text if build.record is not None else None
+    if text is None or DOCKERFILE in context.files:
+        return context
+    return dataclasses.replace(context, files={**context.files, DOCKERFILE: text.encode()})
 
 
 def chosen_builds(

@@ -7,7 +7,7 @@ import io
 import pytest
 
 from dashboard import data
-from dashboard.sources import Catalog, RunFilters, load_files
+from dashboard.sources import Catalog, RunFilters, UnknownRun, load_files
 from profiler.analysis import analyze
 from profiler.sources import read_build
 from tests.dashboard.conftest import HISTORY_RUNS, SAMPLE_FILES, SAMPLES
@@ -173,3 +173,38 @@ def test_compare_defaults_to_the_previous_run_of_the_same_build(catalog: Catalog
     # The first run of a build has nothing earlier of its build: A stays empty.
     bake = f"f{SAMPLE_FILES.index(SAMPLES / 'bake-two-targets' / 'bake.rawjson') + 1}"
     assert data.default_pair(catalog, None, bake) == (None, bake)
+
+
+def test_build_home_view_of_the_history_build(catalog: Catalog) -> None:
+    # GIVEN the history: build "app", 14 runs, the newest of them failed
+    view = data.build_home_view(catalog, "app")
+    # THEN its runs, oldest first, all of build app; the failure is the failed run
+    assert view.total == HISTORY_RUNS and len(view.runs) == HISTORY_RUNS
+    assert {run.record.build_name for run in view.runs} == {"app"}
+    starts = [run.record.started_at for run in view.runs]
+    assert starts == sorted(starts)
+    assert view.failures == 1
+    assert view.last_failure is not None and view.last_failure.record.status == "failed"
+    assert view.trends.filters.build == "app"
+    assert len(view.trends.trend.runs) == HISTORY_RUNS - 1  # the successful ones
+    with pytest.raises(UnknownRun):
+        data.build_home_view(catalog, "no-such-build")
+
+
+def test_quick_build_reads_a_history_run_from_its_rows(catalog: Catalog) -> None:
+    # GIVEN a history run not read yet (any size: the threshold set to 0)
+    quick = data.quick_build(catalog, "3", above=0)
+    assert quick is not None
+    run, stages, on_path = quick
+    # THEN its stored stages are the build's stages, with the analysis' critical path
+    build, analysis = catalog.build("3")
+    assert [(s.target, s.name, s.start, s.end, s.steps) for s in stages] == [
+        (s.target, s.name, s.start, s.end, s.steps) for s in build.stages
+    ]
+    shares = {label: seconds for label, seconds in on_path.items() if seconds > 0}
+    assert shares == pytest.approx(dict(analysis.critical_path_by_stage))
+    assert run.ref == "3"
+    # Once read, the page comes from the build itself; small runs and files never quick.
+    assert data.quick_build(catalog, "3", above=0) is None
+    assert data.quick_build(catalog, "4") is None
+    assert data.quick_build(catalog, "f1", above=0) is None

@@ -4,6 +4,7 @@ import pytest
 
 from dashboard.sources import RunFilters
 from dashboard.urls import (
+    build_home_href,
     build_href,
     compare_href,
     filters_of,
@@ -60,3 +61,10 @@ def test_links() -> None:
     )
     assert ref_label("42") == "#42"
     assert ref_label("f1") == "f1"
+
+
+def test_a_builds_own_page_round_trips_any_name() -> None:
+    for name in ("app", "shop/Dockerfile:release", "a b?c&d#e"):
+        href = build_home_href(name)
+        route = parse_route(href)
+        assert route.page == "builds" and route.ref == name

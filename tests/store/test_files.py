@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
+from profiler.sources import read_build
 from profiler.store import RunNotFound, Store
 from profiler.store.context import RunContext
 from profiler.store.files import CONTEXT_MANIFEST, DOCKERFILE, RECORD
@@ -51,3 +53,29 @@ def test_attach_refuses_unknown_names_and_runs(store: Store) -> None:
         store.attach(run_id, {"notes.txt": b"x"})
     with pytest.raises(RunNotFound):
         store.attach(run_id + 1000, {DOCKERFILE: b"FROM a\n"})
+
+
+SAMPLES = Path(__file__).resolve().parents[2] / "sample_builds"
+
+
+def test_a_build_records_dockerfile_is_kept_with_its_run(store: Store) -> None:
+    # GIVEN Docker's record of a build (.dockerbuild), whose provenance holds the Dockerfile
+    record = SAMPLES / "secret-mount" / "modern" / "secret.dockerbuild"
+    build = read_build(record)
+    assert build.record is not None and build.record.dockerfile_text
+    # WHEN it is ingested with no Dockerfile given
+    (result,) = store.ingest_builds(record)
+    # THEN the Dockerfile is kept with the run, as the build read it
+    assert store.file(result.run_id, DOCKERFILE) == build.record.dockerfile_text.encode()
+
+
+def test_a_dockerfile_given_wins_over_the_records(store: Store) -> None:
+    record = SAMPLES / "secret-mount" / "modern" / "secret.dockerbuild"
+    given = RunContext(files={DOCKERFILE: DOCKERFILE_TEXT})
+    (result,) = store.ingest_builds(record, context=given)
+    assert store.file(result.run_id, DOCKERFILE) == DOCKERFILE_TEXT
+
+
+def test_a_stream_without_a_record_keeps_no_dockerfile(store: Store) -> None:
+    (result,) = store.ingest_builds(SAMPLES / "secret-mount" / "secret.rawjson")
+    assert store.file_names(result.run_id) == []
