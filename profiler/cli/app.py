@@ -227,6 +227,26 @@ def stderr_console() -> Console:
     return _console_class()(stderr=True)
 
 
+TopOption = Annotated[
+    int,
+    typer.Option(
+        "--top",
+        min=1,
+        metavar="N",
+        help="Rows of each long table in the terminal report (--json has every one).",
+    ),
+]
+AllOption = Annotated[
+    bool,
+    typer.Option("--all", help="Every row of every table in the terminal report."),
+]
+
+
+def shown_rows(top: int, all_rows: bool) -> int | None:
+    """How many rows of each table a terminal report shows (``None``: all)."""
+    return None if all_rows else top
+
+
 BuildOption = Annotated[
     str | None,
     typer.Option(
