@@ -4,7 +4,7 @@ ingesting and reanalysing; and the column values a run's row is made of."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +35,11 @@ class IngestResult:
     """Which build of the stream this run is (from 1) when it holds several."""
     build_name: str | None = None
     """The build's name when the input says it (compose service, bake target, tag)."""
+    labels_added: Mapping[str, str] = field(default_factory=dict)
+    """Labels given for a run already stored that it did not have yet: added to it."""
+    labels_refused: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    """Labels given for a run already stored that contradict its own, as
+    ``key: (given, stored)``; then none of the given labels were added."""
 
 
 @dataclass(frozen=True, slots=True)

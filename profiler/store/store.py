@@ -227,7 +227,14 @@ class Store:
                 existing = connection.execute(
                     select(runs.c.id).where(runs.c.stream_sha256 == sha256)
                 ).scalar_one()
-                return IngestResult(run_id=existing, created=False, sha256=sha256)
+                added, refused = self._add_labels(connection, existing, context.labels)
+                return IngestResult(
+                    run_id=existing,
+                    created=False,
+                    sha256=sha256,
+                    labels_added=added,
+                    labels_refused=refused,
+                )
             connection.execute(
                 run_streams.insert().values(run_id=run_id, compression=COMPRESSION, data=blob)
             )
@@ -550,6 +557,41 @@ class Store:
         )
 
     # -- helpers -------------------------------------------------------------------
+
+    @_translated
+    def add_labels(
+        self, run_id: int, labels: Mapping[str, str]
+    ) -> tuple[dict[str, str], dict[str, tuple[str, str]]]:
+        """Give a stored run labels, as ingesting its stream again with them would:
+        see :meth:`_add_labels`."""
+        self._check_exist([run_id])
+        return write_transaction(
+            self._engine, lambda connection: self._add_labels(connection, run_id, labels)
+        )
+
+    def _add_labels(
+        self, connection: Connection, run_id: int, labels: Mapping[str, str]
+    ) -> tuple[dict[str, str], dict[str, tuple[str, str]]]:
+        """Labels given again for a stored run: those it lacks are added, unless one
+        contradicts a label it has; then none is (a run's labels never change
+        silently, and never half). ``(added, refused as key: (given, stored))``."""
+        if not labels:
+            return {}, {}
+        stored = self._labels_of(connection, [run_id]).get(run_id, {})
+        refused = {
+            key: (value, stored[key])
+            for key, value in labels.items()
+            if key in stored and stored[key] != value
+        }
+        if refused:
+            return {}, refused
+        added = {key: value for key, value in labels.items() if key not in stored}
+        if added:
+            connection.execute(
+                run_labels.insert(),
+                [{"run_id": run_id, "key": key, "value": value} for key, value in added.items()],
+            )
+        return added, {}
 
     def _labels_of(
         self, connection: Connection, run_ids: Sequence[int]

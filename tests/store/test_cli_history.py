@@ -121,6 +121,24 @@ def test_ingest_reports_bad_files_and_stores_the_good_ones(db_url: str, tmp_path
     assert ok_json("runs", "--db", db_url)["total"] == 1
 
 
+def test_ingest_again_with_labels_says_what_became_of_them(db_url: str, tmp_path: Path) -> None:
+    stream = tmp_path / "build.rawjson"
+    stream.write_bytes(app_build().one_line())
+    assert cli("ingest", str(stream), "--db", db_url, "--label", "arch=amd64").exit_code == 0
+    added = cli("ingest", str(stream), "--db", db_url, "--label", "runner=r1")
+    assert added.exit_code == 0
+    assert added.stdout.strip().endswith("already stored as run 1; labels added: runner=r1")
+    refused = cli("ingest", str(stream), "--db", db_url, "--label", "arch=arm64", "--json")
+    assert refused.exit_code == 1
+    document = json.loads(refused.stdout)
+    entry = document["ingested"][0]
+    assert entry["created"] is False and entry["labels_added"] == {}
+    assert entry["labels_refused"] == {"arch": {"given": "arm64", "stored": "amd64"}}
+    assert "none added: arch=arm64 (the run has arch=amd64)" in document["errors"][0]["error"]
+    assert "Error: " in refused.stderr and refused.stderr.count("\n") == 1
+    assert ok_json("runs", "--db", db_url)["runs"][0]["labels"] == {"arch": "amd64", "runner": "r1"}
+
+
 def test_bad_labels_are_usage_errors(db_url: str, tmp_path: Path) -> None:
     result = cli("runs", "--db", db_url, "--label", "novalue")
     assert result.exit_code == 2
