@@ -48,7 +48,7 @@ def trends_command(
     all_rows: AllOption = False,
 ) -> None:
     """How successful builds evolve: wall time, critical path, sequential time and
-    cache hit ratio over the runs, per stage too, and the runs that regressed against
+    cached steps (%) over the runs, per stage too, and the runs that regressed against
     the rolling median of the runs before them.
 
     One build at a time (--build; default: the build of the newest matching run), so

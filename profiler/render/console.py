@@ -41,7 +41,7 @@ def summary_line(build: Build, analysis: BuildAnalysis) -> str:
         f"(parallelism {analysis.parallelism:.2f}x), "
         f"critical path {seconds(analysis.critical_path_seconds)}, "
         f"lower bound {seconds(analysis.lower_bound_seconds)}, "
-        f"cache {cache.cached}/{cache.steps} steps ({cache.hit_ratio:.0%})"
+        f"cached {cache.cached} of {cache.steps} steps ({cache.hit_ratio:.0%})"
     )
 
 
@@ -174,7 +174,7 @@ def render_report(
     console.print(Text(summary_line(build, analysis), style="bold"))
     internal = sum(1 for step in build if step.kind is not StepKind.STEP)
     console.print(
-        f"{len(build)} steps ({internal} internal/export), "
+        f"{len(build) - internal} steps (+{internal} internal/export), "
         f"peak concurrency {max((n for _, n in analysis.concurrency), default=0)}, "
         f"{seconds(analysis.overhead_seconds)} above the lower bound "
         "(scheduling, contention, idle)"

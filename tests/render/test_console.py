@@ -90,4 +90,4 @@ def test_a_short_build_is_shown_whole() -> None:
     build = read_build(Stream().step("sha256:a", "[a 1/1] RUN true", 0.0, 1.0).one_line())
     text = report(build)
     assert "not shown" not in text and "Slowest steps (top 1)" in text
-    assert "1 steps (0 internal/export)" in text
+    assert "1 steps (+0 internal/export)" in text
