@@ -40,7 +40,13 @@ import orjson
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from profiler.analysis.trends import check_regression, trends  # noqa: E402
+from profiler.analysis import trends as trends_module  # noqa: E402
+from profiler.analysis.trends import (  # noqa: E402
+    RunMetrics,
+    StageMetrics,
+    check_regression,
+    trends,
+)
 from profiler.store import Store, run_context  # noqa: E402
 
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
@@ -183,6 +189,18 @@ def measure(store: Store, db: str, runs: int, repeat: int) -> dict[str, Any]:
     results["trends_all_one_stage"] = timed(
         lambda: trends(store.history(stage="stage-03"), stage="stage-03"), max(3, repeat // 5)
     )
+    # The whole history, split: reading it, and the trend of what was read; and the
+    # same before schema 6 (stage rows joined, statistics in pure Python), the baseline.
+    whole = store.history()
+    results["history_all"] = timed(lambda: store.history(), max(3, repeat // 5))
+    results["trend_of_all"] = timed(lambda: trends(whole), max(3, repeat // 5))
+    results["history_all_before_v6"] = timed(lambda: old_history(store), max(3, repeat // 5))
+    with pure_python_statistics():
+        results["trend_of_all_before_v6"] = timed(lambda: trends(whole), max(3, repeat // 5))
+        results["trends_all_before_v6"] = timed(
+            lambda: trends(old_history(store)), max(3, repeat // 5)
+        )
+    assert trends(old_history(store)) == trends(whole), "the two paths disagree"
 
     def check() -> None:
         record = store.resolve("latest", branch="main")
@@ -195,6 +213,8 @@ def measure(store: Store, db: str, runs: int, repeat: int) -> dict[str, Any]:
         for command, arguments in (
             ("kitprof runs", ("runs",)),
             ("kitprof trends", ("trends",)),
+            ("kitprof trends --last 0", ("trends", "--last", "0")),
+            ("kitprof trends --last 0 --json", ("trends", "--last", "0", "--json")),
             ("kitprof check latest", ("check", "latest")),
         )
     }
@@ -202,6 +222,17 @@ def measure(store: Store, db: str, runs: int, repeat: int) -> dict[str, Any]:
     results["cli"]["kitprof --help"] = _process_time([sys.executable, "-m", "profiler", "--help"])
     results["cli"]["python -c pass"] = _process_time([sys.executable, "-c", "pass"])
     return results
+
+
+@contextmanager
+def pure_python_statistics() -> Iterator[None]:
+    """Trends computed as before numpy took the long series (the same results)."""
+    saved = trends_module.LONG_SERIES
+    trends_module.LONG_SERIES = sys.maxsize
+    try:
+        yield
+    finally:
+        trends_module.LONG_SERIES = saved
 
 
 def _cli_time(db: str, *arguments: str) -> dict[str, float]:
@@ -225,6 +256,74 @@ def _process_time(command: list[str], repeat: int = 5) -> dict[str, float]:
         "min_ms": round(min(samples), 1),
         "cpu_median_ms": round(statistics.median(cpu), 1),
     }
+
+
+def old_history(
+    store: Store,
+    *,
+    branch: str | None = None,
+    labels: dict[str, str] | None = None,
+    limit: int | None = None,
+    stage: str | None = None,
+) -> list[RunMetrics]:
+    """``Store.history`` as it was before schema 6 (joining the stages rows): the
+    baseline the packed figures are timed against, and the reference
+    ``tests/store/test_history.py`` checks them with."""
+    from sqlalchemy import select
+
+    from profiler.store.filters import run_filters
+    from profiler.store.schema import runs, stages
+
+    conditions = run_filters(branch, labels, None, None)
+    conditions.append(runs.c.status.in_(["success"]))
+    columns = (
+        runs.c.id, runs.c.started_at, runs.c.status, runs.c.wall_seconds,
+        runs.c.critical_path_seconds, runs.c.sequential_seconds, runs.c.lower_bound_seconds,
+        runs.c.cache_hit_ratio, runs.c.git_branch, runs.c.git_commit,
+    )  # fmt: skip
+    stage_columns = (
+        stages.c.run_id, stages.c.label, stages.c.busy_seconds, stages.c.sequential_seconds,
+        stages.c.critical_path_seconds, stages.c.steps, stages.c.cached,
+    )  # fmt: skip
+    if limit is None:
+        run_query = select(*columns).where(*conditions)
+        stage_query = select(*stage_columns).join(runs, runs.c.id == stages.c.run_id)
+        stage_query = stage_query.where(*conditions)
+    else:
+        chosen = (
+            select(runs.c.id)
+            .where(*conditions)
+            .order_by(runs.c.started_at.desc(), runs.c.id.desc())
+            .limit(limit)
+        )
+        run_query = select(*columns).where(runs.c.id.in_(chosen))
+        stage_query = select(*stage_columns).where(stages.c.run_id.in_(chosen))
+    if stage is not None:
+        stage_query = stage_query.where(stages.c.label == stage)
+    with store.connection() as connection:
+        run_rows = connection.execute(run_query.order_by(runs.c.started_at, runs.c.id)).all()
+        stage_rows = connection.execute(stage_query.order_by(stages.c.position)).all()
+    by_run: dict[int, dict[str, StageMetrics]] = {}
+    for run_id, label, busy, sequential, critical, count, cached in stage_rows:
+        by_run.setdefault(run_id, {})[label] = StageMetrics(
+            busy, sequential, critical, count, cached
+        )
+    return [
+        RunMetrics(
+            run_id=row[0],
+            started_at=row[1].replace(tzinfo=UTC),
+            status=row[2],
+            wall_seconds=row[3],
+            critical_path_seconds=row[4],
+            sequential_seconds=row[5],
+            lower_bound_seconds=row[6],
+            cache_hit_ratio=row[7],
+            git_branch=row[8],
+            git_commit=row[9],
+            stages=by_run.get(row[0], {}),
+        )
+        for row in run_rows
+    ]
 
 
 @contextmanager

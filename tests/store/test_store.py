@@ -90,7 +90,9 @@ def test_the_same_stream_twice_is_one_run_even_gzipped(store: Store, tmp_path: P
     assert first.run_id == again.run_id == from_gzip.run_id
     assert first.sha256 == again.sha256 == from_gzip.sha256
     assert table_counts(store)["runs"] == 1
-    assert store.run(first.run_id).labels == {}
+    # Labels given again are added to the stored run, and said so (see below).
+    assert again.labels_added == {"other": "label"}
+    assert store.run(first.run_id).labels == {"other": "label"}
 
 
 def test_labels_given_again_are_added_unless_one_contradicts_the_run(store: Store) -> None:
