@@ -87,7 +87,7 @@ def _headline(build: Build, analysis: BuildAnalysis) -> str:
         ("lower bound (unlimited parallelism)", seconds(analysis.lower_bound_seconds)),
         ("sequential (sum of steps)", seconds(analysis.sequential_seconds)),
         ("parallelism", f"{analysis.parallelism:.2f}x"),
-        ("cached", f"{cache.cached} of {cache.steps} steps ({cache.hit_ratio:.0%})"),
+        ("cached", f"{cache.cached} of {cache.steps} cacheable steps ({cache.hit_ratio:.0%})"),
         ("all steps", str(len(build))),
     ]
     if build.started_at is not None:

@@ -41,7 +41,7 @@ def summary_line(build: Build, analysis: BuildAnalysis) -> str:
         f"(parallelism {analysis.parallelism:.2f}x), "
         f"critical path {seconds(analysis.critical_path_seconds)}, "
         f"lower bound {seconds(analysis.lower_bound_seconds)}, "
-        f"cached {cache.cached} of {cache.steps} steps ({cache.hit_ratio:.0%})"
+        f"cached {cache.cached} of {cache.steps} cacheable steps ({cache.hit_ratio:.0%})"
     )
 
 
