@@ -91,7 +91,8 @@ def test_ingest_detects_ci_and_reads_the_run_file(db_url: str, tmp_path: Path) -
     )
     assert report["errors"] == []
     [entry] = report["ingested"]
-    keys = {"file", "run_id", "created", "sha256", "build_index", "build_name"}
+    keys = {"file", "run_id", "created", "sha256", "build_index", "build_name", "labels_added",
+            "labels_refused"}  # fmt: skip
     assert entry.keys() == keys and entry["created"]
     [run] = ok_json("runs", "--db", db_url)["runs"]
     assert run.keys() == RUN_KEYS
