@@ -426,13 +426,18 @@ def _stage_columns(
     stage_maps: Sequence[Mapping[str, StageMetrics]], label: str
 ) -> list[list[float | None]]:
     """One stage's series (:data:`STAGE_METRICS`), a value a run, ``None`` where the run
-    lacks the stage. Column by column, transposed by ``zip``: a whole history holds
-    ~120,000 stage rows, and a loop over them in Python was most of a trend's time."""
+    lacks the stage. Column by column, one comprehension each: a whole history holds
+    ~120,000 stage rows, and one loop over them all, run by run, was most of a trend's
+    time (``zip(*rows)`` to transpose them was slower still)."""
     rows = [stages.get(label) for stages in stage_maps]
     if None not in rows:
-        busy, sequential, critical, steps, cached = zip(*rows, strict=True)
-        ratio = [done / count if count else 0.0 for done, count in zip(cached, steps, strict=True)]
-        return [list(busy), list(sequential), list(critical), ratio]
+        # StageMetrics' fields: busy, sequential, critical path, steps, cached.
+        return [
+            [row[0] for row in rows],
+            [row[1] for row in rows],
+            [row[2] for row in rows],
+            [row[4] / row[3] if row[3] else 0.0 for row in rows],
+        ]
     return [
         [row.busy_seconds if row is not None else None for row in rows],
         [row.sequential_seconds if row is not None else None for row in rows],
