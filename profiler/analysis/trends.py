@@ -18,7 +18,7 @@ import statistics
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 from profiler.analysis import BuildAnalysis, stage_label
 from profiler.model import Build
@@ -431,12 +431,13 @@ def _stage_columns(
     time (``zip(*rows)`` to transpose them was slower still)."""
     rows = [stages.get(label) for stages in stage_maps]
     if None not in rows:
+        every = cast(list[StageMetrics], rows)
         # StageMetrics' fields: busy, sequential, critical path, steps, cached.
         return [
-            [row[0] for row in rows],
-            [row[1] for row in rows],
-            [row[2] for row in rows],
-            [row[4] / row[3] if row[3] else 0.0 for row in rows],
+            [row[0] for row in every],
+            [row[1] for row in every],
+            [row[2] for row in every],
+            [row[4] / row[3] if row[3] else 0.0 for row in every],
         ]
     return [
         [row.busy_seconds if row is not None else None for row in rows],
