@@ -69,6 +69,16 @@ def test_runs_without_packed_figures_read_their_stage_rows(store: Store) -> None
         connection.execute(update(runs).where(runs.c.id % 3 == 0).values(stage_metrics=None))
     for case in CASES:
         assert store.history(**case) == old_history(store, **case)
+    # reanalyze packs them again (stage_metrics is a derived column)
+    with store.connection() as connection:
+        unpacked = connection.execute(select(runs.c.id).where(runs.c.stage_metrics.is_(None)))
+        ids = [run_id for (run_id,) in unpacked]
+    assert ids and store.reanalyze(ids).reanalyzed == len(ids)
+    with store.connection() as connection:
+        assert (
+            connection.execute(select(runs.c.id).where(runs.c.stage_metrics.is_(None))).all() == []
+        )
+    assert store.history() == old_history(store)
 
 
 def test_migration_6_fills_the_packed_figures_of_stored_runs(store: Store, db_url: str) -> None:
