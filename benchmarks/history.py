@@ -40,7 +40,13 @@ import orjson
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from profiler.analysis.trends import check_regression, trends  # noqa: E402
+from profiler.analysis import trends as trends_module  # noqa: E402
+from profiler.analysis.trends import (  # noqa: E402
+    RunMetrics,
+    StageMetrics,
+    check_regression,
+    trends,
+)
 from profiler.store import Store, run_context  # noqa: E402
 
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
@@ -166,7 +172,9 @@ def timed(work: Callable[[], Any], repeat: int) -> dict[str, float]:
 def measure(store: Store, db: str, runs: int, repeat: int) -> dict[str, Any]:
     results: dict[str, Any] = {}
     # New streams, made before the clock starts: generating one is not ingesting it.
-    fresh = iter([synthetic_stream(10_000_000 + n) for n in range(repeat + 1)])
+    # (Indexes after the history's: later moments, plausible dates, never stored yet.)
+    first = store.count() + 1000
+    fresh = iter([synthetic_stream(first + n) for n in range(repeat + 1)])
     results["ingest"] = timed(lambda: store.ingest(next(fresh), context=context_of(0)), repeat)
     results["runs_newest_20"] = timed(lambda: store.runs(limit=20), repeat)
     results["runs_branch_20"] = timed(lambda: store.runs(branch="develop", limit=20), repeat)
@@ -183,6 +191,18 @@ def measure(store: Store, db: str, runs: int, repeat: int) -> dict[str, Any]:
     results["trends_all_one_stage"] = timed(
         lambda: trends(store.history(stage="stage-03"), stage="stage-03"), max(3, repeat // 5)
     )
+    # The whole history, split: reading it, and the trend of what was read; and the
+    # same before schema 6 (stage rows joined, statistics in pure Python), the baseline.
+    whole = store.history()
+    results["history_all"] = timed(lambda: store.history(), max(3, repeat // 5))
+    results["trend_of_all"] = timed(lambda: trends(whole), max(3, repeat // 5))
+    results["history_all_before_v6"] = timed(lambda: old_history(store), max(3, repeat // 5))
+    with pure_python_statistics():
+        results["trend_of_all_before_v6"] = timed(lambda: trends(whole), max(3, repeat // 5))
+        results["trends_all_before_v6"] = timed(
+            lambda: trends(old_history(store)), max(3, repeat // 5)
+        )
+    assert trends(old_history(store)) == trends(whole), "the two paths disagree"
 
     def check() -> None:
         record = store.resolve("latest", branch="main")
@@ -195,6 +215,8 @@ def measure(store: Store, db: str, runs: int, repeat: int) -> dict[str, Any]:
         for command, arguments in (
             ("kitprof runs", ("runs",)),
             ("kitprof trends", ("trends",)),
+            ("kitprof trends --last 0", ("trends", "--last", "0")),
+            ("kitprof trends --last 0 --json", ("trends", "--last", "0", "--json")),
             ("kitprof check latest", ("check", "latest")),
         )
     }
@@ -202,6 +224,17 @@ def measure(store: Store, db: str, runs: int, repeat: int) -> dict[str, Any]:
     results["cli"]["kitprof --help"] = _process_time([sys.executable, "-m", "profiler", "--help"])
     results["cli"]["python -c pass"] = _process_time([sys.executable, "-c", "pass"])
     return results
+
+
+@contextmanager
+def pure_python_statistics() -> Iterator[None]:
+    """Trends computed as before numpy took the long series (the same results)."""
+    saved = trends_module.LONG_SERIES
+    trends_module.LONG_SERIES = sys.maxsize
+    try:
+        yield
+    finally:
+        trends_module.LONG_SERIES = saved
 
 
 def _cli_time(db: str, *arguments: str) -> dict[str, float]:
@@ -225,6 +258,110 @@ def _process_time(command: list[str], repeat: int = 5) -> dict[str, float]:
         "min_ms": round(min(samples), 1),
         "cpu_median_ms": round(statistics.median(cpu), 1),
     }
+
+
+def old_history(
+    store: Store,
+    *,
+    branch: str | None = None,
+    labels: dict[str, str] | None = None,
+    limit: int | None = None,
+    stage: str | None = None,
+) -> list[RunMetrics]:
+    """``Store.history`` as it was before schema 6 (joining the stages rows): the
+    baseline the packed figures are timed against, and the reference
+    ``tests/store/test_history.py`` checks them with."""
+    from sqlalchemy import select
+
+    from profiler.store.filters import run_filters
+    from profiler.store.schema import runs, stages
+
+    conditions = run_filters(branch, labels, None, None)
+    conditions.append(runs.c.status.in_(["success"]))
+    columns = (
+        runs.c.id, runs.c.started_at, runs.c.status, runs.c.wall_seconds,
+        runs.c.critical_path_seconds, runs.c.sequential_seconds, runs.c.lower_bound_seconds,
+        runs.c.cache_hit_ratio, runs.c.git_branch, runs.c.git_commit,
+    )  # fmt: skip
+    stage_columns = (
+        stages.c.run_id, stages.c.label, stages.c.busy_seconds, stages.c.sequential_seconds,
+        stages.c.critical_path_seconds, stages.c.steps, stages.c.cached,
+    )  # fmt: skip
+    if limit is None:
+        run_query = select(*columns).where(*conditions)
+        stage_query = select(*stage_columns).join(runs, runs.c.id == stages.c.run_id)
+        stage_query = stage_query.where(*conditions)
+    else:
+        chosen = (
+            select(runs.c.id)
+            .where(*conditions)
+            .order_by(runs.c.started_at.desc(), runs.c.id.desc())
+            .limit(limit)
+        )
+        run_query = select(*columns).where(runs.c.id.in_(chosen))
+        stage_query = select(*stage_columns).where(stages.c.run_id.in_(chosen))
+    if stage is not None:
+        stage_query = stage_query.where(stages.c.label == stage)
+    with store.connection() as connection:
+        run_rows = connection.execute(run_query.order_by(runs.c.started_at, runs.c.id)).all()
+        stage_rows = connection.execute(stage_query.order_by(stages.c.position)).all()
+    by_run: dict[int, dict[str, StageMetrics]] = {}
+    for run_id, label, busy, sequential, critical, count, cached in stage_rows:
+        by_run.setdefault(run_id, {})[label] = StageMetrics(
+            busy, sequential, critical, count, cached
+        )
+    return [
+        RunMetrics(
+            run_id=row[0],
+            started_at=row[1].replace(tzinfo=UTC),
+            status=row[2],
+            wall_seconds=row[3],
+            critical_path_seconds=row[4],
+            sequential_seconds=row[5],
+            lower_bound_seconds=row[6],
+            cache_hit_ratio=row[7],
+            git_branch=row[8],
+            git_commit=row[9],
+            stages=by_run.get(row[0], {}),
+        )
+        for row in run_rows
+    ]
+
+
+def copy_history(source: Path, db: str, report: Callable[[str], None]) -> None:
+    """Copy every row of a SQLite history into an empty database, at the SQLite file's
+    schema version (a later ``Store`` open migrates the copy as it would the original)."""
+    from sqlalchemy import create_engine, inspect, select, text
+
+    from profiler.store.engine import database_url, make_engine
+    from profiler.store.migrations import current_version, upgrade
+    from profiler.store.schema import metadata
+
+    reader = create_engine(f"sqlite:///{source}")
+    with reader.connect() as connection:
+        version = current_version(connection)
+    writer = make_engine(database_url(db))
+    upgrade(writer, target=version)
+    with reader.connect() as src, writer.begin() as dst:
+        if dst.execute(text("SELECT count(*) FROM runs")).scalar():
+            report("the database already holds runs: not copied")
+            return
+        for table in metadata.sorted_tables:
+            if table.name == "kitprof_schema" or not inspect(src).has_table(table.name):
+                continue
+            names = [column["name"] for column in inspect(src).get_columns(table.name)]
+            began, count = time.perf_counter(), 0
+            # Through the table's types: SQLite's 0/1 and date strings become bools and
+            # datetimes, as the other backend wants them.
+            rows = src.execute(select(*(table.c[name] for name in names)))
+            while chunk := rows.fetchmany(20_000):
+                dst.execute(table.insert(), [dict(zip(names, row, strict=True)) for row in chunk])
+                count += len(chunk)
+            report(f"  {table.name}: {count} rows in {time.perf_counter() - began:.0f}s")
+        if dst.dialect.name == "postgresql":
+            dst.execute(text("SELECT setval('runs_id_seq', (SELECT max(id) FROM runs))"))
+    reader.dispose()
+    writer.dispose()
 
 
 @contextmanager
@@ -270,25 +407,45 @@ def main(argv: list[str] | None = None) -> int:
         "--keep", help="SQLite folder / PostgreSQL database name to fill once and reuse"
     )
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument(
+        "--copy-from",
+        type=Path,
+        metavar="SQLITE_FILE",
+        help="fill the (empty) database with the rows of a filled SQLite history instead "
+        "of ingesting each run again: the same rows, in minutes instead of an hour",
+    )
     args = parser.parse_args(argv)
 
     def report(line: str) -> None:
         print(line, file=sys.stderr, flush=True)
 
-    with database(args) as db, Store(db) as store:
-        report(f"{args.backend}: {store.url}")
-        fill(store, args.runs, report)
-        figures = {
-            "backend": args.backend,
-            "runs": store.count(),
-            "steps_per_run": STAGES * STEPS_PER_STAGE,
-            "results": measure(store, db, args.runs, args.repeat),
-        }
+    with database(args) as db:
+        if args.copy_from:
+            copy_history(args.copy_from, db, report)
+        began = time.perf_counter()
+        store = Store(db)  # brings the schema to the latest version (timed: migrations)
+        opened_ms = round((time.perf_counter() - began) * 1000, 1)
+        with store:
+            figures = run_benchmark(args, db, store, opened_ms, report)
     text = orjson.dumps(figures, option=orjson.OPT_INDENT_2).decode()
     print(text)
     if args.json:
         args.json.write_text(text + "\n")
     return 0
+
+
+def run_benchmark(
+    args: argparse.Namespace, db: str, store: Store, opened_ms: float, report: Callable[[str], None]
+) -> dict[str, Any]:
+    report(f"{args.backend}: {store.url} (opened in {opened_ms} ms)")
+    fill(store, args.runs, report)
+    return {
+        "backend": args.backend,
+        "open_ms_with_migrations": opened_ms,
+        "runs": store.count(),
+        "steps_per_run": STAGES * STEPS_PER_STAGE,
+        "results": measure(store, db, args.runs, args.repeat),
+    }
 
 
 if __name__ == "__main__":

@@ -33,7 +33,7 @@ METRIC_NAMES = {
     "wall_seconds": "wall",
     "critical_path_seconds": "critical path",
     "sequential_seconds": "sequential",
-    "cache_hit_ratio": "cache hit ratio",
+    "cache_hit_ratio": "cached steps (%)",
     "busy_seconds": "busy",
 }
 METRIC_COLORS = {
@@ -83,7 +83,7 @@ def _run_hover(run: RunMetrics, ref: str) -> str:
         f"<b>run {plotly_text(ref)}</b> ({plotly_text(run.status)})",
         when,
         f"wall {seconds(run.wall_seconds)}, critical path {seconds(run.critical_path_seconds)}",
-        f"sequential {seconds(run.sequential_seconds)}, cache {run.cache_hit_ratio:.0%}",
+        f"sequential {seconds(run.sequential_seconds)}, cached {run.cache_hit_ratio:.0%}",
     ]
     if run.git_branch:
         commit = f" @ {plotly_text(run.git_commit[:10])}" if run.git_commit else ""
@@ -137,7 +137,7 @@ def history_figure(
                 x=times,
                 y=[run.cache_hit_ratio * 100 for run in runs],
                 mode="lines",
-                name="cache hits (%)",
+                name="cached steps (%)",
                 line={"color": METRIC_COLORS["cache_hit_ratio"], "width": 1, "dash": "dash"},
                 yaxis="y2",
                 hoverinfo="skip",
@@ -145,7 +145,7 @@ def history_figure(
         )
         figure.update_layout(
             yaxis2={
-                "title": "cache hits (%)",
+                "title": "cached steps (%)",
                 "overlaying": "y",
                 "side": "right",
                 "range": [0, 105],
@@ -214,7 +214,7 @@ def trend_figure(
             x=times,
             y=[value * 100 if value is not None else None for value in cache],
             mode="lines",
-            name="cache hits (%)",
+            name="cached (%)",
             line={"color": METRIC_COLORS["cache_hit_ratio"], "width": 1, "dash": "dash"},
             yaxis="y2",
             hoverinfo="skip",
@@ -229,7 +229,7 @@ def trend_figure(
         xaxis=RUN_AXIS,
         yaxis={"title": "seconds", "rangemode": "tozero"},
         yaxis2={
-            "title": "cache hits (%)",
+            "title": "cached (%)",
             "overlaying": "y",
             "side": "right",
             "range": [0, 105],

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from profiler.render.console import TOP_ROWS
+from tests.render.test_console import STAGES, chain_stream
 from tests.streams import Stream, parallel_build
 
 REPORT_KEYS = {
@@ -139,6 +141,23 @@ def test_a_plain_log_with_its_dockerfile_comes_closer_to_the_rawjson() -> None:
 
     exact = wall(str(samples / "plain-logs" / "many-stages.rawjson"))
     assert abs(wall(plain, "-f", dockerfile) - exact) < abs(wall(plain) - exact)
+
+
+def test_analyze_shows_the_top_rows_unless_asked_for_all(tmp_path: Path) -> None:
+    path = tmp_path / "chain.rawjson"
+    path.write_bytes(chain_stream().one_line())
+    default, top3, every = (
+        kitprof("analyze", str(path), *extra).stdout.decode()
+        for extra in ((), ("--top", "3"), ("--all",))
+    )
+    assert f"{STAGES - TOP_ROWS} more stages not shown (--all shows every one)" in default
+    assert f"{STAGES - 3} more stages not shown" in top3
+    assert "not shown" not in every
+    assert len(top3.splitlines()) < len(default.splitlines()) < len(every.splitlines())
+    # --json is not cut: every stage and every step of the critical path.
+    report = json.loads(kitprof("analyze", str(path), "--json").stdout)
+    assert len(report["stages"]) == STAGES
+    assert len(report["critical_path"]) == 2 * STAGES
 
 
 def test_usage_error_exit_2() -> None:

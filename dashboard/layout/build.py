@@ -186,14 +186,14 @@ def _stats(build: Build, analysis: BuildAnalysis) -> html.Div:
             stat("sequential", fmt_seconds(analysis.sequential_seconds), "sum of every step"),
             stat("parallelism", f"{analysis.parallelism:.2f}x", "sequential / wall"),
             stat(
-                "cache hits",
+                "cached",
                 fmt_percent(cache.hit_ratio) if cache.steps else "-",
                 f"{cache.cached} of {cache.steps} cacheable steps",
             ),
             stat(
                 "steps",
                 str(dockerfile_steps),
-                f"{len(build.stages)} stages · {len(build) - dockerfile_steps} internal vertices",
+                f"{len(build.stages)} stages · {len(build) - dockerfile_steps} internal steps",
             ),
         ],
         className="stats",

@@ -71,7 +71,7 @@ def build_home_page(view: BuildHomeView) -> html.Div:
                     ),
                     id=ids.HOME_RUNS,
                 ),
-                title=f"Wall time, critical path and cache hits of {shown} (oldest first)",
+                title=f"Wall time, critical path and cached share of {shown} (oldest first)",
             ),
             _stages(view),
             card(_recent(runs), title=f"The newest {min(len(runs), HOME_TABLE_RUNS)} runs"),
@@ -100,7 +100,7 @@ def _stats(runs: list[CatalogRun]) -> html.Div:
                     "the chain that sets the finish",
                 ),
                 stat(
-                    "median cache hits",
+                    "median cached share",
                     fmt_percent(statistics.median(cached)) if cached else "-",
                     "of cacheable steps",
                 ),

@@ -38,7 +38,7 @@ def quick_build_page(run: CatalogRun, stages: list[Stage], on_path: dict[str, fl
                 stat("sequential", fmt_seconds(record.sequential_seconds), "sum of every step"),
                 stat("parallelism", f"{record.parallelism:.2f}x", "sequential / wall"),
                 stat(
-                    "cache hits",
+                    "cached steps",
                     fmt_percent(record.cache_hit_ratio) if record.cache_steps else "-",
                     f"{record.cached_steps} of {record.cache_steps} cacheable steps",
                 ),

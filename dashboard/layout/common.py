@@ -48,12 +48,12 @@ MEANINGS = {
     ),
     "sequential": "Every step's running time added up: the wall time with no parallelism.",
     "parallelism": "Sequential time / wall time: how many steps ran at once on average.",
-    "cache hits": (
+    "cached": (
         "Dockerfile steps that came from the cache, out of those that can (FROM and "
-        "BuildKit's internal vertices are not counted)."
+        "BuildKit's internal steps are not counted)."
     ),
     "steps": (
-        "Dockerfile steps (FROM, RUN, COPY…). BuildKit's internal vertices (loading "
+        "Dockerfile steps (FROM, RUN, COPY…). BuildKit's internal steps (loading "
         "the definition and context, exporting) are counted apart."
     ),
 }

@@ -103,9 +103,9 @@ def compare_content(view: CompareView) -> list[Child]:
                 _delta_stat("sequential", c.a.sequential_seconds, c.b.sequential_seconds),
                 _delta_stat("lower bound", c.a.lower_bound_seconds, c.b.lower_bound_seconds),
                 stat(
-                    "cache hits",
+                    "cached",
                     f"{fmt_percent(c.a.cache_hit_ratio)} → {fmt_percent(c.b.cache_hit_ratio)}",
-                    f"{len(c.became_uncached)} steps lost their cache hit",
+                    f"{len(c.became_uncached)} steps no longer cached",
                 ),
             ],
             className="stats",

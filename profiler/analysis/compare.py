@@ -190,7 +190,7 @@ class Comparison:
             if not path
         ]
         if idle:
-            return f"{' and '.join(idle)}: no step ran on the critical path (cache hits only)"
+            return f"{' and '.join(idle)}: no step ran on the critical path (cached steps only)"
         return "same critical path"
 
     @property

@@ -18,7 +18,7 @@ import statistics
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 from profiler.analysis import BuildAnalysis, stage_label
 from profiler.model import Build
@@ -28,6 +28,9 @@ DEFAULT_MAX_REGRESSION = 0.20
 DEFAULT_BASELINE_RUNS = 10
 DEFAULT_NOISE_SIGMAS = 3.0
 MIN_BASELINE_RUNS = 3
+LONG_SERIES = 256
+"""From this many runs on, series are summarised with numpy (:mod:`trendstats`): the
+same results, without the import for the short trends users ask for most."""
 STAGE_MIN_SECONDS = 0.5
 """A stage must add at least this much (and more than its own noise) to be named."""
 
@@ -319,18 +322,26 @@ def summarize(values: Sequence[float | None], window: int) -> Summary:
     if not present:
         return Summary(0, None, None, None, None, None, None, None, None)
     span = max(1, min(window, len(present) // 2 or 1))
-    ordered = sorted(present)
-    center = _sorted_median(ordered)
+    if len(present) >= LONG_SERIES:
+        # The same arithmetic on arrays (a whole history: ~50 series of 10,000 runs).
+        from profiler.analysis import trendstats
+
+        minimum, maximum, center, spread, slope = trendstats.summary(values, present)
+    else:
+        ordered = sorted(present)
+        minimum, maximum, center = ordered[0], ordered[-1], _sorted_median(ordered)
+        spread = median([abs(value - center) for value in present])
+        slope = _slope(values)
     return Summary(
         count=len(present),
         first=present[0],
         last=present[-1],
-        minimum=ordered[0],
-        maximum=ordered[-1],
+        minimum=minimum,
+        maximum=maximum,
         median=center,
-        mad=median([abs(value - center) for value in present]),
+        mad=spread,
         change=median(present[-span:]) - median(present[:span]) if len(present) > 1 else 0.0,
-        slope_per_run=_slope(values),
+        slope_per_run=slope,
     )
 
 
@@ -376,19 +387,11 @@ def trends(
     series = {
         name: _series(name, [getattr(run, name) for run in ordered], window) for name in RUN_METRICS
     }
-    # One pass over every run's stages: a long history has ~10 stages per run.
-    columns: dict[str, list[list[float | None]]] = {}
-    for index, run in enumerate(ordered):
-        for label, metrics in run.stages.items():
-            if stage is not None and label != stage:
-                continue
-            column = columns.get(label)
-            if column is None:
-                column = columns[label] = [[None] * len(ordered) for _ in STAGE_METRICS]
-            column[0][index] = metrics.busy_seconds
-            column[1][index] = metrics.sequential_seconds
-            column[2][index] = metrics.critical_path_seconds
-            column[3][index] = metrics.cache_hit_ratio
+    stage_maps = [run.stages for run in ordered]
+    labels: set[str] = set().union(*stage_maps)
+    if stage is not None:
+        labels &= {stage}
+    columns = {label: _stage_columns(stage_maps, label) for label in labels}
     stage_series = {
         label: {
             name: _series(name, values, window)
@@ -419,6 +422,31 @@ def trends(
     )
 
 
+def _stage_columns(
+    stage_maps: Sequence[Mapping[str, StageMetrics]], label: str
+) -> list[list[float | None]]:
+    """One stage's series (:data:`STAGE_METRICS`), a value a run, ``None`` where the run
+    lacks the stage. Column by column, one comprehension each: a whole history holds
+    ~120,000 stage rows, and one loop over them all, run by run, was most of a trend's
+    time (``zip(*rows)`` to transpose them was slower still)."""
+    rows = [stages.get(label) for stages in stage_maps]
+    if None not in rows:
+        every = cast(list[StageMetrics], rows)
+        # StageMetrics' fields: busy, sequential, critical path, steps, cached.
+        return [
+            [row[0] for row in every],
+            [row[1] for row in every],
+            [row[2] for row in every],
+            [row[4] / row[3] if row[3] else 0.0 for row in every],
+        ]
+    return [
+        [row.busy_seconds if row is not None else None for row in rows],
+        [row.sequential_seconds if row is not None else None for row in rows],
+        [row.critical_path_seconds if row is not None else None for row in rows],
+        [row.cache_hit_ratio if row is not None else None for row in rows],
+    ]
+
+
 def _series(name: str, values: Sequence[float | None], window: int) -> Series:
     return Series(metric=name, values=tuple(values), summary=summarize(values, window))
 
@@ -427,6 +455,13 @@ def _jumps(
     values: Sequence[float], window: int, max_regression: float, noise_sigmas: float
 ) -> Iterator[int]:
     """Indexes of values above the regression limit of the ``window`` values before."""
+    if len(values) >= LONG_SERIES:
+        from profiler.analysis import trendstats
+
+        yield from trendstats.jumps(
+            values, window, max_regression, noise_sigmas, MAD_TO_SIGMA, MIN_BASELINE_RUNS
+        )
+        return
     for index in range(MIN_BASELINE_RUNS, len(values)):
         _, _, limit = regression_limit(
             values[max(0, index - window) : index], max_regression, noise_sigmas

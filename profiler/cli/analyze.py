@@ -9,9 +9,19 @@ from typing import Annotated
 import typer
 
 from profiler.analysis import analyze
-from profiler.cli.app import BuildOption, MaxBytesOption, app, load_builds, stdout_console
+from profiler.cli.app import (
+    AllOption,
+    BuildOption,
+    MaxBytesOption,
+    TopOption,
+    app,
+    load_builds,
+    shown_rows,
+    stdout_console,
+)
 from profiler.dockerfile import read_dockerfile, recorded_dockerfile
 from profiler.render.analyze import numbered_report, print_build_heading, print_report
+from profiler.render.console import TOP_ROWS
 from profiler.sources import build_position
 from profiler.suggest import suggest
 
@@ -44,11 +54,15 @@ def analyze_command(
         typer.Option("--json", help="Print one JSON object per build, one per line."),
     ] = False,
     max_bytes: MaxBytesOption = None,
+    top: TopOption = TOP_ROWS,
+    all_rows: AllOption = False,
 ) -> None:
     """Analyse a BuildKit rawjson stream: timeline, critical path, cache, failure.
 
     Record one with `docker buildx build --progress=rawjson . 2> build.rawjson`, or
     give a CI job's log (--progress=plain): a log of several builds reports each.
+    The report shows the top rows of each table (--top, --all for every one; --json
+    always has everything).
     """
     parsed = read_dockerfile(dockerfile) if dockerfile else None
     builds = load_builds(file, parsed)
@@ -69,4 +83,4 @@ def analyze_command(
             continue
         if len(builds) > 1:
             print_build_heading(one, index, len(builds), console)
-        print_report(one, analysis, suggestions, console)
+        print_report(one, analysis, suggestions, console, shown_rows(top, all_rows))

@@ -72,7 +72,7 @@ COMMANDS: dict[str, str] = {
     "check": "Fail (exit 3) when RUN's wall time exceeds the median of the last N comparable\n"
     "runs by more than the allowed slowdown, and name the stages responsible.",
     "compare": "Compare build A (before) with build B (after): time per stage and per step,\n"
-    "steps that lost their cache hit and what that cost, steps added or removed, and\n"
+    "steps no longer cached and what that cost, steps only in A or only in B, and\n"
     "whether the critical path moved.",
     "dashboard": "Serve the dashboard: runs, each build's timeline, comparisons and trends.",
     "export": "Export a build for the tools people already use.",
@@ -83,7 +83,7 @@ COMMANDS: dict[str, str] = {
     "runs": "List the stored runs, newest first: time, status, wall and critical path, cache.",
     "suggest": "Suggest Dockerfile changes that make the build faster, best saving first.",
     "trends": "How successful builds evolve: wall time, critical path, sequential time and\n"
-    "cache hit ratio over the runs, per stage too, and the runs that regressed against\n"
+    "cached steps (%) over the runs, per stage too, and the runs that regressed against\n"
     "the rolling median of the runs before them.",
 }
 
@@ -225,6 +225,26 @@ def _console_class() -> type[Console]:
 
 def stderr_console() -> Console:
     return _console_class()(stderr=True)
+
+
+TopOption = Annotated[
+    int,
+    typer.Option(
+        "--top",
+        min=1,
+        metavar="N",
+        help="Rows of each long table in the terminal report (--json has every one).",
+    ),
+]
+AllOption = Annotated[
+    bool,
+    typer.Option("--all", help="Every row of every table in the terminal report."),
+]
+
+
+def shown_rows(top: int, all_rows: bool) -> int | None:
+    """How many rows of each table a terminal report shows (``None``: all)."""
+    return None if all_rows else top
 
 
 BuildOption = Annotated[

@@ -46,7 +46,7 @@ def compare_command(
     json: JsonOption = False,
 ) -> None:
     """Compare build A (before) with build B (after): time per stage and per step,
-    steps that lost their cache hit and what that cost, steps added or removed, and
+    steps no longer cached and what that cost, steps only in A or only in B, and
     whether the critical path moved.
 
     For the first step of each chain that lost its cache hit, why: a changed

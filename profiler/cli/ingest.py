@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -31,7 +31,11 @@ from profiler.render.ingest import (
     ingest_dict,
     ingested_entry,
     ingested_line,
+    label_conflicts,
 )
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 
 @app.command(name="ingest")
@@ -92,7 +96,9 @@ def ingest_command(
     The CI system (GitHub Actions, GitLab CI, CircleCI, Jenkins, Buildkite, Azure Pipelines)
     is detected from the environment. The run file `kitprof run` writes next to a stream
     (build.run.json for build.rawjson) adds the command, context, git and versions. The
-    same stream ingested twice is stored once. Each build of a log that holds several
+    same stream ingested twice is stored once; --label on a stream already stored
+    adds the labels the run lacks, or, if one contradicts a label of the run, adds
+    none and exits 1. Each build of a log that holds several
     (compose services, two builds in one job) is its own run, labelled build=NAME (else
     its number); --build stores only the one named. A file that is not a usable stream
     is reported and stores nothing; the exit code is then 1. With --from-history each
@@ -137,9 +143,13 @@ def ingest_command(
         advance = stack.enter_context(_progress(len(items) > 1 and sys.stderr.isatty(), len(items)))
         for shown, path, extra, already in items:
             if path is None:
-                results.append(already_stored_entry(shown, already))
+                added, refused = (
+                    store.add_labels(already, {**labels, **extra}) if already else ({}, {})
+                )
+                results.append(already_stored_entry(shown, already, added, refused))
                 if not json:
-                    typer.echo(already_stored_line(shown, already))
+                    typer.echo(already_stored_line(shown, already, added, refused))
+                _refuse_labels(errors, console, shown, already, refused)
                 advance()
                 continue
             try:
@@ -172,6 +182,7 @@ def ingest_command(
                     results.append(ingested_entry(shown, result))
                     if not json:
                         typer.echo(ingested_line(shown, result))
+                    _refuse_labels(errors, console, shown, result.run_id, result.labels_refused)
             advance()
         url = store.url
     if json:
@@ -198,6 +209,25 @@ def _dockerfile_files(path: Path | None) -> dict[str, bytes]:
         typer.echo(f"Error: {path} is not a Dockerfile kitprof can read: {error}", err=True)
         raise typer.Exit(1) from None
     return {DOCKERFILE: data}
+
+
+def _refuse_labels(
+    errors: list[dict[str, str]],
+    console: Console,
+    shown: str,
+    run_id: int | None,
+    refused: Mapping[str, tuple[str, str]],
+) -> None:
+    """A run stored before with other label values: an error (exit 1), since changing
+    a run's labels is not what ingest is for and doing it silently would hide it."""
+    if not refused:
+        return
+    refusal = f"run {run_id} is already stored with other labels; none added: "
+    refusal += label_conflicts(refused)
+    errors.append({"file": shown, "error": refusal})
+    console.print(
+        f"[bold red]Error:[/] {escape(shown)}: {escape(refusal)}", highlight=False, soft_wrap=True
+    )
 
 
 class _progress:

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from profiler.analysis.trends import DEFAULT_BASELINE_RUNS, trends
-from profiler.cli.app import app, stdout_console
+from profiler.cli.app import AllOption, TopOption, app, shown_rows, stdout_console
 from profiler.cli.history import (
     BranchOption,
     BuildOption,
@@ -19,7 +19,7 @@ from profiler.cli.history import (
     parse_labels,
     print_json,
 )
-from profiler.render.trends import render_trend, trend_dict
+from profiler.render.trends import TOP_ROWS, render_trend, trend_dict
 
 
 @app.command(name="trends")
@@ -44,13 +44,16 @@ def trends_command(
     ] = "20%",
     db: DbOption = None,
     json: JsonOption = False,
+    top: TopOption = TOP_ROWS,
+    all_rows: AllOption = False,
 ) -> None:
     """How successful builds evolve: wall time, critical path, sequential time and
-    cache hit ratio over the runs, per stage too, and the runs that regressed against
+    cached steps (%) over the runs, per stage too, and the runs that regressed against
     the rolling median of the runs before them.
 
     One build at a time (--build; default: the build of the newest matching run), so
-    that a median never mixes unrelated builds.
+    that a median never mixes unrelated builds. The terminal report shows the busiest
+    stages and the latest regressions (--top, --all for every one; --json has all).
     """
     labels = parse_labels(label)
     threshold = parse_fraction(max_regression, "'--max-regression'")
@@ -78,4 +81,4 @@ def trends_command(
             )
         )
         return
-    render_trend(trend, stage, stdout_console(), build=build)
+    render_trend(trend, stage, stdout_console(), build=build, top=shown_rows(top, all_rows))

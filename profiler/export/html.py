@@ -89,8 +89,8 @@ def _headline(build: Build, analysis: BuildAnalysis) -> str:
         ("lower bound (unlimited parallelism)", seconds(analysis.lower_bound_seconds)),
         ("sequential (sum of steps)", seconds(analysis.sequential_seconds)),
         ("parallelism", f"{analysis.parallelism:.2f}x"),
-        ("cache", f"{cache.cached}/{cache.steps} steps ({cache.hit_ratio:.0%})"),
-        ("vertices", str(len(build))),
+        ("cached", f"{cache.cached} of {cache.steps} cacheable steps ({cache.hit_ratio:.0%})"),
+        ("all steps", str(len(build))),
     ]
     if build.started_at is not None:
         rows.insert(0, ("started", build.started_at.isoformat(timespec="seconds")))

@@ -109,7 +109,7 @@ def markdown_summary(
         out.append("")
     cache = analysis.cache
     out += [
-        "| wall | critical path | lower bound | sequential | parallelism | cache |",
+        "| wall | critical path | lower bound | sequential | parallelism | cached |",
         "|---:|---:|---:|---:|---:|---:|",
         f"| {seconds(analysis.wall_seconds)} | {seconds(analysis.critical_path_seconds)} "
         f"| {seconds(analysis.lower_bound_seconds)} | {seconds(analysis.sequential_seconds)} "

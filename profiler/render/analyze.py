@@ -11,7 +11,7 @@ from rich.rule import Rule
 
 from profiler.analysis import BuildAnalysis
 from profiler.model import Build
-from profiler.render.console import render_report
+from profiler.render.console import TOP_ROWS, render_report
 from profiler.render.json_report import report_dict
 from profiler.render.suggestions import render_suggestions, suggestion_dicts
 from profiler.sources import build_heading
@@ -46,8 +46,13 @@ def print_build_heading(build: Build, index: int, count: int, console: Console) 
 
 
 def print_report(
-    build: Build, analysis: BuildAnalysis, suggestions: SuggestionReport, console: Console
+    build: Build,
+    analysis: BuildAnalysis,
+    suggestions: SuggestionReport,
+    console: Console,
+    top: int | None = TOP_ROWS,
 ) -> None:
-    render_report(build, analysis, console)
+    """``top``: rows of each long table (``None``: all of them)."""
+    render_report(build, analysis, console, top)
     console.print(Rule("Suggestions", align="left", style="dim"))
     render_suggestions(suggestions, console, top=TOP_SUGGESTIONS, diffs=False)

@@ -106,7 +106,7 @@ def render_check(
         and baseline_cache - result.run.cache_hit_ratio >= CACHE_DROP_NOTICE
     ):
         console.print(
-            f"cache hits fell from {percent(baseline_cache)} to "
+            f"cached steps fell from {percent(baseline_cache)} to "
             f"{percent(result.run.cache_hit_ratio)}",
             highlight=False,
         )

@@ -186,7 +186,7 @@ def render_comparison(
         before, after = getattr(c.a, name), getattr(c.b, name)
         totals.add_row(label, seconds(before), seconds(after), _delta_text(after - before, before))
     totals.add_row(
-        "cache hits",
+        "cached",
         percent(c.a.cache_hit_ratio),
         percent(c.b.cache_hit_ratio),
         f"{(c.b.cache_hit_ratio - c.a.cache_hit_ratio) * 100:+.0f} pts",
@@ -216,9 +216,9 @@ def render_comparison(
             table.add_column(header, justify="left" if header in ("step", "") else "right")
         for change in changed:
             note = (
-                "[red]cache miss[/]"
+                "[red]no longer cached[/]"
                 if change.became_uncached
-                else "[green]cache hit[/]"
+                else "[green]now cached[/]"
                 if change.became_cached
                 else ""
             )
@@ -233,12 +233,12 @@ def render_comparison(
 
     if c.became_uncached:
         console.print(
-            f"\n[bold red]{len(c.became_uncached)} step(s) lost their cache hit[/], "
+            f"\n[bold red]{len(c.became_uncached)} step(s) no longer cached[/], "
             f"costing {seconds(c.uncached_cost_seconds)}"
         )
     if misses is not None and misses.misses:
         render_cache_misses(misses, console)
-    for title, changes in (("Added in B", c.added), ("Removed from B", c.removed)):
+    for title, changes in (("Only in B", c.added), ("Only in A", c.removed)):
         if changes:
             console.print(f"\n[bold]{title}[/]")
             for change in changes:

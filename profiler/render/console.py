@@ -17,10 +17,12 @@ from profiler.analysis import (
 )
 from profiler.model import Build, Step, StepStatus
 from profiler.names import StepKind
-from profiler.render.format import clip, seconds, size
+from profiler.render.format import clip, left_out, seconds, size
 from profiler.render.platforms import platforms_table
 
-SLOWEST_STEPS = 10
+TOP_ROWS = 10
+"""Rows of each long table (critical path, slowest steps, stages, cancelled steps) the
+report shows unless asked for all: a 5,000-step build would otherwise print ~850 lines."""
 STATUS_STYLE = {
     StepStatus.DONE: "green",
     StepStatus.CACHED: "cyan",
@@ -46,7 +48,7 @@ def summary_line(build: Build, analysis: BuildAnalysis) -> str:
         f"(parallelism {analysis.parallelism:.2f}x), "
         f"critical path {seconds(analysis.critical_path_seconds)}, "
         f"lower bound {seconds(analysis.lower_bound_seconds)}, "
-        f"cache {cache.cached}/{cache.steps} steps ({cache.hit_ratio:.0%})"
+        f"cached {cache.cached} of {cache.steps} cacheable steps ({cache.hit_ratio:.0%})"
     )
 
 
@@ -54,8 +56,21 @@ def _status_text(step: Step) -> Text:
     return Text(step.status.value, style=STATUS_STYLE[step.status])
 
 
-def _critical_path_table(build: Build, analysis: BuildAnalysis) -> Table:
-    table = Table(title="Critical path", title_justify="left", expand=False)
+def _top(count: int, top: int | None) -> int:
+    """How many of ``count`` rows a table shows (``top=None``: all)."""
+    return count if top is None else min(count, top)
+
+
+def _critical_path_table(build: Build, analysis: BuildAnalysis, top: int | None) -> Table:
+    path = [build.step(digest) for digest in analysis.critical_path]
+    shown = _top(len(path), top)
+    title = "Critical path"
+    if shown < len(path):
+        # The longest steps of the chain, still in the order the chain runs.
+        longest = sorted(range(len(path)), key=lambda i: -path[i].duration)[:shown]
+        path = [path[i] for i in sorted(longest)]
+        title = f"Critical path (its {shown} longest steps of {len(analysis.critical_path)})"
+    table = Table(title=title, title_justify="left", expand=False)
     table.add_column("start", justify="right")
     table.add_column("duration", justify="right")
     table.add_column("stage")
@@ -64,16 +79,16 @@ def _critical_path_table(build: Build, analysis: BuildAnalysis) -> Table:
     sizes = analysis.sizes
     if sizes is not None:
         table.add_column("layer", justify="right")
-    for digest in analysis.critical_path:
-        step = build.step(digest)
+    for step in path:
         table.add_row(
             seconds(path_start(step)),
             seconds(step.duration),
             escape(clip(step_stage_label(step))),
             escape(clip(step.parsed.text or step.name)),
             _status_text(step),
-            *_size_cell(analysis, digest),
+            *_size_cell(analysis, step.digest),
         )
+    _caption(table, len(analysis.critical_path) - shown, "steps on the critical path")
     return table
 
 
@@ -85,16 +100,24 @@ def _size_cell(analysis: BuildAnalysis, digest: str) -> list[str]:
     return [size(known) if known is not None else ""]
 
 
-def _slowest_table(build: Build, analysis: BuildAnalysis) -> Table:
+def _caption(table: Table, hidden: int, what: str) -> None:
+    if hidden > 0:
+        table.caption = left_out(hidden, what)
+        table.caption_justify = "left"
+
+
+def _slowest_table(build: Build, analysis: BuildAnalysis, top: int | None) -> Table:
     on_path = set(analysis.critical_path)
-    table = Table(title=f"Slowest steps (top {SLOWEST_STEPS})", title_justify="left")
+    shown = _top(len(build), top)
+    title = "Steps, slowest first" if top is None else f"Slowest steps (top {shown})"
+    table = Table(title=title, title_justify="left")
     table.add_column("duration", justify="right")
     table.add_column("stage")
     table.add_column("step", overflow="fold")
     table.add_column("critical", justify="center")
     if analysis.sizes is not None:
         table.add_column("layer", justify="right")
-    slowest = sorted(build, key=lambda s: s.duration, reverse=True)[:SLOWEST_STEPS]
+    slowest = sorted(build, key=lambda s: s.duration, reverse=True)[:shown]
     for step in slowest:
         table.add_row(
             seconds(step.duration),
@@ -106,15 +129,23 @@ def _slowest_table(build: Build, analysis: BuildAnalysis) -> Table:
     return table
 
 
-def _stages_table(build: Build, analysis: BuildAnalysis) -> Table:
-    table = Table(title="Stages", title_justify="left")
+def _stages_table(build: Build, analysis: BuildAnalysis, top: int | None) -> Table:
+    stages = list(build.stages)
+    shown = _top(len(stages), top)
+    title = "Stages"
+    if shown < len(stages):
+        # The busiest stages, in the build's order.
+        busiest = sorted(range(len(stages)), key=lambda i: -stages[i].busy)[:shown]
+        stages = [stages[i] for i in sorted(busiest)]
+        title = f"Stages (the {shown} busiest of {len(build.stages)})"
+    table = Table(title=title, title_justify="left")
     columns = ["stage", "start", "end", "busy", "steps", "cached", "on critical path"]
     sizes = analysis.sizes
     if sizes is not None:
         columns.append("layers")
     for column in columns:
         table.add_column(column, justify="left" if column == "stage" else "right")
-    for stage in build.stages:
+    for stage in stages:
         known = sizes.stage(stage.target, stage.name, stage.platform) if sizes is not None else None
         label = stage_label(stage.target, stage.name, stage.platform)
         share = analysis.critical_path_by_stage.get(label, 0.0)
@@ -129,10 +160,11 @@ def _stages_table(build: Build, analysis: BuildAnalysis) -> Table:
             f"{seconds(share)} ({share / total:.0%})" if total and share else "",
             *([size(known) if known is not None else ""] if sizes is not None else []),
         )
+    _caption(table, len(build.stages) - shown, "stages")
     return table
 
 
-def _failure_panel(analysis: BuildAnalysis) -> Panel | None:
+def _failure_panel(analysis: BuildAnalysis, top: int | None) -> Panel | None:
     failure = analysis.failure
     if failure is None:
         return None
@@ -152,9 +184,12 @@ def _failure_panel(analysis: BuildAnalysis) -> Panel | None:
                 f"{seconds(failure.cancelled_seconds)} of work thrown away"
             )
         )
+        shown = _top(len(failure.cancelled), top)
         lines.extend(
-            Text(f"  {clip(step.name)}", style="yellow") for step in failure.cancelled[:10]
+            Text(f"  {clip(step.name)}", style="yellow") for step in failure.cancelled[:shown]
         )
+        if shown < len(failure.cancelled):
+            lines.append(Text(f"  {left_out(len(failure.cancelled) - shown, 'cancelled steps')}"))
     lines.extend(Text(clip(message), style="red") for message in failure.messages)
     return Panel(Group(*lines), title="Failure", title_align="left", border_style="red")
 
@@ -177,11 +212,16 @@ def _location_lines(failure: FailureSummary) -> list[RenderableType]:
     return lines
 
 
-def render_report(build: Build, analysis: BuildAnalysis, console: Console) -> None:
+def render_report(
+    build: Build, analysis: BuildAnalysis, console: Console, top: int | None = TOP_ROWS
+) -> None:
+    """The report: headline, the failure (first: it is what a failed build's reader
+    came for), then the tables, each cut to its ``top`` rows (``None``: every row)
+    with a line saying how many were left out."""
     console.print(Text(summary_line(build, analysis), style="bold"))
     internal = sum(1 for step in build if step.kind is not StepKind.STEP)
     console.print(
-        f"{len(build)} vertices ({internal} internal/export), "
+        f"{len(build) - internal} steps (+{internal} internal/export), "
         f"peak concurrency {max((n for _, n in analysis.concurrency), default=0)}, "
         f"{seconds(analysis.overhead_seconds)} above the lower bound "
         "(scheduling, contention, idle)"
@@ -192,13 +232,13 @@ def render_report(build: Build, analysis: BuildAnalysis, console: Console) -> No
         )
     if build.truncated:
         console.print(Text("the stream was cut off: this is a partial build", style="bold magenta"))
-    console.print(_critical_path_table(build, analysis))
-    console.print(_slowest_table(build, analysis))
-    console.print(_stages_table(build, analysis))
-    if (platforms := platforms_table(build, analysis)) is not None:
-        console.print(platforms)
-    panel = _failure_panel(analysis)
+    panel = _failure_panel(analysis, top)
     if panel is not None:
         console.print(panel)
+    console.print(_critical_path_table(build, analysis, top))
+    console.print(_slowest_table(build, analysis, top))
+    console.print(_stages_table(build, analysis, top))
+    if (platforms := platforms_table(build, analysis)) is not None:
+        console.print(platforms)
     for note in build.all_notes:
         console.print(Text(f"note: {clip(note)}", style="dim"))

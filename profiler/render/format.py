@@ -32,6 +32,12 @@ def clip(text: str, limit: int = NAME_LIMIT) -> str:
     return head[: limit - 1] + "…"
 
 
+def left_out(count: int, what: str) -> str:
+    """The line under a table cut to its first rows: how many rows are not shown and
+    how to see them (the terminal reports show the top few; ``--json`` has them all)."""
+    return f"{count} more {what} not shown (--all shows every one)"
+
+
 def seconds(value: float | None) -> str:
     if value is None:
         return "-"

@@ -4,7 +4,7 @@ as one line a file or a run.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from profiler.render.format import JSON_SCHEMA
@@ -22,22 +22,64 @@ def ingested_entry(file: str, result: IngestResult) -> dict[str, Any]:
         "sha256": result.sha256,
         "build_index": result.build_index,
         "build_name": result.build_name,
+        **_label_entry(result.labels_added, result.labels_refused),
     }
 
 
-def already_stored_entry(file: str, run_id: int | None) -> dict[str, Any]:
+def _label_entry(
+    added: Mapping[str, str], refused: Mapping[str, tuple[str, str]]
+) -> dict[str, Any]:
+    return {
+        "labels_added": dict(added),
+        "labels_refused": {
+            key: {"given": given, "stored": stored} for key, (given, stored) in refused.items()
+        },
+    }
+
+
+def already_stored_entry(
+    file: str,
+    run_id: int | None,
+    added: Mapping[str, str] | None = None,
+    refused: Mapping[str, tuple[str, str]] | None = None,
+) -> dict[str, Any]:
     """A build record the history already holds (``ingest --from-history``): not read."""
-    return {"file": file, "run_id": run_id, "created": False}
+    entry = {"file": file, "run_id": run_id, "created": False}
+    return {**entry, **_label_entry(added or {}, refused or {})}
 
 
-def already_stored_line(file: str, run_id: int | None) -> str:
-    return f"{file}: already stored as run {run_id}"
+def already_stored_line(
+    file: str,
+    run_id: int | None,
+    added: Mapping[str, str] | None = None,
+    refused: Mapping[str, tuple[str, str]] | None = None,
+) -> str:
+    return f"{file}: already stored as run {run_id}" + _label_outcome(added or {}, refused or {})
 
 
 def ingested_line(file: str, result: IngestResult) -> str:
-    """``build.log build 2 (api): stored as run 7``."""
+    """``build.log build 2 (api): stored as run 7``; for a run already stored, what
+    became of the labels given (``; labels added: arch=arm64``)."""
     what = "stored as" if result.created else "already stored as"
-    return f"{file}{_which(result.build_index, result.build_name)}: {what} run {result.run_id}"
+    line = f"{file}{_which(result.build_index, result.build_name)}: {what} run {result.run_id}"
+    return line + _label_outcome(result.labels_added, result.labels_refused)
+
+
+def _label_outcome(added: Mapping[str, str], refused: Mapping[str, tuple[str, str]]) -> str:
+    if refused:
+        return "; labels not added: " + label_conflicts(refused)
+    return "; labels added: " + _pairs(added) if added else ""
+
+
+def label_conflicts(refused: Mapping[str, tuple[str, str]]) -> str:
+    """``arch=arm64 (the run has arch=amd64)``: why labels given again were refused."""
+    return ", ".join(
+        f"{key}={given} (the run has {key}={stored})" for key, (given, stored) in refused.items()
+    )
+
+
+def _pairs(labels: Mapping[str, str]) -> str:
+    return ", ".join(f"{key}={value}" for key, value in labels.items())
 
 
 def _which(index: int | None, name: str | None) -> str:

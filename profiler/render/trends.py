@@ -12,6 +12,7 @@ from profiler.analysis.trends import CheckResult, Series, Summary, Trend
 from profiler.render.format import (
     JSON_SCHEMA,
     clip,
+    left_out,
     moment,
     percent,
     rounded,
@@ -25,8 +26,10 @@ METRIC_LABELS = {
     "critical_path_seconds": "critical path",
     "sequential_seconds": "sequential",
     "busy_seconds": "busy",
-    "cache_hit_ratio": "cache hits",
+    "cache_hit_ratio": "cached",
 }
+TOP_ROWS = 10
+"""Stages and regressions the terminal report shows unless asked for all."""
 
 
 def trend_dict(
@@ -125,8 +128,14 @@ def _format(metric: str, value: float | None, signed: bool = False) -> str:
 
 
 def render_trend(
-    trend: Trend, stage: str | None, console: Console, build: str | None = None
+    trend: Trend,
+    stage: str | None,
+    console: Console,
+    build: str | None = None,
+    top: int | None = TOP_ROWS,
 ) -> None:
+    """The report: the run metrics, the ``top`` busiest stages and the ``top`` latest
+    regressions (``top=None``: all), saying how many were left out."""
     if not trend.runs:
         console.print("no successful runs match")
         return
@@ -154,11 +163,14 @@ def render_trend(
             )
         console.print(table)
     if trend.stages:
-        console.print("\n[bold]Stages[/] (busy time; cache hits of the last run)")
+        labels = list(trend.stages)  # busiest first
+        shown = labels if top is None else labels[:top]
+        console.print("\n[bold]Stages[/] (busy time; cached steps of the last run)")
         table = Table(box=None, pad_edge=False)
-        for header in ("stage", "median", "last", "change", "cache", "trend"):
+        for header in ("stage", "median", "last", "change", "cached", "trend"):
             table.add_column(header, justify="left" if header in ("stage", "trend") else "right")
-        for label, metrics in trend.stages.items():
+        for label in shown:
+            metrics = trend.stages[label]
             busy = metrics["busy_seconds"]
             cache = metrics["cache_hit_ratio"].summary
             table.add_row(
@@ -170,6 +182,8 @@ def render_trend(
                 sparkline(busy.values),
             )
         console.print(table)
+        if len(shown) < len(labels):
+            console.print(left_out(len(labels) - len(shown), "stages (less busy)"), style="dim")
     elif stage is not None:
         console.print(f"no stage {escape(stage)!r} in these runs")
     if trend.regressions:
@@ -177,7 +191,11 @@ def render_trend(
             f"\n[bold red]{len(trend.regressions)} regression(s)[/] against the median of "
             f"the {trend.window} runs before"
         )
-        for result in trend.regressions:
+        latest = trend.regressions if top is None else trend.regressions[-top:]
+        if len(latest) < len(trend.regressions):
+            hidden = len(trend.regressions) - len(latest)
+            console.print(f"  {left_out(hidden, 'earlier regressions')}", style="dim")
+        for result in latest:
             stages = ", ".join(
                 f"{verdict.stage} {signed_seconds(verdict.delta)}" for verdict in result.stages
             )

@@ -113,6 +113,7 @@ def derive(build: Build, analysis: BuildAnalysis | None = None) -> Derived:
         }
         for position, stage in enumerate(build.stages)
     ]
+    run["stage_metrics"] = pack_stage_metrics(stages)
     keys = step_keys(build)
     on_path = set(analysis.critical_path)
     steps = [
@@ -139,6 +140,26 @@ def derive(build: Build, analysis: BuildAnalysis | None = None) -> Derived:
         for position, step in enumerate(build.steps)
     ]
     return Derived(build=build, analysis=analysis, run=run, stages=stages, steps=steps)
+
+
+def pack_stage_metrics(stages: list[dict[str, Any]]) -> str:
+    """``runs.stage_metrics``: what a trend reads of each stage, in the run's own row
+    (``{label: [busy, sequential, critical path, steps, cached]}``, in stage order; a
+    later stage of the same label wins, as it does in :meth:`Store.history`)."""
+    import orjson
+
+    return orjson.dumps(
+        {
+            row["label"]: [
+                float(row["busy_seconds"]),
+                float(row["sequential_seconds"]),
+                float(row["critical_path_seconds"]),
+                int(row["steps"]),
+                int(row["cached"]),
+            ]
+            for row in stages
+        }
+    ).decode()
 
 
 def parse_stream(

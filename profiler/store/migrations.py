@@ -242,7 +242,42 @@ def _v5(connection: Connection) -> None:
     ).create(connection)
 
 
-MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_v1, _v2, _v3, _v4, _v5)
+def _v6(connection: Connection) -> None:
+    """Runs get ``stage_metrics``: their stages' trend figures packed in the run's row
+    (JSON ``{label: [busy, sequential, critical path, steps, cached]}``, in stage order),
+    so that a trend over a whole history reads one row a run instead of joining ~12
+    stage rows a run. Existing runs are filled from their ``stages`` rows; a run
+    without stages gets ``{}``. The ``stages`` table stays the detailed record."""
+    import orjson
+
+    connection.execute(text("ALTER TABLE runs ADD COLUMN stage_metrics TEXT"))
+    rows = connection.execute(
+        text(
+            "SELECT run_id, label, busy_seconds, sequential_seconds, critical_path_seconds, "
+            "steps, cached FROM stages ORDER BY run_id, position"
+        )
+    )
+    packed: dict[int, dict[str, list[float | int]]] = {}
+    for run_id, label, busy, sequential, critical, steps, cached in rows:
+        packed.setdefault(run_id, {})[label] = [
+            float(busy),
+            float(sequential),
+            float(critical),
+            int(steps),
+            int(cached),
+        ]
+    if packed:
+        connection.execute(
+            text("UPDATE runs SET stage_metrics = :packed WHERE id = :id"),
+            [
+                {"id": run_id, "packed": orjson.dumps(stages).decode()}
+                for run_id, stages in packed.items()
+            ],
+        )
+    connection.execute(text("UPDATE runs SET stage_metrics = '{}' WHERE stage_metrics IS NULL"))
+
+
+MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_v1, _v2, _v3, _v4, _v5, _v6)
 """Step ``i`` (0-based) takes a database from version ``i`` to ``i + 1``."""
 
 LATEST = len(MIGRATIONS)

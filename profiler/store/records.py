@@ -4,7 +4,7 @@ ingesting and reanalysing; and the column values a run's row is made of."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +35,11 @@ class IngestResult:
     """Which build of the stream this run is (from 1) when it holds several."""
     build_name: str | None = None
     """The build's name when the input says it (compose service, bake target, tag)."""
+    labels_added: Mapping[str, str] = field(default_factory=dict)
+    """Labels given for a run already stored that it did not have yet: added to it."""
+    labels_refused: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    """Labels given for a run already stored that contradict its own, as
+    ``key: (given, stored)``; then none of the given labels were added."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,6 +206,7 @@ def unstored_record(
         raw, derived, context, source, started_fallback=started_fallback, build_index=build_index
     )
     del values["run_info"]  # stored, but not part of a listed run
+    del values["stage_metrics"]  # what history() reads for trends
     return _record_of({"id": run_id, **values}, context.labels)
 
 

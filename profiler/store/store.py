@@ -50,6 +50,7 @@ from profiler.store.engine import (
 from profiler.store.errors import RunNotFound, StoreError
 from profiler.store.files import RECORD, file_names, read_file, write_files
 from profiler.store.filters import run_filters
+from profiler.store.history import history_metrics
 from profiler.store.records import (
     RECORD_COLUMNS,
     BuildSummary,
@@ -78,7 +79,7 @@ from profiler.store.writing import (
 
 if TYPE_CHECKING:
     # Imported where used: `kitprof runs` lists rows, it neither parses nor analyses.
-    from profiler.analysis.trends import RunMetrics, StageMetrics
+    from profiler.analysis.trends import RunMetrics
     from profiler.dockerfile import Dockerfile
     from profiler.store.kept import KeptStream
 
@@ -228,7 +229,14 @@ class Store:
                 existing = connection.execute(
                     select(runs.c.id).where(runs.c.stream_sha256 == sha256)
                 ).scalar_one()
-                return IngestResult(run_id=existing, created=False, sha256=sha256)
+                added, refused = self._add_labels(connection, existing, context.labels)
+                return IngestResult(
+                    run_id=existing,
+                    created=False,
+                    sha256=sha256,
+                    labels_added=added,
+                    labels_refused=refused,
+                )
             connection.execute(
                 run_streams.insert().values(run_id=run_id, compression=COMPRESSION, data=blob)
             )
@@ -449,11 +457,9 @@ class Store:
         """Metrics of the matching runs, oldest first: the last ``limit`` of them
         (all if ``None``), only those older than ``before`` if given.
 
-        With ``stage``, only that stage's rows are loaded (the others are left out of
+        With ``stage``, only that stage's figures are kept (the others are left out of
         each run's ``stages``).
         """
-        from profiler.analysis.trends import RunMetrics, StageMetrics
-
         conditions = run_filters(branch, labels, None, build)
         if statuses is not None:
             conditions.append(runs.c.status.in_(list(statuses)))
@@ -465,70 +471,8 @@ class Store:
                     and_(runs.c.started_at == moment, runs.c.id < before.id),
                 )
             )
-        columns = (
-            runs.c.id,
-            runs.c.started_at,
-            runs.c.status,
-            runs.c.wall_seconds,
-            runs.c.critical_path_seconds,
-            runs.c.sequential_seconds,
-            runs.c.lower_bound_seconds,
-            runs.c.cache_hit_ratio,
-            runs.c.git_branch,
-            runs.c.git_commit,
-        )
-        stage_columns = (
-            stages.c.run_id,
-            stages.c.label,
-            stages.c.busy_seconds,
-            stages.c.sequential_seconds,
-            stages.c.critical_path_seconds,
-            stages.c.steps,
-            stages.c.cached,
-        )
-        if limit is None:
-            run_query = select(*columns).where(*conditions)
-            stage_query = select(*stage_columns)
-            if conditions:
-                stage_query = stage_query.join(runs, runs.c.id == stages.c.run_id).where(
-                    *conditions
-                )
-        else:
-            chosen = (
-                select(runs.c.id)
-                .where(*conditions)
-                .order_by(runs.c.started_at.desc(), runs.c.id.desc())
-                .limit(limit)
-            )
-            run_query = select(*columns).where(runs.c.id.in_(chosen))
-            stage_query = select(*stage_columns).where(stages.c.run_id.in_(chosen))
-        if stage is not None:
-            stage_query = stage_query.where(stages.c.label == stage)
         with self._engine.connect() as connection:
-            run_rows = connection.execute(run_query.order_by(runs.c.started_at, runs.c.id)).all()
-            stage_rows = connection.execute(stage_query).all()
-        by_run: dict[int, dict[str, StageMetrics]] = {}
-        for run_id, label, busy, sequential, critical, count, cached in stage_rows:
-            metrics = by_run.get(run_id)
-            if metrics is None:
-                metrics = by_run[run_id] = {}
-            metrics[label] = StageMetrics(busy, sequential, critical, count, cached)
-        return [
-            RunMetrics(
-                run_id=row[0],
-                started_at=row[1].replace(tzinfo=UTC),
-                status=row[2],
-                wall_seconds=row[3],
-                critical_path_seconds=row[4],
-                sequential_seconds=row[5],
-                lower_bound_seconds=row[6],
-                cache_hit_ratio=row[7],
-                git_branch=row[8],
-                git_commit=row[9],
-                stages=by_run.get(row[0], {}),
-            )
-            for row in run_rows
-        ]
+            return history_metrics(connection, conditions, limit, stage)
 
     @_translated
     def metrics(self, run_id: int) -> RunMetrics:
@@ -560,6 +504,41 @@ class Store:
         )
 
     # -- helpers -------------------------------------------------------------------
+
+    @_translated
+    def add_labels(
+        self, run_id: int, labels: Mapping[str, str]
+    ) -> tuple[dict[str, str], dict[str, tuple[str, str]]]:
+        """Give a stored run labels, as ingesting its stream again with them would:
+        see :meth:`_add_labels`."""
+        self._check_exist([run_id])
+        return write_transaction(
+            self._engine, lambda connection: self._add_labels(connection, run_id, labels)
+        )
+
+    def _add_labels(
+        self, connection: Connection, run_id: int, labels: Mapping[str, str]
+    ) -> tuple[dict[str, str], dict[str, tuple[str, str]]]:
+        """Labels given again for a stored run: those it lacks are added, unless one
+        contradicts a label it has; then none is (a run's labels never change
+        silently, and never half). ``(added, refused as key: (given, stored))``."""
+        if not labels:
+            return {}, {}
+        stored = self._labels_of(connection, [run_id]).get(run_id, {})
+        refused = {
+            key: (value, stored[key])
+            for key, value in labels.items()
+            if key in stored and stored[key] != value
+        }
+        if refused:
+            return {}, refused
+        added = {key: value for key, value in labels.items() if key not in stored}
+        if added:
+            connection.execute(
+                run_labels.insert(),
+                [{"run_id": run_id, "key": key, "value": value} for key, value in added.items()],
+            )
+        return added, {}
 
     def _labels_of(
         self, connection: Connection, run_ids: Sequence[int]

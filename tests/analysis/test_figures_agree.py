@@ -67,7 +67,7 @@ def test_a_fully_cached_rebuild_does_not_move_the_critical_path() -> None:
     comparison = compare_builds(cold, cached)
     assert comparison.critical_path_b == ()
     assert not comparison.critical_path_moved
-    assert "cache hits only" in comparison.critical_path_summary
+    assert "cached steps only" in comparison.critical_path_summary
     assert comparison.critical_path_a  # the cold build's path did run steps
 
 

@@ -137,7 +137,7 @@ def test_a_builds_own_page_from_the_runs_page(
         "() => document.querySelector('#home-runs .js-plotly-plot').data"
         ".map(t => [t.name, t.x.length])"
     )
-    assert dict(traces) == {"critical path": 14, "wall": 14, "cache hits (%)": 14}
+    assert dict(traces) == {"critical path": 14, "wall": 14, "cached steps (%)": 14}
     # Its stages over time, and its last failure linked, near the top.
     tab.wait_for_selector("#home-stages .scatterlayer", state="attached")
     failure = tab.locator("#home-failure")

@@ -222,13 +222,13 @@ def test_build_stats_state_their_meaning_and_count_steps_one_way(files_catalog: 
         for node in walk(page)
         if getattr(node, "className", None) == "stat"
     }
-    for label in ("wall time", "critical path", "lower bound", "cache hits", "steps"):
+    for label in ("wall time", "critical path", "lower bound", "cached", "steps"):
         assert stats[label].title == MEANINGS[label]
     # Was "0 of 14 steps cached" beside "20 steps": 20 counted BuildKit's vertices.
     steps_card = texts(stats["steps"])
     assert "15" in steps_card  # 14 cacheable steps and one FROM
-    assert any("5 internal vertices" in text for text in steps_card)
-    assert any("0 of 14 cacheable steps" in text for text in texts(stats["cache hits"]))
+    assert any("5 internal steps" in text for text in steps_card)
+    assert any("0 of 14 cacheable steps" in text for text in texts(stats["cached"]))
 
 
 def test_a_big_build_opens_on_its_stages_and_a_small_one_on_its_steps(tmp_path: Path) -> None:

@@ -26,7 +26,7 @@ def test_build_home_page_links_its_runs_its_trends_and_its_failure(catalog: Cata
     # The runs chart: every listed run, with its cache hits on a second axis.
     (graph,) = [n for n in walk(page) if getattr(n, "id", None) == ids.HOME_RUNS]
     names = [trace.name for trace in graph.figure.data]
-    assert names == ["critical path", "wall", "cache hits (%)"]
+    assert names == ["critical path", "wall", "cached steps (%)"]
     assert len(graph.figure.data[1].x) == view.total
 
 

@@ -39,7 +39,7 @@ def test_the_summary_of_the_parallel_build() -> None:
     build, analysis = read(SAMPLES / "parallel-stages" / "cold.rawjson")
     text = markdown_summary(build, analysis)
     assert text.startswith("## kitprof build report\n")
-    assert "| wall | critical path | lower bound | sequential | parallelism | cache |" in text
+    assert "| wall | critical path | lower bound | sequential | parallelism | cached |" in text
     assert "### Critical path" in text and "### Slowest steps (top 5)" in text
     assert "### Suggestions" in text
     # backend is the critical stage: red in the gantt, frontend is not

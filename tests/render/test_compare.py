@@ -33,7 +33,7 @@ def test_the_text_names_both_sides_and_the_steps_that_changed() -> None:
     render_comparison(comparison, ABOUT_A, ABOUT_B, console, top=5)
     text = console.export_text()
     assert text.startswith("A: cold.rawjson   B: run 7 (0123456789)\n")
-    assert "Steps that changed most" in text and "cache hit" in text
+    assert "Steps that changed most" in text and "now cached" in text
     section = text.split("Steps that changed most\n")[1].split("\n\n")[0].splitlines()
     assert section[0].split()[:4] == ["step", "A", "B", "change"]
     assert len(section) == 1 + 5  # the header and the top 5

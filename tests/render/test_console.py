@@ -1,54 +1,93 @@
-"""The ``analyze`` text report's parts that Docker's records add: the failed line with
-its excerpt, and layer sizes (a column only when the build knows them)."""
+"""The analyze report in a terminal: the failure first, long tables cut to their top
+rows with a line saying how many were left out, every row with ``top=None``."""
 
 from __future__ import annotations
 
-from pathlib import Path
+import io
 
 from rich.console import Console
 
 from profiler.analysis import analyze
 from profiler.model import Build
-from profiler.render.console import render_report
+from profiler.render.console import TOP_ROWS, render_report
 from profiler.sources import read_build
+from tests.streams import Stream
 
-MODERN = Path(__file__).resolve().parents[2] / "sample_builds"
-
-
-def report(build: Build) -> list[str]:
-    console = Console(record=True, width=400, color_system=None)
-    render_report(build, analyze(build), console)
-    return [line.rstrip() for line in console.export_text().splitlines()]
+STAGES = 25
 
 
-def test_the_failure_box_shows_the_dockerfile_line_and_excerpt() -> None:
-    lines = report(read_build(MODERN / "failing-test" / "modern" / "failed.dockerbuild"))
-    at = next(i for i, line in enumerate(lines) if "at Dockerfile:13" in line)
-    assert "failed: [test 2/2] RUN sh ./tests/run-tests.sh" in lines[at - 2]
-    excerpt = [line.strip("│ ").rstrip() for line in lines[at + 1 : at + 6]]
-    assert excerpt == [
-        "11 |     FROM deps AS test",
-        "12 |     COPY tests/ ./tests/",
-        "13 | >>> RUN sh ./tests/run-tests.sh",
-        "14 |",
-        "15 |     FROM deps AS build",
-    ]
-    # the rawjson stream of the same build: the excerpt buildx printed after it
-    stream = report(read_build(MODERN / "failing-test" / "modern" / "failed.rawjson"))
-    at = stream.index(next(line for line in stream if "at Dockerfile:13" in line))
-    assert [line.strip("│ ").rstrip() for line in stream[at + 1 : at + 6]] == excerpt
-    legacy = report(read_build(MODERN / "failing-test" / "failed.rawjson"))  # buildx 0.13
-    assert not any("at Dockerfile:" in line for line in legacy)
+def chain_build(*, fail: bool = False) -> Build:
+    return read_build(chain_stream(fail=fail).one_line())
 
 
-def test_layer_sizes_are_a_column_only_when_known() -> None:
-    lines = report(read_build(MODERN / "parallel-stages" / "modern" / "cold.dockerbuild"))
-    assert "image 1.03 MiB (compressed layers, from the build record)" in lines
-    header = next(line for line in lines if line.startswith("┃ stage") and "busy" in line)
-    assert header.split("┃")[-2].strip() == "layers"
-    final = next(line for line in lines if line.startswith("│ final "))
-    assert final.split("│")[-2].strip() == "568 B"
-    backend = next(line for line in lines if line.startswith("│ backend "))
-    assert backend.split("│")[-2].strip() == ""
-    stream = report(read_build(MODERN / "parallel-stages" / "modern" / "cold.rawjson"))
-    assert not any("layer" in line for line in stream if line.startswith("┃"))
+def chain_stream(*, fail: bool = False) -> Stream:
+    """``STAGES`` stages of two steps, one after the other (every step on the critical
+    path); stage k's RUN takes 1 + k/10 s. With ``fail`` the last RUN fails and three
+    steps waiting beside it are cancelled."""
+    stream = Stream()
+    clock = 0.0
+    previous: list[str] = []
+    for k in range(STAGES):
+        base, run = f"sha256:b{k}", f"sha256:r{k}"
+        stream.step(base, f"[s{k:02d} 1/2] FROM docker.io/library/alpine:3", clock, clock + 0.1,
+                    inputs=previous)  # fmt: skip
+        duration = 1 + k / 10
+        last = k == STAGES - 1
+        stream.step(run, f"[s{k:02d} 2/2] RUN make part{k}", clock + 0.1, clock + 0.1 + duration,
+                    inputs=[base], error="exit code: 2" if fail and last else None)  # fmt: skip
+        clock += 0.1 + duration
+        previous = [run]
+    if fail:
+        for n in range(3):
+            stream.vertex(f"sha256:c{n}", f"[side 1/3] RUN wait {n}", started=0.5,
+                          completed=clock, error="context canceled")  # fmt: skip
+    return stream
+
+
+def report(build: Build, top: int | None = TOP_ROWS) -> str:
+    out = io.StringIO()
+    render_report(build, analyze(build), Console(file=out, width=200), top)
+    return "\n".join(line.rstrip() for line in out.getvalue().splitlines()) + "\n"
+
+
+def test_long_tables_show_their_top_rows_and_say_how_many_are_left_out() -> None:
+    build = chain_build()
+    analysis = analyze(build)
+    path = len(analysis.critical_path)
+    assert path > TOP_ROWS and len(build.stages) == STAGES
+    text = report(build)
+    assert f"Stages (the {TOP_ROWS} busiest of {STAGES})" in text
+    assert f"{STAGES - TOP_ROWS} more stages not shown (--all shows every one)" in text
+    assert f"Critical path (its {TOP_ROWS} longest steps of {path})" in text
+    assert f"{path - TOP_ROWS} more steps on the critical path not shown" in text
+    # The busiest stages and longest steps are the last ones (their RUN is longest).
+    stages = text.split("Stages (")[1]
+    assert all(f"s{k:02d}" in stages for k in range(STAGES - TOP_ROWS, STAGES))
+    assert not any(f"s{k:02d}" in stages for k in range(STAGES - TOP_ROWS))
+    path_table = text.split("Critical path (")[1].split("Slowest steps")[0]
+    assert "RUN make part24" in path_table and "RUN make part0 " not in path_table
+
+
+def test_every_row_with_top_none() -> None:
+    build = chain_build()
+    short, full = report(build), report(build, None)
+    assert "not shown" not in full
+    stages = full.split("\nStages\n")[1]
+    assert all(f"s{k:02d}" in stages for k in range(STAGES))
+    assert "Stages\n" in full and "Critical path\n" in full
+    assert len(full.splitlines()) > len(short.splitlines()) + 2 * (STAGES - TOP_ROWS)
+
+
+def test_the_failure_comes_before_the_tables() -> None:
+    text = report(chain_build(fail=True), top=2)
+    assert text.index("Failure") < text.index("Critical path")
+    assert "failed: [s24 2/2] RUN make part24" in text
+    assert "cancelled: 3 steps" in text
+    assert "1 more cancelled steps not shown" in text
+
+
+def test_a_short_build_is_shown_whole() -> None:
+    build = read_build(Stream().step("sha256:a", "[a 1/1] RUN true", 0.0, 1.0).one_line())
+    text = report(build)
+    assert "not shown" not in text and "Slowest steps (top 1)" in text
+    assert "1 steps (+0 internal/export)" in text

@@ -91,7 +91,8 @@ def test_ingest_detects_ci_and_reads_the_run_file(db_url: str, tmp_path: Path) -
     )
     assert report["errors"] == []
     [entry] = report["ingested"]
-    keys = {"file", "run_id", "created", "sha256", "build_index", "build_name"}
+    keys = {"file", "run_id", "created", "sha256", "build_index", "build_name", "labels_added",
+            "labels_refused"}  # fmt: skip
     assert entry.keys() == keys and entry["created"]
     [run] = ok_json("runs", "--db", db_url)["runs"]
     assert run.keys() == RUN_KEYS
@@ -119,6 +120,24 @@ def test_ingest_reports_bad_files_and_stores_the_good_ones(db_url: str, tmp_path
     assert "nothing stored" in report["errors"][0]["error"]
     assert "cannot read" in report["errors"][1]["error"]
     assert ok_json("runs", "--db", db_url)["total"] == 1
+
+
+def test_ingest_again_with_labels_says_what_became_of_them(db_url: str, tmp_path: Path) -> None:
+    stream = tmp_path / "build.rawjson"
+    stream.write_bytes(app_build().one_line())
+    assert cli("ingest", str(stream), "--db", db_url, "--label", "arch=amd64").exit_code == 0
+    added = cli("ingest", str(stream), "--db", db_url, "--label", "runner=r1")
+    assert added.exit_code == 0
+    assert added.stdout.strip().endswith("already stored as run 1; labels added: runner=r1")
+    refused = cli("ingest", str(stream), "--db", db_url, "--label", "arch=arm64", "--json")
+    assert refused.exit_code == 1
+    document = json.loads(refused.stdout)
+    entry = document["ingested"][0]
+    assert entry["created"] is False and entry["labels_added"] == {}
+    assert entry["labels_refused"] == {"arch": {"given": "arm64", "stored": "amd64"}}
+    assert "none added: arch=arm64 (the run has arch=amd64)" in document["errors"][0]["error"]
+    assert "Error: " in refused.stderr and refused.stderr.count("\n") == 1
+    assert ok_json("runs", "--db", db_url)["runs"][0]["labels"] == {"arch": "amd64", "runner": "r1"}
 
 
 def test_bad_labels_are_usage_errors(db_url: str, tmp_path: Path) -> None:

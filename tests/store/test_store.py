@@ -90,7 +90,31 @@ def test_the_same_stream_twice_is_one_run_even_gzipped(store: Store, tmp_path: P
     assert first.run_id == again.run_id == from_gzip.run_id
     assert first.sha256 == again.sha256 == from_gzip.sha256
     assert table_counts(store)["runs"] == 1
-    assert store.run(first.run_id).labels == {}
+    # Labels given again are added to the stored run, and said so (see below).
+    assert again.labels_added == {"other": "label"}
+    assert store.run(first.run_id).labels == {"other": "label"}
+
+
+def test_labels_given_again_are_added_unless_one_contradicts_the_run(store: Store) -> None:
+    raw = app_build().one_line()
+    first = store.ingest(raw, context=run_context(labels={"arch": "amd64"}))
+    assert first.created and first.labels_added == {} and first.labels_refused == {}
+    # The same labels again: nothing to add, nothing refused.
+    same = store.ingest(raw, context=run_context(labels={"arch": "amd64"}))
+    assert (same.created, same.labels_added, same.labels_refused) == (False, {}, {})
+    # A new key is added to the stored run.
+    more = store.ingest(raw, context=run_context(labels={"arch": "amd64", "runner": "r1"}))
+    assert more.run_id == first.run_id and more.labels_added == {"runner": "r1"}
+    assert store.run(first.run_id).labels == {"arch": "amd64", "runner": "r1"}
+    # One contradicting label: none of the given labels is added, the run is unchanged.
+    clash = store.ingest(raw, context=run_context(labels={"arch": "arm64", "os": "linux"}))
+    assert clash.labels_added == {} and clash.labels_refused == {"arch": ("arm64", "amd64")}
+    assert store.run(first.run_id).labels == {"arch": "amd64", "runner": "r1"}
+    # The same through add_labels (what ingest --from-history uses for a stored record).
+    assert store.add_labels(first.run_id, {"os": "linux"}) == ({"os": "linux"}, {})
+    assert store.add_labels(first.run_id, {"os": "mac"}) == ({}, {"os": ("mac", "linux")})
+    with pytest.raises(RunNotFound):
+        store.add_labels(first.run_id + 100, {"os": "linux"})
 
 
 def test_the_raw_stream_is_kept_byte_for_byte_and_compressed(store: Store) -> None:
