@@ -23,8 +23,9 @@ from flask import Response, request
 
 from dashboard import callbacks
 from dashboard.compress import enable_gzip, warm_gzip
+from dashboard.files import load_files
 from dashboard.layout.shell import shell
-from dashboard.sources import Catalog, RunFilters, RunSource, StoreSource, load_files
+from dashboard.sources import Catalog, RunFilters, RunSource, StoreSource
 from dashboard.style import INDEX_STRING
 from profiler.errors import KitprofError
 from profiler.store import ENV_VAR as DB_ENV_VAR

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from dashboard.sources import Catalog, FileSource, StoreSource, load_files
+from dashboard.files import FileSource, load_files
+from dashboard.sources import Catalog, StoreSource
 from tests.store.builds import app_build, history_streams
 from tests.streams import Stream
 

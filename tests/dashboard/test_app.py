@@ -19,7 +19,8 @@ from dashboard.app import (
     parse_auth,
     shows_history,
 )
-from dashboard.sources import FileSource, StoreSource
+from dashboard.files import FileSource
+from dashboard.sources import StoreSource
 from tests.dashboard.conftest import ROOT, SAMPLES
 
 ONE = SAMPLES / "parallel-stages" / "cold.rawjson"

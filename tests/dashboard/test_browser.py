@@ -68,8 +68,9 @@ def served(history_url: str, xss_file: Path) -> Iterator[Served]:
     thread.start()
     # The first page a process draws imports plotly's figure classes (seconds on a
     # busy machine): do it before the browser's clock starts.
+    from dashboard.files import load_files
     from dashboard.routing import render_page
-    from dashboard.sources import Catalog, load_files
+    from dashboard.sources import Catalog
 
     warm = Catalog([load_files(SAMPLE_FILES[:1])])
     for path in ("/", "/build/f1", "/compare", "/trends"):

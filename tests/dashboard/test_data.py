@@ -7,7 +7,8 @@ import io
 import pytest
 
 from dashboard import data
-from dashboard.sources import Catalog, RunFilters, UnknownRun, load_files
+from dashboard.files import load_files
+from dashboard.sources import Catalog, RunFilters, UnknownRun
 from profiler.analysis import analyze
 from profiler.sources import read_build
 from tests.dashboard.conftest import HISTORY_RUNS, SAMPLE_FILES, SAMPLES

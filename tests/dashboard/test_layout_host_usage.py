@@ -7,10 +7,11 @@ from typing import Any
 import pytest
 
 from dashboard import data, ids
+from dashboard.files import load_files
 from dashboard.layout.build import build_page
 from dashboard.layout.host_usage import NOTE_CLASS, host_usage_line, with_host_usage
 from dashboard.layout.timeline import timeline
-from dashboard.sources import Catalog, load_files
+from dashboard.sources import Catalog
 from profiler.analysis import analyze
 from profiler.analysis.host_usage import host_series
 from profiler.sources import read_build

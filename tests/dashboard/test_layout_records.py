@@ -6,8 +6,9 @@ from __future__ import annotations
 from dash import html
 
 from dashboard import data, ids
+from dashboard.files import load_files
 from dashboard.layout.build import build_details, build_page, step_panel
-from dashboard.sources import Catalog, load_files
+from dashboard.sources import Catalog
 from tests.dashboard.conftest import SAMPLES
 from tests.dashboard.test_layout import texts, walk
 

@@ -8,14 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from dashboard.files import FileSource, load_files
 from dashboard.sources import (
     LRU,
     Catalog,
-    FileSource,
     RunFilters,
     StoreSource,
     UnknownRun,
-    load_files,
 )
 from profiler.errors import KitprofError
 from tests.dashboard.conftest import HISTORY_RUNS, SAMPLE_FILES, SAMPLES, fill_history

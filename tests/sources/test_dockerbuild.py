@@ -325,7 +325,8 @@ def test_exports_and_the_dashboard_take_the_dockerfile_from_the_record(tmp_path:
     assert '+RUN test ! -e /run/secrets/token && echo "no secret in the final image"' in (
         out.read_text()
     )
-    from dashboard.sources import RunFilters, load_files
+    from dashboard.files import load_files
+    from dashboard.sources import RunFilters
 
     source = load_files([record])
     (run,) = [r.id for r in source.runs(RunFilters(), limit=10)]
