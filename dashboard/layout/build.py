@@ -170,31 +170,49 @@ def _banners(view: BuildView) -> list[html.Div]:
 def _stats(build: Build, analysis: BuildAnalysis) -> html.Div:
     cache = analysis.cache
     dockerfile_steps = sum(1 for step in build if step.kind is StepKind.STEP)
+    return stats_cards(
+        wall=analysis.wall_seconds,
+        critical_path=analysis.critical_path_seconds,
+        critical_path_note=f"{len(analysis.critical_path)} steps",
+        lower_bound=analysis.lower_bound_seconds,
+        sequential=analysis.sequential_seconds,
+        parallelism=analysis.parallelism,
+        cached=(cache.hit_ratio, cache.cached, cache.steps),
+        steps=(
+            dockerfile_steps,
+            f"{len(build.stages)} stages · {len(build) - dockerfile_steps} internal steps",
+        ),
+    )
+
+
+def stats_cards(
+    *,
+    wall: float,
+    critical_path: float,
+    critical_path_note: str | None,
+    lower_bound: float,
+    sequential: float,
+    parallelism: float,
+    cached: tuple[float, int, int],
+    steps: tuple[int, str],
+) -> html.Div:
+    """The build's figures as cards: from its analysis, or (before the stream is read)
+    from the history's row, so that both pages say the same things the same way.
+    ``cached`` is (ratio, cached, cacheable), ``steps`` (count, what it holds)."""
+    hit_ratio, cached_steps, cacheable = cached
     return html.Div(
         [
-            stat("wall time", fmt_seconds(analysis.wall_seconds), "first start → last end"),
-            stat(
-                "critical path",
-                fmt_seconds(analysis.critical_path_seconds),
-                f"{len(analysis.critical_path)} steps",
-            ),
-            stat(
-                "lower bound",
-                fmt_seconds(analysis.lower_bound_seconds),
-                "with unlimited parallelism",
-            ),
-            stat("sequential", fmt_seconds(analysis.sequential_seconds), "sum of every step"),
-            stat("parallelism", f"{analysis.parallelism:.2f}x", "sequential / wall"),
+            stat("wall time", fmt_seconds(wall), "first start → last end"),
+            stat("critical path", fmt_seconds(critical_path), critical_path_note),
+            stat("lower bound", fmt_seconds(lower_bound), "with unlimited parallelism"),
+            stat("sequential", fmt_seconds(sequential), "sum of every step"),
+            stat("parallelism", f"{parallelism:.2f}x", "sequential / wall"),
             stat(
                 "cached",
-                fmt_percent(cache.hit_ratio) if cache.steps else "-",
-                f"{cache.cached} of {cache.steps} cacheable steps",
+                fmt_percent(hit_ratio) if cacheable else "-",
+                f"{cached_steps} of {cacheable} cacheable steps",
             ),
-            stat(
-                "steps",
-                str(dockerfile_steps),
-                f"{len(build.stages)} stages · {len(build) - dockerfile_steps} internal steps",
-            ),
+            stat("steps", str(steps[0]), steps[1]),
         ],
         className="stats",
     )

@@ -11,8 +11,8 @@ from __future__ import annotations
 from dash import dcc, html
 
 from dashboard import ids
-from dashboard.layout.build import build_header, gap_line
-from dashboard.layout.common import Child, card, fmt_percent, fmt_seconds, graph, stat
+from dashboard.layout.build import build_header, gap_line, stats_cards
+from dashboard.layout.common import Child, card, graph
 from dashboard.layout.timeline import stage_timeline
 from dashboard.sources import CatalogRun
 from profiler.figures import stages_figure
@@ -26,25 +26,15 @@ def quick_build_page(run: CatalogRun, stages: list[Stage], on_path: dict[str, fl
     figure = stage_timeline(stages_figure(stages, on_path), len(stages))
     parts: list[Child] = [
         build_header(run),
-        html.Div(
-            [
-                stat("wall time", fmt_seconds(record.wall_seconds), "first start → last end"),
-                stat("critical path", fmt_seconds(record.critical_path_seconds)),
-                stat(
-                    "lower bound",
-                    fmt_seconds(record.lower_bound_seconds),
-                    "with unlimited parallelism",
-                ),
-                stat("sequential", fmt_seconds(record.sequential_seconds), "sum of every step"),
-                stat("parallelism", f"{record.parallelism:.2f}x", "sequential / wall"),
-                stat(
-                    "cached steps",
-                    fmt_percent(record.cache_hit_ratio) if record.cache_steps else "-",
-                    f"{record.cached_steps} of {record.cache_steps} cacheable steps",
-                ),
-                stat("vertices", str(record.vertex_count), f"{len(stages)} stages"),
-            ],
-            className="stats",
+        stats_cards(
+            wall=record.wall_seconds,
+            critical_path=record.critical_path_seconds,
+            critical_path_note=None,
+            lower_bound=record.lower_bound_seconds,
+            sequential=record.sequential_seconds,
+            parallelism=record.parallelism,
+            cached=(record.cache_hit_ratio, record.cached_steps, record.cache_steps),
+            steps=(record.vertex_count, f"{len(stages)} stages · internal steps included"),
         ),
         gap_line(record.wall_seconds, record.critical_path_seconds, record.lower_bound_seconds),
     ]
