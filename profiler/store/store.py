@@ -50,7 +50,7 @@ from profiler.store.engine import (
 from profiler.store.errors import RunNotFound, StoreError
 from profiler.store.files import RECORD, file_names, read_file, write_files
 from profiler.store.filters import run_filters
-from profiler.store.history import history_metrics
+from profiler.store.history import history_metrics, stage_rows_metrics
 from profiler.store.records import (
     RECORD_COLUMNS,
     BuildSummary,
@@ -477,31 +477,9 @@ class Store:
     @_translated
     def metrics(self, run_id: int) -> RunMetrics:
         """The metrics of one stored run (whatever its status)."""
-        from profiler.analysis.trends import StageMetrics
-
         with self._engine.connect() as connection:
-            stage_rows = connection.execute(
-                select(
-                    stages.c.label,
-                    stages.c.busy_seconds,
-                    stages.c.sequential_seconds,
-                    stages.c.critical_path_seconds,
-                    stages.c.steps,
-                    stages.c.cached,
-                ).where(stages.c.run_id == run_id)
-            ).all()
-        return self.run(run_id).metrics(
-            stages={
-                row.label: StageMetrics(
-                    busy_seconds=row.busy_seconds,
-                    sequential_seconds=row.sequential_seconds,
-                    critical_path_seconds=row.critical_path_seconds,
-                    steps=row.steps,
-                    cached=row.cached,
-                )
-                for row in stage_rows
-            },
-        )
+            by_run = stage_rows_metrics(connection, [run_id], None)
+        return self.run(run_id).metrics(stages=by_run.get(run_id, {}))
 
     # -- helpers -------------------------------------------------------------------
 
