@@ -25,6 +25,7 @@ import pytest
 from dashboard.app import create_app
 from tests.dashboard.chromium import launch_chromium
 from tests.dashboard.conftest import HISTORY_RUNS, ROOT, SAMPLE_FILES, XSS_LOG, XSS_NAME
+from tests.dashboard.serving import serving
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -361,24 +362,12 @@ scripts aside: plotly.js is a static file, cached by the browser)."""
 def served_big(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The dashboard on one generated 5,000-step stream (logs kept small: the graph
     is what makes the payloads big)."""
-    import logging
-
-    from werkzeug.serving import make_server
-
     from benchmarks.generate_stream import generate
 
     path = tmp_path_factory.mktemp("big") / "big.rawjson"
     generate(path, steps=5000, megabytes=6.0)
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    app = create_app(None, [path])
-    server = make_server("127.0.0.1", 0, app.server, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
+    with serving(create_app(None, [path])) as url:
+        yield url
 
 
 def test_a_5000_step_build_opens_on_its_stages_with_bounded_responses(

@@ -8,7 +8,6 @@ that fails on any console error) are test_browser.py's.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 
 import pytest
@@ -16,6 +15,7 @@ import pytest
 from dashboard.app import create_app
 from tests.dashboard import test_browser
 from tests.dashboard.conftest import SAMPLES
+from tests.dashboard.serving import serving
 from tests.dashboard.test_browser import Watched, open_page, wait_idle
 
 # test_browser's fixtures: the browser, and a page that fails on any console error.
@@ -27,20 +27,9 @@ CPU_BOUND = SAMPLES / "cpu-bound" / "modern"
 
 @pytest.fixture(scope="module")
 def url() -> Iterator[str]:
-    import logging
-
-    from werkzeug.serving import make_server
-
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     app = create_app(None, [CPU_BOUND / "cold.dockerbuild", CPU_BOUND / "cold.rawjson"])
-    server = make_server("127.0.0.1", 0, app.server, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
+    with serving(app) as served:
+        yield served
 
 
 def test_the_strip_renders_under_the_timeline_with_its_legend(page: Watched, url: str) -> None:

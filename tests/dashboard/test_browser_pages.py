@@ -6,7 +6,6 @@ measured. Screenshots of each page at 1440 and 390 px go to ``test-artifacts/das
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +17,7 @@ from dashboard.app import create_app
 from profiler.store import RunContext, Store
 from tests.dashboard import test_browser as shared
 from tests.dashboard.conftest import SAMPLES, fill_history
+from tests.dashboard.serving import serving
 from tests.dashboard.test_browser import ARTIFACTS, TIMEOUT_MS, Watched, open_page, wait_idle
 
 if TYPE_CHECKING:
@@ -43,10 +43,6 @@ class History:
 
 @pytest.fixture(scope="module")
 def history(tmp_path_factory: pytest.TempPathFactory) -> Iterator[History]:
-    import logging
-
-    from werkzeug.serving import make_server
-
     from benchmarks.generate_stream import generate
 
     folder = tmp_path_factory.mktemp("pages")
@@ -63,21 +59,8 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> Iterator[History]:
             store.ingest(raw + b"\n" * copy, context=RunContext(build_name="monorepo")).run_id
             for copy in (1, 2)
         ]
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    app = create_app(db, [], warm=True)
-    server = make_server("127.0.0.1", 0, app.server, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield History(
-            f"http://127.0.0.1:{server.server_port}",
-            str(secret.run_id),
-            str(plain.run_id),
-            (str(big[0]), str(big[1])),
-        )
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
+    with serving(create_app(db, [], warm=True)) as url:
+        yield History(url, str(secret.run_id), str(plain.run_id), (str(big[0]), str(big[1])))
 
 
 class Responses:

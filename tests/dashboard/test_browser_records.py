@@ -4,14 +4,13 @@ record's stage table has its layer sizes. The app serves just the two records.""
 
 from __future__ import annotations
 
-import logging
-import threading
 from collections.abc import Iterator
 
 import pytest
 
 from dashboard.app import create_app
 from tests.dashboard.conftest import SAMPLES
+from tests.dashboard.serving import serving
 from tests.dashboard.test_browser import (  # noqa: F401  (fixtures)
     Watched,
     browser,
@@ -28,17 +27,8 @@ FILES = [
 
 @pytest.fixture(scope="module")
 def served_records() -> Iterator[str]:
-    from werkzeug.serving import make_server
-
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    app = create_app(None, FILES)
-    server = make_server("127.0.0.1", 0, app.server, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.port}"
-    finally:
-        server.shutdown()
+    with serving(create_app(None, FILES)) as url:
+        yield url
 
 
 def test_the_failure_card_shows_the_failed_line_and_the_stage_table_sizes(

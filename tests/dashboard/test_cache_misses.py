@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from profiler.store import store_run
 from profiler.store.files import CONTEXT_MANIFEST, DOCKERFILE
 from tests.analysis.test_cachemiss import ALL, FILES, manifest, stream
 from tests.analysis.test_cachemiss import DOCKERFILE as TEXT
+from tests.dashboard.serving import serving
 from tests.dashboard.test_browser import (  # noqa: F401 - fixtures used by name
     Watched,
     browser,
@@ -58,19 +58,8 @@ def test_the_compare_page_lists_the_cause_and_the_changed_file(history: str) -> 
 
 @pytest.fixture(scope="module")
 def served(history: str) -> Iterator[str]:
-    import logging
-
-    from werkzeug.serving import make_server
-
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    server = make_server("127.0.0.1", 0, create_app(history, []).server, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
+    with serving(create_app(history, [])) as url:
+        yield url
 
 
 def test_chromium_shows_why_the_cache_missed(page: Watched, served: str) -> None:  # noqa: F811
