@@ -14,13 +14,13 @@ outlier in the baseline neither hides a regression nor raises a false alarm.
 from __future__ import annotations
 
 import operator
-import statistics
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import NamedTuple, cast
 
 from profiler.analysis import BuildAnalysis, stage_label
+from profiler.analysis.stagetable import Column, StageTable, stage_table
 from profiler.model import Build
 
 MAD_TO_SIGMA = 1.4826
@@ -116,7 +116,9 @@ def run_metrics(
 
 
 def median(values: Sequence[float]) -> float:
-    return float(statistics.median(values)) if values else 0.0
+    # statistics.median's arithmetic (the middle value, or the half-sum of the two
+    # middle ones) without its overhead: a long trend takes thousands of medians.
+    return float(_sorted_median(sorted(values))) if values else 0.0
 
 
 def mad(values: Sequence[float]) -> float:
@@ -225,10 +227,41 @@ def check_regression(
     which runs compare is the caller's policy, the statistics are this function's.
     """
     baseline = tuple(history[-baseline_runs:]) if baseline_runs > 0 else ()
+    stage_busy = [
+        (
+            label,
+            run.stages[label].busy_seconds,
+            [past.stages[label].busy_seconds if label in past.stages else 0.0 for past in baseline],
+        )
+        for label in (run.stages if baseline else ())
+    ]
+    return _judged(
+        run,
+        baseline,
+        stage_busy,
+        max_regression=max_regression,
+        noise_sigmas=noise_sigmas,
+        metric=metric,
+        min_baseline_runs=min_baseline_runs,
+    )
+
+
+def _judged(
+    run: RunMetrics,
+    baseline: tuple[RunMetrics, ...],
+    stage_busy: Sequence[tuple[str, float, Sequence[float]]],
+    *,
+    max_regression: float,
+    noise_sigmas: float,
+    metric: str,
+    min_baseline_runs: int,
+) -> CheckResult:
+    """:func:`check_regression` of ``run`` against ``baseline``; ``stage_busy``: for each
+    stage of the run, its busy time and the baseline's (0 for a run without it)."""
     values = [past.metric(metric) for past in baseline]
     center, spread, limit = regression_limit(values, max_regression, noise_sigmas)
     value = run.metric(metric)
-    stages = _stage_verdicts(run, baseline, max_regression, noise_sigmas)
+    stages = _stage_verdicts(stage_busy, max_regression, noise_sigmas)
     responsible = tuple(verdict for verdict in stages if verdict.value > verdict.limit)
     regressed = len(baseline) >= min_baseline_runs and value > limit
     if regressed and not responsible:
@@ -249,24 +282,17 @@ def check_regression(
 
 
 def _stage_verdicts(
-    run: RunMetrics,
-    baseline: Sequence[RunMetrics],
+    stage_busy: Sequence[tuple[str, float, Sequence[float]]],
     max_regression: float,
     noise_sigmas: float,
 ) -> list[StageVerdict]:
-    if not baseline:
-        return []
-    labels = list(run.stages)
     verdicts = []
-    for label in labels:
-        values = [
-            past.stages[label].busy_seconds if label in past.stages else 0.0 for past in baseline
-        ]
+    for label, value, values in stage_busy:
         center, _, limit = regression_limit(values, max_regression, noise_sigmas)
         verdicts.append(
             StageVerdict(
                 stage=label,
-                value=run.stages[label].busy_seconds,
+                value=value,
                 baseline_median=center,
                 limit=max(limit, center + STAGE_MIN_SECONDS),
             )
@@ -385,32 +411,39 @@ def trends(
     """
     ordered = tuple(runs)
     series = {
-        name: _series(name, [getattr(run, name) for run in ordered], window) for name in RUN_METRICS
+        name: _series(name, list(map(operator.attrgetter(name), ordered)), window)
+        for name in RUN_METRICS
     }
-    stage_maps = [run.stages for run in ordered]
-    labels: set[str] = set().union(*stage_maps)
-    if stage is not None:
-        labels &= {stage}
-    columns = {label: _stage_columns(stage_maps, label) for label in labels}
-    stage_series = {
+    table = stage_table(ordered)
+    labels = set(table.columns) if stage is None else set(table.columns) & {stage}
+    every_stage = {
         label: {
             name: _series(name, values, window)
-            for name, values in zip(STAGE_METRICS, columns[label], strict=True)
+            for name, values in zip(STAGE_METRICS, _stage_series(table.columns[label]), strict=True)
         }
+        for label in labels
+    }
+    # Busiest first: the median busy time is the busy series' summary median.
+    stage_series = {
+        label: every_stage[label]
         for label in sorted(
-            columns,
-            key=lambda label: (-median([v for v in columns[label][0] if v is not None]), label),
+            every_stage,
+            key=lambda label: (-(every_stage[label]["busy_seconds"].summary.median or 0.0), label),
         )
     }
     if stage is None:
-        judged = [run.wall_seconds for run in ordered]
+        judged = series["wall_seconds"].values
     else:
-        busy = columns[stage][0] if stage in columns else [None] * len(ordered)
-        judged = [value or 0.0 for value in busy]
+        busy = table.columns[stage][0] if stage in table.columns else [None] * len(ordered)
+        judged = tuple(value or 0.0 for value in busy)
     regressions = tuple(
         result
-        for index in _jumps(judged, window, max_regression, noise_sigmas)
-        if (result := _rolling_check(ordered, index, stage, window, max_regression, noise_sigmas))
+        for index in _jumps(cast(Sequence[float], judged), window, max_regression, noise_sigmas)
+        if (
+            result := _rolling_check(
+                ordered, table, index, stage, window, max_regression, noise_sigmas
+            )
+        )
         is not None
     )
     return Trend(
@@ -422,29 +455,21 @@ def trends(
     )
 
 
-def _stage_columns(
-    stage_maps: Sequence[Mapping[str, StageMetrics]], label: str
-) -> list[list[float | None]]:
-    """One stage's series (:data:`STAGE_METRICS`), a value a run, ``None`` where the run
-    lacks the stage. Column by column, one comprehension each: a whole history holds
-    ~120,000 stage rows, and one loop over them all, run by run, was most of a trend's
-    time (``zip(*rows)`` to transpose them was slower still)."""
-    rows = [stages.get(label) for stages in stage_maps]
-    if None not in rows:
-        every = cast(list[StageMetrics], rows)
-        # StageMetrics' fields: busy, sequential, critical path, steps, cached.
-        return [
-            [row[0] for row in every],
-            [row[1] for row in every],
-            [row[2] for row in every],
-            [row[4] / row[3] if row[3] else 0.0 for row in every],
+def _stage_series(columns: Sequence[Column]) -> list[Column]:
+    """One stage's series (:data:`STAGE_METRICS`) from its columns in a
+    :class:`StageTable` (busy, sequential, critical path, steps, cached)."""
+    busy, sequential, critical, steps, cached = columns
+    if None not in steps:
+        ratios: Column = [
+            done / count if count else 0.0
+            for count, done in zip(cast(list[float], steps), cast(list[float], cached), strict=True)
         ]
-    return [
-        [row.busy_seconds if row is not None else None for row in rows],
-        [row.sequential_seconds if row is not None else None for row in rows],
-        [row.critical_path_seconds if row is not None else None for row in rows],
-        [row.cache_hit_ratio if row is not None else None for row in rows],
-    ]
+    else:
+        ratios = [
+            None if count is None else (cast(float, done) / count if count else 0.0)
+            for count, done in zip(steps, cached, strict=True)
+        ]
+    return [busy, sequential, critical, ratios]
 
 
 def _series(name: str, values: Sequence[float | None], window: int) -> Series:
@@ -472,19 +497,46 @@ def _jumps(
 
 def _rolling_check(
     runs: Sequence[RunMetrics],
+    table: StageTable,
     index: int,
     stage: str | None,
     window: int,
     max_regression: float,
     noise_sigmas: float,
 ) -> CheckResult | None:
-    run = runs[index]
-    history = runs[max(0, index - window) : index]
+    """The regression check of run ``index`` against the ``window`` runs before it, as
+    :func:`check_regression` makes it; the stages' busy times read from ``table``."""
+    lower = max(0, index - window)
     if stage is not None:
-        run = _as_stage_run(run, stage)
-        history = [_as_stage_run(past, stage) for past in history]
-    result = check_regression(
-        run, history, max_regression=max_regression, baseline_runs=window, noise_sigmas=noise_sigmas
+        run = _as_stage_run(runs[index], stage)
+        history = [_as_stage_run(past, stage) for past in runs[lower:index]]
+        result = check_regression(
+            run,
+            history,
+            max_regression=max_regression,
+            baseline_runs=window,
+            noise_sigmas=noise_sigmas,
+        )
+        return result if result.regression else None
+    baseline = tuple(runs[lower:index]) if window > 0 else ()
+    stage_busy = []
+    for label in table.labels[index] if baseline else ():
+        busy = table.columns[label][0]
+        stage_busy.append(
+            (
+                label,
+                cast(float, busy[index]),
+                [value if value is not None else 0.0 for value in busy[lower:index]],
+            )
+        )
+    result = _judged(
+        runs[index],
+        baseline,
+        stage_busy,
+        max_regression=max_regression,
+        noise_sigmas=noise_sigmas,
+        metric="wall_seconds",
+        min_baseline_runs=MIN_BASELINE_RUNS,
     )
     return result if result.regression else None
 
