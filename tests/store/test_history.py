@@ -12,8 +12,7 @@ from sqlalchemy import inspect, or_, select, text, update
 
 from benchmarks.history import context_of, old_history, synthetic_stream
 from profiler.analysis.trends import trends
-from profiler.store import Store, run_context
-from profiler.store import migrations
+from profiler.store import Store, migrations, run_context
 from profiler.store.migrations import LATEST
 from profiler.store.schema import runs
 from tests.store.builds import app_build
