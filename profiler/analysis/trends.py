@@ -20,10 +20,12 @@ from datetime import datetime
 from typing import NamedTuple, cast
 
 from profiler.analysis import BuildAnalysis, stage_label
+from profiler.analysis.robust import MAD_TO_SIGMA as MAD_TO_SIGMA
+from profiler.analysis.robust import mad as mad
+from profiler.analysis.robust import median, regression_limit, slope_per_index, sorted_median
 from profiler.analysis.stagetable import Column, StageTable, stage_table
 from profiler.model import Build
 
-MAD_TO_SIGMA = 1.4826
 DEFAULT_MAX_REGRESSION = 0.20
 DEFAULT_BASELINE_RUNS = 10
 DEFAULT_NOISE_SIGMAS = 3.0
@@ -112,23 +114,6 @@ def run_metrics(
     )
 
 
-# -- robust statistics -----------------------------------------------------------------
-
-
-def median(values: Sequence[float]) -> float:
-    # statistics.median's arithmetic (the middle value, or the half-sum of the two
-    # middle ones) without its overhead: a long trend takes thousands of medians.
-    return float(_sorted_median(sorted(values))) if values else 0.0
-
-
-def mad(values: Sequence[float]) -> float:
-    """Median absolute deviation from the median (unscaled)."""
-    if not values:
-        return 0.0
-    center = median(values)
-    return median([abs(value - center) for value in values])
-
-
 # -- the regression gate ---------------------------------------------------------------
 
 
@@ -197,20 +182,6 @@ class CheckResult:
         return median([run.cache_hit_ratio for run in self.baseline])
 
 
-def regression_limit(
-    values: Sequence[float], max_regression: float, noise_sigmas: float
-) -> tuple[float, float, float]:
-    """``(median, mad, limit)``: the limit is the median plus the larger of the allowed
-    fraction and ``noise_sigmas`` robust standard deviations."""
-    center = median(values)
-    spread = mad(values)
-    return (
-        center,
-        spread,
-        center + max(max_regression * center, noise_sigmas * MAD_TO_SIGMA * spread),
-    )
-
-
 def check_regression(
     run: RunMetrics,
     history: Sequence[RunMetrics],
@@ -227,18 +198,20 @@ def check_regression(
     which runs compare is the caller's policy, the statistics are this function's.
     """
     baseline = tuple(history[-baseline_runs:]) if baseline_runs > 0 else ()
-    stage_busy = [
-        (
+    stage_limits = [
+        _stage_limit(
             label,
             run.stages[label].busy_seconds,
             [past.stages[label].busy_seconds if label in past.stages else 0.0 for past in baseline],
+            max_regression,
+            noise_sigmas,
         )
         for label in (run.stages if baseline else ())
     ]
     return _judged(
         run,
         baseline,
-        stage_busy,
+        stage_limits,
         max_regression=max_regression,
         noise_sigmas=noise_sigmas,
         metric=metric,
@@ -249,19 +222,19 @@ def check_regression(
 def _judged(
     run: RunMetrics,
     baseline: tuple[RunMetrics, ...],
-    stage_busy: Sequence[tuple[str, float, Sequence[float]]],
+    stage_limits: Sequence[StageLimit],
     *,
     max_regression: float,
     noise_sigmas: float,
     metric: str,
     min_baseline_runs: int,
 ) -> CheckResult:
-    """:func:`check_regression` of ``run`` against ``baseline``; ``stage_busy``: for each
-    stage of the run, its busy time and the baseline's (0 for a run without it)."""
+    """:func:`check_regression` of ``run`` against ``baseline``, given each stage of the
+    run with its busy time and the regression limit of the baseline's."""
     values = [past.metric(metric) for past in baseline]
     center, spread, limit = regression_limit(values, max_regression, noise_sigmas)
     value = run.metric(metric)
-    stages = _stage_verdicts(stage_busy, max_regression, noise_sigmas)
+    stages = _stage_verdicts(stage_limits)
     responsible = tuple(verdict for verdict in stages if verdict.value > verdict.limit)
     regressed = len(baseline) >= min_baseline_runs and value > limit
     if regressed and not responsible:
@@ -281,14 +254,21 @@ def _judged(
     )
 
 
-def _stage_verdicts(
-    stage_busy: Sequence[tuple[str, float, Sequence[float]]],
-    max_regression: float,
-    noise_sigmas: float,
-) -> list[StageVerdict]:
+StageLimit = tuple[str, float, float, float]
+"""A stage of a judged run: its label, its busy time, and the median and regression limit
+(:func:`regression_limit`) of its busy time over the baseline (0 for a run without it)."""
+
+
+def _stage_limit(
+    label: str, value: float, values: Sequence[float], max_regression: float, noise_sigmas: float
+) -> StageLimit:
+    center, _, limit = regression_limit(values, max_regression, noise_sigmas)
+    return label, value, center, limit
+
+
+def _stage_verdicts(stage_limits: Sequence[StageLimit]) -> list[StageVerdict]:
     verdicts = []
-    for label, value, values in stage_busy:
-        center, _, limit = regression_limit(values, max_regression, noise_sigmas)
+    for label, value, center, limit in stage_limits:
         verdicts.append(
             StageVerdict(
                 stage=label,
@@ -355,9 +335,9 @@ def summarize(values: Sequence[float | None], window: int) -> Summary:
         minimum, maximum, center, spread, slope = trendstats.summary(values, present)
     else:
         ordered = sorted(present)
-        minimum, maximum, center = ordered[0], ordered[-1], _sorted_median(ordered)
+        minimum, maximum, center = ordered[0], ordered[-1], sorted_median(ordered)
         spread = median([abs(value - center) for value in present])
-        slope = _slope(values)
+        slope = slope_per_index(values)
     return Summary(
         count=len(present),
         first=present[0],
@@ -369,31 +349,6 @@ def summarize(values: Sequence[float | None], window: int) -> Summary:
         change=median(present[-span:]) - median(present[:span]) if len(present) > 1 else 0.0,
         slope_per_run=slope,
     )
-
-
-def _sorted_median(ordered: Sequence[float]) -> float:
-    middle = len(ordered) // 2
-    if len(ordered) % 2:
-        return float(ordered[middle])
-    return (ordered[middle - 1] + ordered[middle]) / 2
-
-
-def _slope(values: Sequence[float | None]) -> float | None:
-    """Least-squares slope of the values against their index (gaps skipped)."""
-    ys = [value for value in values if value is not None]
-    xs: Sequence[float] = (
-        range(len(ys))
-        if len(ys) == len(values)
-        else [float(index) for index, value in enumerate(values) if value is not None]
-    )
-    n = len(ys)
-    if n < 2:
-        return None
-    sum_x, sum_y = sum(xs), sum(ys)
-    var_x = n * float(sum(map(operator.mul, xs, xs))) - sum_x * sum_x
-    if var_x == 0:
-        return 0.0
-    return (n * float(sum(map(operator.mul, xs, ys))) - sum_x * sum_y) / var_x
 
 
 def trends(
@@ -436,16 +391,19 @@ def trends(
     else:
         busy = table.columns[stage][0] if stage in table.columns else [None] * len(ordered)
         judged = tuple(value or 0.0 for value in busy)
-    regressions = tuple(
-        result
-        for index in _jumps(cast(Sequence[float], judged), window, max_regression, noise_sigmas)
-        if (
-            result := _rolling_check(
-                ordered, table, index, stage, window, max_regression, noise_sigmas
-            )
+    jumps = list(_jumps(cast(Sequence[float], judged), window, max_regression, noise_sigmas))
+    if stage is None:
+        limits = _stage_limits(table, jumps, window, max_regression, noise_sigmas)
+        checks = (
+            _rolling_check(ordered, index, limits[index], window, max_regression, noise_sigmas)
+            for index in jumps
         )
-        is not None
-    )
+    else:
+        checks = (
+            _rolling_stage_check(ordered, index, stage, window, max_regression, noise_sigmas)
+            for index in jumps
+        )
+    regressions = tuple(result for result in checks if result.regression)
     return Trend(
         runs=ordered,
         series=series,
@@ -495,50 +453,87 @@ def _jumps(
             yield index
 
 
+def _stage_limits(
+    table: StageTable, indexes: Sequence[int], window: int, max_regression: float,
+    noise_sigmas: float,
+) -> dict[int, list[StageLimit]]:  # fmt: skip
+    """For each of ``indexes``: the stages of its run, each with its busy time and the
+    limit of its busy time over the ``window`` runs before (:data:`StageLimit`). A long
+    history's ~200 jumps take their ~2,500 medians in numpy, a stage at a time."""
+    vectorised: dict[tuple[int, str], tuple[float, float]] = {}
+    if len(table) >= LONG_SERIES:
+        from profiler.analysis import trendstats
+
+        full = [index for index in indexes if index >= window > 0]
+        for label, columns in table.columns.items():
+            busy = columns[0]
+            at = [index for index in full if busy[index] is not None]
+            if not at:
+                continue
+            windows = [
+                [past if past is not None else 0.0 for past in busy[index - window : index]]
+                for index in at
+            ]
+            centers, limits = trendstats.row_limits(
+                windows, max_regression, noise_sigmas, MAD_TO_SIGMA
+            )
+            vectorised.update(
+                ((index, label), figures)
+                for index, figures in zip(at, zip(centers, limits, strict=True), strict=True)
+            )
+    found = {}
+    for index in indexes:
+        lower = max(0, index - window)
+        stages = []
+        for label in table.labels[index] if index > lower else ():
+            busy = table.columns[label][0]
+            value = cast(float, busy[index])
+            known = vectorised.get((index, label))
+            if known is None:
+                values = [past if past is not None else 0.0 for past in busy[lower:index]]
+                stages.append(_stage_limit(label, value, values, max_regression, noise_sigmas))
+            else:
+                stages.append((label, value, *known))
+        found[index] = stages
+    return found
+
+
 def _rolling_check(
     runs: Sequence[RunMetrics],
-    table: StageTable,
     index: int,
-    stage: str | None,
+    stage_limits: Sequence[StageLimit],
     window: int,
     max_regression: float,
     noise_sigmas: float,
-) -> CheckResult | None:
+) -> CheckResult:
     """The regression check of run ``index`` against the ``window`` runs before it, as
-    :func:`check_regression` makes it; the stages' busy times read from ``table``."""
-    lower = max(0, index - window)
-    if stage is not None:
-        run = _as_stage_run(runs[index], stage)
-        history = [_as_stage_run(past, stage) for past in runs[lower:index]]
-        result = check_regression(
-            run,
-            history,
-            max_regression=max_regression,
-            baseline_runs=window,
-            noise_sigmas=noise_sigmas,
-        )
-        return result if result.regression else None
-    baseline = tuple(runs[lower:index]) if window > 0 else ()
-    stage_busy = []
-    for label in table.labels[index] if baseline else ():
-        busy = table.columns[label][0]
-        stage_busy.append(
-            (
-                label,
-                cast(float, busy[index]),
-                [value if value is not None else 0.0 for value in busy[lower:index]],
-            )
-        )
-    result = _judged(
+    :func:`check_regression` makes it (its stages: :func:`_stage_limits`)."""
+    baseline = tuple(runs[max(0, index - window) : index]) if window > 0 else ()
+    return _judged(
         runs[index],
         baseline,
-        stage_busy,
+        stage_limits,
         max_regression=max_regression,
         noise_sigmas=noise_sigmas,
         metric="wall_seconds",
         min_baseline_runs=MIN_BASELINE_RUNS,
     )
-    return result if result.regression else None
+
+
+def _rolling_stage_check(
+    runs: Sequence[RunMetrics],
+    index: int,
+    stage: str,
+    window: int,
+    max_regression: float,
+    noise_sigmas: float,
+) -> CheckResult:
+    """:func:`_rolling_check` of the runs seen through one stage."""
+    run = _as_stage_run(runs[index], stage)
+    history = [_as_stage_run(past, stage) for past in runs[max(0, index - window) : index]]
+    return check_regression(
+        run, history, max_regression=max_regression, baseline_runs=window, noise_sigmas=noise_sigmas
+    )
 
 
 def _as_stage_run(run: RunMetrics, stage: str) -> RunMetrics:
