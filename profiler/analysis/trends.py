@@ -324,7 +324,11 @@ class Trend:
 
 
 def summarize(values: Sequence[float | None], window: int) -> Summary:
-    present = [value for value in values if value is not None]
+    return _summarize(values, [value for value in values if value is not None], window)
+
+
+def _summarize(values: Sequence[float | None], present: Sequence[float], window: int) -> Summary:
+    """:func:`summarize`, given the values without their ``None`` ones."""
     if not present:
         return Summary(0, None, None, None, None, None, None, None, None)
     span = max(1, min(window, len(present) // 2 or 1))
@@ -373,7 +377,7 @@ def trends(
     labels = set(table.columns) if stage is None else set(table.columns) & {stage}
     every_stage = {
         label: {
-            name: _series(name, values, window)
+            name: _series(name, values, window, gap_free=None not in table.columns[label][0])
             for name, values in zip(STAGE_METRICS, _stage_series(table.columns[label]), strict=True)
         }
         for label in labels
@@ -417,11 +421,9 @@ def _stage_series(columns: Sequence[Column]) -> list[Column]:
     """One stage's series (:data:`STAGE_METRICS`) from its columns in a
     :class:`StageTable` (busy, sequential, critical path, steps, cached)."""
     busy, sequential, critical, steps, cached = columns
-    if None not in steps:
-        ratios: Column = [
-            done / count if count else 0.0
-            for count, done in zip(cast(list[float], steps), cast(list[float], cached), strict=True)
-        ]
+    if None not in steps and 0 not in steps:
+        # Each StageMetrics' cache_hit_ratio (cached / steps; 0 for a stage without steps).
+        ratios: Column = list(map(operator.truediv, cached, steps))
     else:
         ratios = [
             None if count is None else (cast(float, done) / count if count else 0.0)
@@ -430,8 +432,16 @@ def _stage_series(columns: Sequence[Column]) -> list[Column]:
     return [busy, sequential, critical, ratios]
 
 
-def _series(name: str, values: Sequence[float | None], window: int) -> Series:
-    return Series(metric=name, values=tuple(values), summary=summarize(values, window))
+def _series(
+    name: str, values: Sequence[float | None], window: int, gap_free: bool = False
+) -> Series:
+    """``gap_free``: the values hold no ``None`` (a stage every run has)."""
+    summary = (
+        _summarize(values, cast(Sequence[float], values), window)
+        if gap_free
+        else summarize(values, window)
+    )
+    return Series(metric=name, values=tuple(values), summary=summary)
 
 
 def _jumps(
