@@ -254,18 +254,9 @@ class BuildRecorder:
         strings = not inputs or set(map(type, inputs)) == _STR
         if not strings and not all(isinstance(i, str) for i in inputs):
             return False
-        # A vertex's times recur in each of its snapshots: most are found in the
-        # cache of _time, inline here (a cached time is never later than _latest).
-        times = self._times
-        started_value = vertex.get("started")
-        started = times.get(started_value) if type(started_value) is str else None
-        if started is None and started_value is not None:
-            started = self._time(started_value)
-        completed_value = vertex.get("completed")
-        completed = times.get(completed_value) if type(completed_value) is str else None
-        if completed is None and completed_value is not None:
-            completed = self._time(completed_value)
-        state = self._vertices.get(digest) or self._state(digest)
+        started = self._time(vertex.get("started"))
+        completed = self._time(vertex.get("completed"))
+        state = self._state(digest)
         if name and name not in state.names:
             state.names.append(name)
         if started is None and state.started is not None:
