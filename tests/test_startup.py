@@ -75,6 +75,23 @@ def test_analyze_loads_the_analysis_but_no_store_or_dataframes() -> None:
     assert not modules & (COMMAND_MODULES - {"profiler.cli.analyze"})
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("analyze", "--json", str(SAMPLE)),
+        ("suggest", "--json", str(SAMPLE)),
+        ("compare", "--json", str(SAMPLE), str(SAMPLE)),
+        ("runs", "--json"),
+        ("trends", "--json", "--last", "0"),
+    ],
+    ids=lambda args: " ".join(args[:2]),
+)
+def test_json_output_imports_no_terminal_renderer(args: tuple[str, ...], tmp_path: Path) -> None:
+    modules = imported(*args, env={"KITPROF_DB": f"sqlite:///{tmp_path / 'h.sqlite'}"})
+    assert "profiler.render.format" in modules  # it did write its JSON
+    assert not modules & ({"rich", "pygments"} | VALIDATION)
+
+
 def test_import_profiler_is_light() -> None:
     result = subprocess.run(
         [sys.executable, "-c", "import sys, profiler; print(sorted(sys.modules))"],
