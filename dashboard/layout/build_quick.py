@@ -15,7 +15,7 @@ from dashboard.layout.build import build_header, gap_line, stats_cards
 from dashboard.layout.common import Child, card, graph
 from dashboard.layout.timeline import stage_timeline
 from dashboard.sources import CatalogRun
-from profiler.figures import stages_figure
+from profiler.figures import stages_figure_json
 from profiler.model import Stage
 
 READING = "Reading the build's stream for its steps, logs and suggestions…"
@@ -23,7 +23,7 @@ READING = "Reading the build's stream for its steps, logs and suggestions…"
 
 def quick_build_page(run: CatalogRun, stages: list[Stage], on_path: dict[str, float]) -> html.Div:
     record = run.record
-    figure = stage_timeline(stages_figure(stages, on_path), len(stages))
+    figure = stage_timeline(stages_figure_json(stages, on_path), len(stages))
     parts: list[Child] = [
         build_header(run),
         stats_cards(

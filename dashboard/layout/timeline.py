@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import plotly.graph_objects as go
 
 from profiler.analysis import BuildAnalysis, stage_label, step_stage_label
-from profiler.figures import STAGE_REF, gantt_figure, stage_figure
+from profiler.figures import STAGE_REF, gantt_figure, stages_figure_json
 from profiler.figures_history import CAPPED_HEIGHT, MAX_ROWS_FULL_HEIGHT, timeline_height
 from profiler.model import Build, Stage
 from profiler.palette import stage_color
@@ -94,7 +95,8 @@ def timeline(
     elif view == "all" and len(steps) <= MAX_ALL_STEPS:
         figure = gantt_figure(build, analysis)
     else:
-        return Timeline(stage_timeline(stage_figure(build, analysis), len(build.stages)), note)
+        stages = stages_figure_json(build.stages, analysis.critical_path_by_stage)
+        return Timeline(go.Figure(stage_timeline(stages, len(build.stages))), note)
     bars = sum(len(trace.customdata) for trace in figure.data if trace.customdata is not None)
     figure.update_layout(height=timeline_height(bars), dragmode="zoom")
     if bars > MAX_ROWS_FULL_HEIGHT:
@@ -102,10 +104,14 @@ def timeline(
     return Timeline(figure, note)
 
 
-def stage_timeline(figure: go.Figure, stages: int) -> go.Figure:
-    """The stage chart as the timeline's ``stages`` view: titled, one row a stage."""
-    _title(figure, f"{stages} stages: click one for its steps")
-    figure.update_layout(height=timeline_height(stages, per_row=24), clickmode="event")
+def stage_timeline(figure: dict[str, Any], stages: int) -> dict[str, Any]:
+    """The stage chart (:func:`~profiler.figures.stages_figure_json`, changed in
+    place) as the timeline's ``stages`` view: titled, one row a stage."""
+    layout = figure["layout"]
+    title = layout["title"]
+    title["text"] = f"{stages} stages: click one for its steps · {title['text']}"
+    layout["height"] = timeline_height(stages, per_row=24)
+    layout["clickmode"] = "event"
     return fixed_margins(figure)
 
 
@@ -113,17 +119,16 @@ CHAR_PX = 7
 """About the width of a character of a tick label (12 px font), for the left margin."""
 
 
-def fixed_margins(figure: go.Figure) -> go.Figure:
+def fixed_margins(figure: dict[str, Any]) -> dict[str, Any]:
     """Margins set here, not found by plotly: with 200 row labels its automatic margins
     measure every label and draw the chart again, three times as long (0.4 s → 1.4 s
     on a busy machine) as drawing it once."""
-    labels = figure.layout.yaxis.categoryarray or ()
+    layout = figure["layout"]
+    labels = layout["yaxis"].get("categoryarray") or ()
     longest = max((len(str(label)) for label in labels), default=10)
-    figure.update_layout(
-        margin={"l": min(420, 20 + CHAR_PX * longest), "b": 55},
-        xaxis_automargin=False,
-        yaxis_automargin=False,
-    )
+    layout["margin"].update(l=min(420, 20 + CHAR_PX * longest), b=55)
+    layout["xaxis"]["automargin"] = False
+    layout["yaxis"]["automargin"] = False
     return figure
 
 
