@@ -25,6 +25,7 @@ from dashboard import callbacks
 from dashboard.compress import enable_gzip, request_headers, warm_gzip
 from dashboard.files import load_files
 from dashboard.layout.shell import shell
+from dashboard.scripts import Dashboard
 from dashboard.sources import Catalog, RunFilters, RunSource, StoreSource
 from dashboard.style import INDEX_STRING
 from profiler.errors import KitprofError
@@ -90,7 +91,7 @@ def create_app(
     ``warm``: do now what the first visitor would wait for (a served dashboard).
     """
     catalog = make_catalog(store_url, files, on_loaded=on_loaded, build=build)
-    app = Dash(
+    app = Dashboard(
         __name__,
         title="kitprof",
         update_title="",
