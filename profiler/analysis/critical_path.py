@@ -13,6 +13,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Collection, Mapping
 
+from profiler.analysis.memo import derived
 from profiler.model import Build, Step, StepStatus
 
 # Daemon and client clocks differ slightly; a vertex that "finished" a hair after
@@ -20,8 +21,15 @@ from profiler.model import Build, Step, StepStatus
 TIME_LINK_TOLERANCE = 0.001
 
 
-def dependency_graph(build: Build) -> dict[str, tuple[str, ...]]:
-    """Predecessors of every vertex: its known inputs, or its time link if it has none."""
+def dependency_graph(build: Build) -> Mapping[str, tuple[str, ...]]:
+    """Predecessors of every vertex: its known inputs, or its time link if it has none.
+
+    Made once per Build (the analysis, the suggestions and the figures all ask).
+    """
+    return derived(build, "dependency_graph", lambda: _dependency_graph(build))
+
+
+def _dependency_graph(build: Build) -> dict[str, tuple[str, ...]]:
     finished = sorted(
         (step for step in build if step.end is not None and step.start is not None),
         key=lambda step: step.end or 0.0,
@@ -82,6 +90,17 @@ def observed_critical_path(
     chain of work is taken, as the scheduler must have waited for that work too. So
     the path never weighs less than the lower bound because of a clock's rounding.
     """
+    if among is None and (graph is None or graph is dependency_graph(build)):
+        # The path of the whole build: the analysis and the suggestions both ask.
+        return list(derived(build, "critical_path", lambda: _observed(build, None, None)))
+    return _observed(build, graph, among)
+
+
+def _observed(
+    build: Build,
+    graph: Mapping[str, tuple[str, ...]] | None,
+    among: Collection[str] | None,
+) -> list[Step]:
     graph = dependency_graph(build) if graph is None else graph
     candidates = [
         step for step in build if step.end is not None and (among is None or step.digest in among)
@@ -131,7 +150,15 @@ def _heaviest_chains(
     build: Build, graph: Mapping[str, tuple[str, ...]]
 ) -> tuple[dict[str, float], dict[str, str | None]]:
     """For each vertex, the busy time of the heaviest chain of work ending with it,
-    and the predecessor that chain comes through."""
+    and the predecessor that chain comes through. (Shared: not to be changed.)"""
+    if graph is dependency_graph(build):
+        return derived(build, "heaviest_chains", lambda: _chains_of(build, graph))
+    return _chains_of(build, graph)
+
+
+def _chains_of(
+    build: Build, graph: Mapping[str, tuple[str, ...]]
+) -> tuple[dict[str, float], dict[str, str | None]]:
     finish: dict[str, float] = {}
     best_predecessor: dict[str, str | None] = {}
     state: dict[str, int] = {}  # 1 = on the stack, 2 = done

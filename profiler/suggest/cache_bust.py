@@ -156,9 +156,8 @@ def _install_after(context: SuggestContext, copy_step: Step) -> Step | None:
     install = next(
         (
             s
-            for s in context.steps
-            if context.chain_predecessor.get(s.digest) == copy_step.digest
-            and context.stage_of(s) == context.stage_of(copy_step)
+            for s in context.chain_successors.get(copy_step.digest, ())
+            if context.stage_of(s) == context.stage_of(copy_step)
         ),
         None,
     )

@@ -125,6 +125,17 @@ class SuggestContext:
         return list(self._chains.get(self.stage_of(step), ()))
 
     @cached_property
+    def chain_successors(self) -> dict[str, list[Step]]:
+        """The steps that follow a step in a chain (the inverse of ``chain_predecessor``),
+        by digest, in build order: one lookup instead of a pass over every step."""
+        successors: dict[str, list[Step]] = {}
+        for step in self.steps:
+            predecessor = self.chain_predecessor.get(step.digest)
+            if predecessor is not None:
+                successors.setdefault(predecessor, []).append(step)
+        return successors
+
+    @cached_property
     def _chains(self) -> dict[StageKey, list[Step]]:
         # Grouped once: suggestion finders ask for the chain of many steps.
         chains: dict[StageKey, list[Step]] = {}
