@@ -123,6 +123,8 @@ def simulate(graph: TaskGraph, options: SimulationOptions | None = None) -> Sche
     start: dict[str, float] = {}
     finish: dict[str, float] = {}
     running: dict[str, float] = {}  # task -> remaining work
+    # Remaining work at or below this is done (float noise, relative to the task).
+    done_below = {t: _EPSILON * max(1.0, task.duration) for t, task in tasks.items()}
     now = 0.0
 
     def complete(task_id: str, at: float) -> None:
@@ -165,18 +167,25 @@ def simulate(graph: TaskGraph, options: SimulationOptions | None = None) -> Sche
             waiting[task_id] = 0
             heapq.heappush(pending, (now, order[task_id], task_id))
             continue
-        rates = _rates(running, tasks, options.cores)
-        next_finish = min(
-            (remaining / rates[t] for t, remaining in running.items()), default=float("inf")
-        )
+        if options.cores is None:
+            # Every task runs at rate 1: the same arithmetic as below (x / 1.0 and
+            # 1.0 * x are x exactly) without a dict of rates for each event.
+            rates = None
+            next_finish = min(running.values(), default=float("inf"))
+        else:
+            rates = _rates(running, tasks, options.cores)
+            next_finish = min(
+                (remaining / rates[t] for t, remaining in running.items()), default=float("inf")
+            )
         room = options.max_parallelism is None or len(running) < max(1, options.max_parallelism)
         next_ready = pending[0][0] - now if pending and room else float("inf")
         step = max(0.0, min(next_finish, next_ready))
         now += step
         done = []
-        for task_id in running:
-            running[task_id] -= rates[task_id] * step
-            if running[task_id] <= _EPSILON * max(1.0, tasks[task_id].duration):
+        for task_id, remaining in running.items():
+            remaining -= step if rates is None else rates[task_id] * step
+            running[task_id] = remaining
+            if remaining <= done_below[task_id]:
                 done.append(task_id)
         for task_id in sorted(done, key=lambda t: order[t]):
             del running[task_id]
@@ -218,6 +227,7 @@ def graph_from_build(build: Build, cores: int | None = None) -> TaskGraph:
         key=lambda s: s.end if s.end is not None else 0.0,
     )
     finished_ends = [s.end or 0.0 for s in finished]
+    end_of = {s.digest: s.end or 0.0 for s in build}
     tasks: dict[str, Task] = {}
     for step in ran:
         predecessors = tuple(p for p in edges.get(step.digest, ()) if p in ids)
@@ -236,11 +246,11 @@ def graph_from_build(build: Build, cores: int | None = None) -> TaskGraph:
                 if busy > 0:
                     duration *= _busy_since(step, anchor) / busy
             if predecessors:
-                linked = max(build.step(p).end or 0.0 for p in predecessors)
+                linked = max(end_of[p] for p in predecessors)
                 delay = max(0.0, max(0.0, anchor - origin) - max(0.0, linked - origin))
         # A vertex with its own delay already waits as long as it did.
         wait = (
-            _hidden_wait(step, predecessors, build, finished, finished_ends)
+            _hidden_wait(step, predecessors, end_of, finished, finished_ends)
             if delay is None
             else None
         )
@@ -297,7 +307,7 @@ def _first_stamp_link(step: Step, finished: list[Step]) -> tuple[str, ...]:
 def _hidden_wait(
     step: Step,
     predecessors: tuple[str, ...],
-    build: Build,
+    end_of: Mapping[str, float],
     finished: list[Step],
     finished_ends: list[float],
 ) -> str | None:
@@ -306,11 +316,12 @@ def _hidden_wait(
     ``finished`` is sorted by end (``finished_ends``): the candidates are a slice of
     it, walked back from the latest, so a build of n steps costs n log n, not n².
     Of candidates that finished at the same moment, the first in ``finished`` wins.
+    ``end_of``: every vertex's end (0 if it has none), by digest.
     """
     if not predecessors or step.start is None:
         return None
     started = step.intervals[-1].start
-    ready = max((build.step(p).end or 0.0) for p in predecessors)
+    ready = max(map(end_of.__getitem__, predecessors))
     if started - ready <= HIDDEN_WAIT_SECONDS:
         return None
     best: Step | None = None
@@ -342,6 +353,14 @@ def busy_seconds(step: Step) -> float:
     that did complete; closing it at the end of the stream would count time the step
     was not running.)
     """
+    if len(step.intervals) == 1:
+        # Nearly every step ran once: union_length of one closed interval, which is
+        # its length (0.0 + x is x) or nothing, without the lists and the sort.
+        interval = step.intervals[0]
+        begin, end = interval.start, interval.end
+        if end is None:
+            end = max(step.end if step.end is not None else 0.0, begin)
+        return end - begin if end > begin else 0.0
     return union_length(closed_intervals(step))
 
 
@@ -369,7 +388,12 @@ def _work_at_full_speed(steps: Sequence[Step], cores: int | None) -> dict[str, f
             continue
         total = 0.0
         for begin, end in merged_intervals(closed_intervals(step)):
-            for here, there, count in level:
+            # Only the levels from the one holding ``begin`` on can overlap: the same
+            # additions in the same order as over every level, without the others.
+            first = max(0, bisect_right(points, begin) - 1)
+            for here, there, count in itertools.islice(level, first, None):
+                if here >= end:
+                    break
                 overlap = min(end, there) - max(begin, here)
                 if overlap > 0:
                     total += overlap * min(1.0, cores / max(1, count))
@@ -385,15 +409,17 @@ def estimate_latency(build: Build, graph: TaskGraph | None = None) -> float:
     gap is waiting, not latency).
     """
     graph = graph if graph is not None else graph_from_build(build)
+    steps = {step.digest: step for step in build}
     gaps = []
     for task in graph:
-        step = build.get(task.id)
+        step = steps.get(task.id)
         if step is None or not task.predecessors or not step.intervals or task.delay is not None:
             continue
-        ends = [build.step(p).end for p in task.predecessors if build.get(p) is not None]
-        if not ends or any(e is None for e in ends):
+        ends = [steps[p].end for p in task.predecessors if p in steps]
+        known = [end for end in ends if end is not None]
+        if not known or len(known) < len(ends):
             continue
-        gap = step.intervals[-1].start - max(e for e in ends if e is not None)
+        gap = step.intervals[-1].start - max(known)
         if gap >= 0:
             gaps.append(gap)
     if not gaps:
