@@ -16,6 +16,7 @@ from profiler.analysis.critical_path import (
     path_start,
 )
 from profiler.analysis.failure import FailureSummary, failure_summary
+from profiler.analysis.memo import without_cycle_collection
 from profiler.analysis.platforms import PlatformSummary, platform_summaries
 from profiler.analysis.sizes import LayerSizes, layer_sizes
 from profiler.analysis.timeline import (
@@ -69,6 +70,7 @@ def step_stage_label(step: Step) -> str:
     return stage_label(step.target, step.stage_key, step.parsed.platform)
 
 
+@without_cycle_collection
 def analyze(build: Build) -> BuildAnalysis:
     graph = dependency_graph(build)
     path = observed_critical_path(build, graph)

@@ -1,4 +1,5 @@
-"""Figures derived from a Build, computed once per Build object and shared.
+"""Figures derived from a Build, computed once per Build object and shared; and the
+collector paused while they are computed.
 
 The analysis, the suggestion engine and the host-usage figures all need the same
 dependency graph and critical path of a build; on a 5,000-step build each costs tens
@@ -10,6 +11,8 @@ it: the Build's fields, equality, ``repr`` and pickles stay exactly as they were
 
 from __future__ import annotations
 
+import functools
+import gc
 import weakref
 from collections.abc import Callable
 from typing import TypeVar, cast
@@ -34,3 +37,30 @@ def derived(build: Build, key: str, compute: Callable[[], T]) -> T:
     if key not in table:
         table[key] = compute()
     return cast(T, table[key])
+
+
+F = TypeVar("F", bound=Callable[..., object])
+
+
+def without_cycle_collection(function: F) -> F:
+    """Run ``function`` with Python's cyclic garbage collector paused.
+
+    The analysis and the suggestion pass make tens of thousands of short-lived,
+    acyclic objects (tuples, dicts, tasks); each 700 of them set off a collection
+    that, now and then, walks every object of the Build too: ~15% of their time on
+    a 5,000-step build. Reference counting frees the objects as usual meanwhile; a
+    cycle made during the call waits for the next collection. Nested calls and a
+    collector someone else paused are left as they are.
+    """
+
+    @functools.wraps(function)
+    def paused(*args: object, **kwargs: object) -> object:
+        if not gc.isenabled():
+            return function(*args, **kwargs)
+        gc.disable()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            gc.enable()
+
+    return cast(F, paused)

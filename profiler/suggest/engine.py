@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from profiler.analysis.memo import without_cycle_collection
 from profiler.dockerfile import Dockerfile
 from profiler.model import Build, StepStatus
 from profiler.names import StepKind
@@ -12,6 +13,7 @@ from profiler.suggest.suggestion import Suggestion, SuggestionReport, SuggestOpt
 _INCOMPLETE = frozenset({StepStatus.FAILED, StepStatus.UNFINISHED, StepStatus.CANCELLED})
 
 
+@without_cycle_collection
 def suggest(
     build: Build,
     dockerfile: Dockerfile | None = None,

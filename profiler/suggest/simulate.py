@@ -123,18 +123,21 @@ def simulate(graph: TaskGraph, options: SimulationOptions | None = None) -> Sche
     start: dict[str, float] = {}
     finish: dict[str, float] = {}
     running: dict[str, float] = {}  # task -> remaining work
-    # Remaining work at or below this is done (float noise, relative to the task).
+    # Per task, read once rather than at every event (5,000-vertex builds): remaining
+    # work at or below done_below is done (float noise, relative to the task); the wait
+    # after the last predecessor finished (its own delay, else the latency).
     done_below = {t: _EPSILON * max(1.0, task.duration) for t, task in tasks.items()}
+    delay_of = {
+        t: options.latency if task.delay is None else task.delay for t, task in tasks.items()
+    }
+    limit = None if options.max_parallelism is None else max(1, options.max_parallelism)
     now = 0.0
 
     def complete(task_id: str, at: float) -> None:
         finish[task_id] = at
         for successor in successors[task_id]:
             waiting[successor] -= 1
-            own = tasks[successor].delay
-            ready = max(
-                ready_at.get(successor, 0.0), at + (options.latency if own is None else own)
-            )
+            ready = max(ready_at.get(successor, 0.0), at + delay_of[successor])
             ready_at[successor] = ready
             if waiting[successor] == 0:
                 ready = max(ready, tasks[successor].release)
@@ -147,9 +150,7 @@ def simulate(graph: TaskGraph, options: SimulationOptions | None = None) -> Sche
         while started_any:
             started_any = False
             while pending and pending[0][0] <= now + _EPSILON:
-                if options.max_parallelism is not None and len(running) >= max(
-                    1, options.max_parallelism
-                ):
+                if limit is not None and len(running) >= limit:
                     break
                 _, _, task_id = heapq.heappop(pending)
                 start[task_id] = now
@@ -177,7 +178,7 @@ def simulate(graph: TaskGraph, options: SimulationOptions | None = None) -> Sche
             next_finish = min(
                 (remaining / rates[t] for t, remaining in running.items()), default=float("inf")
             )
-        room = options.max_parallelism is None or len(running) < max(1, options.max_parallelism)
+        room = limit is None or len(running) < limit
         next_ready = pending[0][0] - now if pending and room else float("inf")
         step = max(0.0, min(next_finish, next_ready))
         now += step
@@ -187,7 +188,7 @@ def simulate(graph: TaskGraph, options: SimulationOptions | None = None) -> Sche
             running[task_id] = remaining
             if remaining <= done_below[task_id]:
                 done.append(task_id)
-        for task_id in sorted(done, key=lambda t: order[t]):
+        for task_id in sorted(done, key=order.__getitem__) if len(done) > 1 else done:
             del running[task_id]
             complete(task_id, now)
     return Schedule(start=start, finish=finish)
