@@ -80,10 +80,11 @@ def analyze(build: Build) -> BuildAnalysis:
         by_stage[label] = by_stage.get(label, 0.0) + step.duration
     bound, bound_path = longest_path(build, graph)
     wall = wall_seconds(build)
+    sequential = sequential_seconds(build)
     return BuildAnalysis(
         wall_seconds=wall,
-        sequential_seconds=sequential_seconds(build),
-        parallelism=parallelism(build),
+        sequential_seconds=sequential,
+        parallelism=parallelism(build, wall, sequential),
         critical_path=tuple(step.digest for step in path),
         # The path's steps' busy time (their intervals merged), never longer than the
         # build: only clocks that disagree (a step stamped as starting before its input

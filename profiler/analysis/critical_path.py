@@ -36,8 +36,9 @@ def _dependency_graph(build: Build) -> dict[str, tuple[str, ...]]:
     )
     ends = [step.end or 0.0 for step in finished]
     graph: dict[str, tuple[str, ...]] = {}
+    known = build.get
     for step in build:
-        inputs = tuple(d for d in step.inputs if build.get(d) is not None and d != step.digest)
+        inputs = tuple(d for d in step.inputs if known(d) is not None and d != step.digest)
         if (inputs and not _waited_beyond_inputs(step, inputs, build)) or not step.intervals:
             graph[step.digest] = inputs
             continue
@@ -210,7 +211,7 @@ def longest_path(
         finish = {d: seconds for d, seconds in finish.items() if d in among}
     if not finish:
         return 0.0, []
-    failed = [build.step(d) for d in finish if build.step(d).status is StepStatus.FAILED]
+    failed = [step for step in map(build.step, finish) if step.status is StepStatus.FAILED]
     ended = [step for step in failed if step.end is not None]
     if ended:
         last = min(ended, key=lambda step: step.end or 0.0).digest

@@ -40,10 +40,17 @@ def sequential_seconds(build: Build) -> float:
     return sum(step.duration for step in build)
 
 
-def parallelism(build: Build) -> float:
-    """Sequential time over wall time: how many steps ran at once, on average."""
-    wall = wall_seconds(build)
-    return sequential_seconds(build) / wall if wall > 0 else 0.0
+def parallelism(
+    build: Build, wall: float | None = None, sequential: float | None = None
+) -> float:
+    """Sequential time over wall time: how many steps ran at once, on average.
+
+    ``wall`` and ``sequential``: the build's, when the caller has them already.
+    """
+    wall = wall_seconds(build) if wall is None else wall
+    if not wall > 0:
+        return 0.0
+    return (sequential_seconds(build) if sequential is None else sequential) / wall
 
 
 def concurrency(build: Build) -> list[tuple[float, int]]:

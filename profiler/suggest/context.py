@@ -98,7 +98,7 @@ class SuggestContext:
 
     # ------------------------------------------------------------------ the build
 
-    @property
+    @cached_property
     def long_step(self) -> float:
         """Seconds from which a step counts as long (the options' floor and share)."""
         return max(self.options.long_step_seconds, self.options.long_step_ratio * self.observed)

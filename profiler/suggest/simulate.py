@@ -109,7 +109,8 @@ def simulate(graph: TaskGraph, options: SimulationOptions | None = None) -> Sche
     waiting: dict[str, int] = {}
     successors: dict[str, list[str]] = {task_id: [] for task_id in tasks}
     for task in tasks.values():
-        predecessors = {p for p in task.predecessors if p in tasks and p != task.id}
+        predecessors = set(filter(tasks.__contains__, task.predecessors))
+        predecessors.discard(task.id)
         waiting[task.id] = len(predecessors)
         for p in predecessors:
             successors[p].append(task.id)
@@ -231,10 +232,10 @@ def graph_from_build(build: Build, cores: int | None = None) -> TaskGraph:
     end_of = {s.digest: s.end or 0.0 for s in build}
     tasks: dict[str, Task] = {}
     for step in ran:
-        predecessors = tuple(p for p in edges.get(step.digest, ()) if p in ids)
+        predecessors = tuple(filter(ids.__contains__, edges.get(step.digest, ())))
         delay = None
         duration = work[step.digest]
-        if not any(d in ids for d in step.inputs):
+        if ids.isdisjoint(step.inputs):
             anchor = step.intervals[-1].start
             if len(step.intervals) > 1 and (_stamps_only(step) or _restamped(step)):
                 predecessors = _first_stamp_link(step, finished)
