@@ -160,30 +160,30 @@ def _heaviest_chains(
 def _chains_of(
     build: Build, graph: Mapping[str, tuple[str, ...]]
 ) -> tuple[dict[str, float], dict[str, str | None]]:
+    # Depth first, each vertex after its predecessors; an edge back to a vertex still
+    # on the stack (a cycle odd timestamps made) is ignored. Each stack entry holds an
+    # iterator over the vertex's predecessors, resumed where it stopped.
     finish: dict[str, float] = {}
     best_predecessor: dict[str, str | None] = {}
-    state: dict[str, int] = {}  # 1 = on the stack, 2 = done
+    seen: set[str] = set()  # on the stack or done; done ones are in finish
     for root in graph:
-        if state.get(root) == 2:
+        if root in seen:
             continue
-        stack: list[tuple[str, int]] = [(root, 0)]
-        state[root] = 1
+        seen.add(root)
+        stack = [(root, iter(graph.get(root, ())))]
         while stack:
-            digest, next_index = stack[-1]
-            predecessors = graph.get(digest, ())
-            if next_index < len(predecessors):
-                stack[-1] = (digest, next_index + 1)
-                predecessor = predecessors[next_index]
-                if predecessor in graph and state.get(predecessor) is None:
-                    state[predecessor] = 1
-                    stack.append((predecessor, 0))
-                continue
-            stack.pop()
-            state[digest] = 2
-            done = [(finish[p], p) for p in predecessors if state.get(p) == 2 and p in finish]
-            earliest_start, chosen = max(done, default=(0.0, None))
-            finish[digest] = earliest_start + build.step(digest).duration
-            best_predecessor[digest] = chosen
+            digest, predecessors = stack[-1]
+            for predecessor in predecessors:
+                if predecessor in graph and predecessor not in seen:
+                    seen.add(predecessor)
+                    stack.append((predecessor, iter(graph.get(predecessor, ()))))
+                    break
+            else:
+                stack.pop()
+                done = [(finish[p], p) for p in graph.get(digest, ()) if p in finish]
+                earliest_start, chosen = max(done, default=(0.0, None))
+                finish[digest] = earliest_start + build.step(digest).duration
+                best_predecessor[digest] = chosen
     return finish, best_predecessor
 
 
