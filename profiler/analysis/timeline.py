@@ -40,9 +40,7 @@ def sequential_seconds(build: Build) -> float:
     return sum(step.duration for step in build)
 
 
-def parallelism(
-    build: Build, wall: float | None = None, sequential: float | None = None
-) -> float:
+def parallelism(build: Build, wall: float | None = None, sequential: float | None = None) -> float:
     """Sequential time over wall time: how many steps ran at once, on average.
 
     ``wall`` and ``sequential``: the build's, when the caller has them already.
