@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import sys
 import tempfile
 from pathlib import Path
 
@@ -29,6 +28,7 @@ from profiler.model import Build
 from profiler.render.analyze import numbered_report
 from profiler.sources import read_build
 from profiler.suggest import SuggestOptions, suggest
+from tests.goldens import regenerate_command, write_golden
 from tests.suggest.test_golden import Case, cases
 
 GOLDEN = Path(__file__).with_name("report_golden.json")
@@ -124,12 +124,8 @@ def test_the_generated_build_exercises_the_finders() -> None:
 
 
 def regenerate() -> None:
-    data = {name: digest(name) for name in report_cases()}
-    GOLDEN.write_bytes(orjson.dumps(data, option=orjson.OPT_INDENT_2) + b"\n")
-    print(f"wrote {len(data)} cases to {GOLDEN.name}")
+    write_golden(GOLDEN, {name: digest(name) for name in report_cases()})
 
 
 if __name__ == "__main__":
-    if sys.argv[1:] != ["--regenerate"]:
-        sys.exit(__doc__)
-    regenerate()
+    regenerate_command(__doc__, regenerate)

@@ -23,14 +23,7 @@ from profiler.suggest.simulate import (
     graph_from_build,
     simulate,
 )
-
-ROOT = Path(__file__).parent.parent.parent
-STREAMS = sorted(
-    [
-        *(ROOT / "sample_builds").glob("*/*.rawjson"),
-        *(ROOT / "tests" / "integration" / "builds").glob("suggest-*/recorded/*.rawjson"),
-    ]
-)
+from tests.suggest.test_simulate import ROOT, STREAMS
 
 
 def generated() -> Build:
