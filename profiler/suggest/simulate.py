@@ -105,15 +105,24 @@ def simulate(graph: TaskGraph, options: SimulationOptions | None = None) -> Sche
     """
     options = options or SimulationOptions()
     tasks = graph.tasks
-    order = {task_id: index for index, task_id in enumerate(tasks)}
+    order: dict[str, int] = {}
     waiting: dict[str, int] = {}
     successors: dict[str, list[str]] = {task_id: [] for task_id in tasks}
-    for task in tasks.values():
+    # Per task, read once rather than at every event (5,000-vertex builds): remaining
+    # work at or below done_below is done (float noise, relative to the task); the wait
+    # after the last predecessor finished (its own delay, else the latency).
+    done_below: dict[str, float] = {}
+    delay_of: dict[str, float] = {}
+    latency = options.latency
+    for index, (task_id, task) in enumerate(tasks.items()):
+        order[task_id] = index
         predecessors = set(filter(tasks.__contains__, task.predecessors))
         predecessors.discard(task.id)
         waiting[task.id] = len(predecessors)
         for p in predecessors:
             successors[p].append(task.id)
+        done_below[task_id] = _EPSILON * max(1.0, task.duration)
+        delay_of[task_id] = latency if task.delay is None else task.delay
     ready_at: dict[str, float] = {}
     pending: list[tuple[float, int, str]] = []
     for task in tasks.values():
@@ -124,13 +133,6 @@ def simulate(graph: TaskGraph, options: SimulationOptions | None = None) -> Sche
     start: dict[str, float] = {}
     finish: dict[str, float] = {}
     running: dict[str, float] = {}  # task -> remaining work
-    # Per task, read once rather than at every event (5,000-vertex builds): remaining
-    # work at or below done_below is done (float noise, relative to the task); the wait
-    # after the last predecessor finished (its own delay, else the latency).
-    done_below = {t: _EPSILON * max(1.0, task.duration) for t, task in tasks.items()}
-    delay_of = {
-        t: options.latency if task.delay is None else task.delay for t, task in tasks.items()
-    }
     limit = None if options.max_parallelism is None else max(1, options.max_parallelism)
     now = 0.0
 
