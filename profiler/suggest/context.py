@@ -17,7 +17,7 @@ from profiler.analysis.host_usage import load_over_steps
 from profiler.dockerfile import Dockerfile, Instruction, unified_diff
 from profiler.model import Build, Step, StepStatus
 from profiler.names import StepKind
-from profiler.suggest.simulate import Simulator, simulator_for
+from profiler.suggest.simulate import Simulator, observed_wall_seconds, simulator_for
 from profiler.suggest.suggestion import HostPricing, Suggestion, SuggestOptions
 from profiler.suggest.taskgraph import TaskGraph
 
@@ -81,8 +81,7 @@ class SuggestContext:
         self.context_dir = context_dir
         self.context_known = context_dir is not None and context_dir.is_dir()
         self.previous = previous
-        self.observed = simulator.calibration.observed_wall_seconds
-        self.replayed = simulator.calibration.replayed_wall_seconds
+        self.observed = observed_wall_seconds(build)
         self.path = observed_critical_path(build)
         self.steps = [s for s in build if s.kind is StepKind.STEP]
         self.chain_predecessor: dict[str, str] = {}
@@ -97,6 +96,11 @@ class SuggestContext:
                 self.consumers.setdefault(digest, []).append(step.digest)
 
     # ------------------------------------------------------------------ the build
+
+    @cached_property
+    def replayed(self) -> float:
+        """The recorded graph's replayed wall time (replayed when a finder first prices)."""
+        return self.simulator.calibration.replayed_wall_seconds
 
     @cached_property
     def long_step(self) -> float:

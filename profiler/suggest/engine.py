@@ -27,11 +27,11 @@ def suggest(
     run of the same build) explains which steps stopped being cached.
     """
     context = SuggestContext.prepare(build, dockerfile, previous=previous, options=options)
-    calibration, options = context.simulator.calibration, context.options
+    simulator, options = context.simulator, context.options
     notes: list[str] = []
     if not completed(build):
         notes.append("the build did not complete: timing suggestions need a complete build")
-        return SuggestionReport((), calibration, options, tuple(notes), complete=False)
+        return SuggestionReport((), simulator, options, tuple(notes), complete=False)
     if dockerfile is not None:
         unmapped = [s for s in build if s.kind is StepKind.STEP and dockerfile.find(s) is None]
         if unmapped:
@@ -44,7 +44,7 @@ def suggest(
         found.extend(finder.find(context))
     kept = [s for s in found if context.worth_it(s)]
     kept.sort(key=lambda s: (-s.estimated_saving_seconds, s.kind, s.title))
-    return SuggestionReport(tuple(kept), calibration, options, tuple(notes))
+    return SuggestionReport(tuple(kept), simulator, options, tuple(notes))
 
 
 def completed(build: Build) -> bool:
