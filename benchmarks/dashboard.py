@@ -261,18 +261,26 @@ def bench_cold(
     browser = launch(playwright)
     results: dict[str, Any] = {}
     repos = {"this": REPO, **({"baseline": baseline} if baseline else {})}
+    results["load_average"] = {"start": round(os.getloadavg()[0], 1)}
     try:
         for _ in range(repeat):
             for name, repo in repos.items():
-                seconds, sizes = _cold_load(browser, db, repo)
-                entry = results.setdefault(name, {"samples": []})
+                seconds, sizes, phases = _cold_load(browser, db, repo)
+                entry = results.setdefault(name, {"samples": [], "phases": []})
                 entry["samples"].append(seconds)
+                entry["phases"].append(phases)
                 entry.update(sizes)
-                report(f"cold build page ({name}): {seconds:.2f} s, {sizes}")
+                report(f"cold build page ({name}): {seconds:.2f} s, {phases}, {sizes}")
     finally:
         browser.close()
-    for entry in results.values():
+    results["load_average"]["end"] = round(os.getloadavg()[0], 1)
+    for name in repos:
+        entry = results[name]
         entry["first_chart"] = summary(entry.pop("samples"))
+        phases = entry.pop("phases")
+        entry["phases_median_s"] = {
+            key: round(statistics.median(p[key] for p in phases), 3) for key in phases[0]
+        }
     if baseline:
         results["ratio"] = round(
             results["this"]["first_chart"]["median_s"]
@@ -293,10 +301,26 @@ def _cold_load(browser: Any, db: str, repo: Path) -> tuple[float, dict[str, Any]
         page.goto(f"{url}/build/1")
         page.wait_for_selector(FIRST_CHART, state="attached")
         seconds = time.perf_counter() - began
+        phases = page.evaluate(PHASES)
         page.wait_for_function(WAIT_IDLE, timeout=TIMEOUT_MS)
         sizes = largest_responses(responses)
         context.close()
-    return seconds, sizes
+    return seconds, sizes, phases
+
+
+PHASES = """() => {
+    // Seconds from the navigation's start: where a first visit's time goes.
+    const at = (ms) => Math.round(ms) / 1000;
+    const [nav] = performance.getEntriesByType("navigation");
+    const router = performance.getEntriesByType("resource")
+        .find((entry) => entry.name.includes("/_dash-update-component"));
+    return {
+        scripts_evaluated: at(nav.domContentLoadedEventEnd),
+        router_sent: router ? at(router.startTime) : null,
+        router_answered: router ? at(router.responseEnd) : null,
+        first_chart_seen: at(performance.now()),  // once Playwright saw it
+    };
+}"""
 
 
 def bench_runs(playwright: Any, repeat: int, keep: Path | None, runs: int) -> dict[str, Any]:

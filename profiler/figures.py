@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Collection, Mapping, Sequence
+from typing import Any
 
 import plotly.graph_objects as go
 
@@ -20,6 +21,7 @@ from profiler.palette import (
     FAILED_COLOR,
     HATCH,
     add_key,
+    key_traces,
     pale,
     stage_color,
 )
@@ -118,22 +120,28 @@ def bar_style(step: Step, color: str) -> tuple[str, str]:
 
 def add_stage_key(figure: go.Figure, stages: Sequence[str]) -> None:
     """A legend entry per stage colour (up to :data:`MAX_STAGE_KEYS` of them)."""
+    figure.add_traces(stage_key_traces(stages))
+
+
+def stage_key_traces(stages: Sequence[str]) -> list[dict[str, Any]]:
+    """:func:`add_stage_key`'s traces as plotly's JSON."""
     # A stage's colour ignores its bake target and platform: one key entry for all.
     names = list(dict.fromkeys(stage.rsplit("/", 1)[-1].rsplit(" ", 1)[-1] for stage in stages))
     if len(names) > MAX_STAGE_KEYS:
-        return
-    for name in names:
-        figure.add_trace(
-            go.Bar(
-                name=plotly_text(name),
-                x=[None],
-                y=[None],
-                orientation="h",
-                marker={"color": stage_color(name)},
-                hoverinfo="skip",
-                legendgroup="stages",
-            )
-        )
+        return []
+    return [
+        {
+            "type": "bar",
+            "name": plotly_text(name),
+            "x": [None],
+            "y": [None],
+            "orientation": "h",
+            "marker": {"color": stage_color(name)},
+            "hoverinfo": "skip",
+            "legendgroup": "stages",
+        }
+        for name in names
+    ]
 
 
 def gantt_figure(
@@ -227,55 +235,58 @@ def stage_figure(build: Build, analysis: BuildAnalysis | None = None) -> go.Figu
 def stages_figure(all_stages: Sequence[Stage], on_path: Mapping[str, float]) -> go.Figure:
     """:func:`stage_figure` from the stages alone and each one's seconds on the critical
     path (by label): what a history keeps of a run, drawn without reading its stream."""
+    return go.Figure(stages_figure_json(all_stages, on_path))
+
+
+def stages_figure_json(all_stages: Sequence[Stage], on_path: Mapping[str, float]) -> dict[str, Any]:
+    """:func:`stages_figure` as plotly's JSON (``{"data": […], "layout": {…}}``), built
+    as plain dicts: plotly's graph objects validate every value and deep-copy the
+    layout, a third of the time the Build page of a 200-stage history run took to
+    answer. Equal to ``stages_figure(…).to_plotly_json()`` (tested)."""
     stages = [stage for stage in all_stages if stage.start is not None]
     names = [stage_label(stage.target, stage.name, stage.platform) for stage in stages]
     labels = [plotly_text(name) for name in names]
     shares = [on_path.get(name, 0.0) for name in names]
-    figure = go.Figure(
-        go.Bar(
-            orientation="h",
-            showlegend=False,
-            base=[stage.start for stage in stages],
-            x=[max(stage.span, 1e-3) for stage in stages],
-            y=labels,
-            customdata=[STAGE_REF + name for name in names],
-            marker={
-                "color": [
-                    FAILED_COLOR if stage.failed else stage_color(name)
-                    for stage, name in zip(stages, names, strict=True)
-                ],
-                "line": {
-                    "color": [
-                        CRITICAL_OUTLINE if share > 0 else "rgba(0,0,0,0)" for share in shares
-                    ],
-                    "width": [2 if share > 0 else 0 for share in shares],
-                },
-            },
-            hovertext=[
-                f"<b>{label}</b><br>start {seconds(stage.start)}, span {seconds(stage.span)}"
-                f"<br>busy {seconds(stage.busy)} in {stage.steps} steps ({stage.cached} cached)"
-                f"<br>critical path: {seconds(share)}"
-                for label, stage, share in zip(labels, stages, shares, strict=True)
+    bars = {
+        "type": "bar",
+        "orientation": "h",
+        "showlegend": False,
+        "base": [stage.start for stage in stages],
+        "x": [max(stage.span, 1e-3) for stage in stages],
+        "y": labels,
+        "customdata": [STAGE_REF + name for name in names],
+        "marker": {
+            "color": [
+                FAILED_COLOR if stage.failed else stage_color(name)
+                for stage, name in zip(stages, names, strict=True)
             ],
-            hoverinfo="text",
-        )
-    )
-    add_stage_key(figure, names)
-    add_key(
-        figure,
+            "line": {
+                "color": [CRITICAL_OUTLINE if share > 0 else "rgba(0,0,0,0)" for share in shares],
+                "width": [2 if share > 0 else 0 for share in shares],
+            },
+        },
+        "hovertext": [
+            f"<b>{label}</b><br>start {seconds(stage.start)}, span {seconds(stage.span)}"
+            f"<br>busy {seconds(stage.busy)} in {stage.steps} steps ({stage.cached} cached)"
+            f"<br>critical path: {seconds(share)}"
+            for label, stage, share in zip(labels, stages, shares, strict=True)
+        ],
+        "hoverinfo": "text",
+    }
+    keys = key_traces(
         cached=False,
         failed=any(stage.failed for stage in stages),
         critical=any(share > 0 for share in shares),
     )
-    figure.update_layout(
-        title="Stages (outlined: on the critical path)",
-        xaxis={"title": "seconds from build start", "rangemode": "tozero"},
-        yaxis={"categoryorder": "array", "categoryarray": list(reversed(labels))},
-        height=max(250, 28 * len(labels) + 120),
-        legend=LEGEND_BESIDE,
-        margin={"l": 10, "r": 10, "t": 50, "b": 40},
-    )
-    return figure
+    layout = {
+        "title": {"text": "Stages (outlined: on the critical path)"},
+        "xaxis": {"title": {"text": "seconds from build start"}, "rangemode": "tozero"},
+        "yaxis": {"categoryorder": "array", "categoryarray": list(reversed(labels))},
+        "height": max(250, 28 * len(labels) + 120),
+        "legend": dict(LEGEND_BESIDE),
+        "margin": {"l": 10, "r": 10, "t": 50, "b": 40},
+    }
+    return {"data": [bars, *stage_key_traces(names), *keys], "layout": layout}
 
 
 def concurrency_figure(points: Sequence[tuple[float, int]]) -> go.Figure:

@@ -11,35 +11,45 @@ benchmarks/README.md.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import fields
+from collections.abc import Container, Iterable
 from datetime import UTC, datetime, timedelta
-from itertools import repeat
-from operator import floordiv, itemgetter, sub
-from typing import Any, cast
+from operator import itemgetter
+from typing import NamedTuple, cast
 
+from profiler.fastinit import fast_constructor
 from profiler.model import DeferredLogs, LogChunk
 from profiler.validate import EARLIEST, LATEST
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
-_EARLIEST_US = (EARLIEST - _EPOCH) // _MICROSECOND
-_LATEST_US = (LATEST - _EPOCH) // _MICROSECOND
 _VERTEX, _TIMESTAMP, _STREAM, _DATA = map(itemgetter, ("vertex", "timestamp", "stream", "data"))
 
 
-def plain_entries(
-    entries: list[object],
-) -> tuple[list[str], list[int], list[int], list[str]] | None:
-    """Vertices, times (microseconds since the epoch), streams and data of a list of
-    log entries, if every one is plain; ``None`` if any is not.
+class PlainEntries(NamedTuple):
+    """The columns of a list of plain log entries (:func:`plain_entries`)."""
+
+    digests: list[str]
+    times: list[datetime]
+    """Aware datetimes; turned into microseconds only when a step's logs are read."""
+    streams: list[int]
+    data: list[str]
+    latest: int
+    """The latest of the times, in microseconds since the epoch."""
+
+
+def plain_entries(entries: list[object], known: Container[str]) -> PlainEntries | None:
+    """Vertices, times, streams and data of a list of log entries, if every one is
+    plain; ``None`` if any is not.
 
     Plain: a dict with a string vertex and data, an int stream and a timezone-aware
     RFC 3339 timestamp of a plausible date, as BuildKit writes them. Each check runs
-    over the whole list in C (``map``, ``set``), with no Python loop over the entries;
-    the times are those :func:`~profiler.validate.timestamp_microseconds` gives. Any
-    other entry (a missing key, Go's zero time, a text that is not a timestamp) is
-    for the caller's entry-by-entry path, which decides each case.
+    over the whole list in C (``map``, ``set``, ``min``), with no Python loop over
+    the entries. The times are kept as the parsed datetimes: turning 68,000 of them
+    into integer microseconds (a ``timedelta`` subtraction and floor division each)
+    was a third of the cost of a log entry at read time, and only the logs read need
+    it (:func:`microseconds`). Any other entry (a missing key, Go's zero time, a text
+    that is not a timestamp) is for the caller's entry-by-entry path, which decides
+    each case. ``known``: vertex digests already seen, whose type needs no check.
     """
     if set(map(type, entries)) != {dict}:
         return None
@@ -49,26 +59,37 @@ def plain_entries(
         stamps = list(map(_TIMESTAMP, rows))
         streams = list(map(_STREAM, rows))
         data = list(map(_DATA, rows))
+        distinct = set(digests)
         if not (
-            set(map(type, digests)) == {str}
-            and set(map(type, stamps)) == {str}
+            (all(map(known.__contains__, distinct)) or set(map(type, distinct)) == {str})
             and set(map(type, streams)) == {int}
             and set(map(type, data)) == {str}
         ):
             return None
-        parsed = map(datetime.fromisoformat, stamps)
-        times = list(map(floordiv, map(sub, parsed, repeat(_EPOCH)), repeat(_MICROSECOND)))
+        # fromisoformat refuses what is not a str; comparing a naive time with an
+        # aware one (EARLIEST) raises TypeError.
+        times = list(map(datetime.fromisoformat, stamps))
+        latest = max(times)
+        if min(times) < EARLIEST or latest >= LATEST:
+            return None  # Go's zero time (year 1) or an implausible date
     except (KeyError, ValueError, TypeError):
-        # A missing key, a text that is not a timestamp, one without a timezone.
+        # A missing key, an unhashable vertex, a text that is not a timestamp, one
+        # without a timezone.
         return None
-    if min(times) < _EARLIEST_US or max(times) >= _LATEST_US:
-        return None  # Go's zero time (year 1) or an implausible date
-    return (
+    return PlainEntries(
         cast("list[str]", digests),
         times,
         cast("list[int]", streams),
         cast("list[str]", data),
+        (latest - _EPOCH) // _MICROSECOND,
     )
+
+
+def microseconds(time: int | datetime) -> int:
+    """A log table time in microseconds since the epoch (:attr:`LogTable.times`)."""
+    if isinstance(time, int):
+        return time
+    return (time - _EPOCH) // _MICROSECOND
 
 
 class LogTable:
@@ -83,15 +104,15 @@ class LogTable:
     def __init__(self) -> None:
         self.orders: list[int] = []
         """The entry's vertex, as the order the recorder first saw it in."""
-        self.times: list[int] = []
-        """Microseconds since the epoch."""
+        self.times: list[int | datetime] = []
+        """Microseconds since the epoch, or an aware datetime (:func:`microseconds`)."""
         self.streams: list[int] = []
         self.data: list[str] = []
 
     def add(
         self,
         orders: Iterable[int],
-        times: Iterable[int],
+        times: Iterable[int | datetime],
         streams: Iterable[int],
         data: Iterable[str],
     ) -> None:
@@ -133,7 +154,10 @@ class FrozenLogs:
         table = self._table
         times, streams, data = table.times, table.streams, table.data
         return _log_chunks(
-            [(times[position], streams[position], data[position]) for position in positions],
+            [
+                (microseconds(times[position]), streams[position], data[position])
+                for position in positions
+            ],
             self._origin,
         )
 
@@ -150,50 +174,10 @@ class StepLogs(DeferredLogs):
 
 
 def _log_chunks(logs: list[tuple[int, int, str]], origin: int) -> tuple[LogChunk, ...]:
-    if _SLOT_SETTERS is None:
-        return tuple([LogChunk((time - origin) / 1e6, stream, data) for time, stream, data in logs])
-    # LogChunk is a frozen dataclass: its __init__ sets each field through
-    # object.__setattr__, which makes building the chunks the largest single cost of
-    # freezing a log-heavy build (one per log entry: 70,000 in the 110 MB benchmark).
-    # Filling the three slots directly makes the same objects in half the time.
-    set_time, set_stream, set_encoded = _SLOT_SETTERS
-    new = object.__new__
-    chunks = []
-    for time, stream, data in logs:
-        chunk = new(LogChunk)
-        set_time(chunk, (time - origin) / 1e6)
-        set_stream(chunk, stream)
-        set_encoded(chunk, data)
-        chunks.append(chunk)
-    return tuple(chunks)
+    # One LogChunk per entry of the steps read: the frozen dataclass's own __init__
+    # would take twice as long as the rest (profiler.fastinit).
+    new = _new_log_chunk
+    return tuple([new((time - origin) / 1e6, stream, data) for time, stream, data in logs])
 
 
-_SlotSetter = Callable[[LogChunk, Any], None]
-
-
-def _slot_setters() -> tuple[_SlotSetter, _SlotSetter, _SlotSetter] | None:
-    """Setters of LogChunk's slots, if it is still the plain three-field dataclass.
-
-    Checked once, against the real constructor, so that a change to LogChunk (a new
-    field, a __post_init__) falls back to calling it rather than making broken chunks.
-    """
-    names = ("time", "stream", "encoded")
-    if (
-        tuple(f.name for f in fields(LogChunk)) != names
-        or tuple(getattr(LogChunk, "__slots__", ())) != names
-        or hasattr(LogChunk, "__post_init__")
-        or LogChunk.__new__ is not object.__new__
-    ):
-        return None
-    set_time, set_stream, set_encoded = (vars(LogChunk)[name].__set__ for name in names)
-    probe = object.__new__(LogChunk)
-    set_time(probe, 1.5)
-    set_stream(probe, 2)
-    set_encoded(probe, "aGk=")
-    expected = LogChunk(1.5, 2, "aGk=")
-    if probe != expected or repr(probe) != repr(expected):
-        return None
-    return set_time, set_stream, set_encoded
-
-
-_SLOT_SETTERS = _slot_setters()
+_new_log_chunk = fast_constructor(LogChunk)

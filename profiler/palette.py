@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import zlib
+from typing import Any
 
 import plotly.graph_objects as go
 
@@ -85,6 +86,11 @@ def pale(color: str, opacity: float = CACHED_OPACITY) -> str:
 
 def add_key(figure: go.Figure, *, cached: bool, failed: bool, critical: bool) -> None:
     """Legend entries that say what the marks mean (empty traces, never drawn)."""
+    figure.add_traces(key_traces(cached=cached, failed=failed, critical=critical))
+
+
+def key_traces(*, cached: bool, failed: bool, critical: bool) -> list[dict[str, Any]]:
+    """:func:`add_key`'s traces as plotly's JSON (for figures built as plain dicts)."""
     keys = []
     if critical:
         keys.append(("critical path (outlined)", "#ffffff", "", CRITICAL_OUTLINE, 2))
@@ -92,19 +98,20 @@ def add_key(figure: go.Figure, *, cached: bool, failed: bool, critical: bool) ->
         keys.append(("cached (pale, hatched)", pale(NEUTRAL), "/", NEUTRAL, 0))
     if failed:
         keys.append(("failed (red)", FAILED_COLOR, "", FAILED_COLOR, 0))
-    for name, fill, shape, line, width in keys:
-        figure.add_trace(
-            go.Bar(
-                name=name,
-                x=[None],
-                y=[None],
-                orientation="h",
-                marker={
-                    "color": fill,
-                    "pattern": {"shape": shape, "fgcolor": NEUTRAL, "size": 5},
-                    "line": {"color": line, "width": width},
-                },
-                hoverinfo="skip",
-                legendgroup="key",
-            )
-        )
+    return [
+        {
+            "type": "bar",
+            "name": name,
+            "x": [None],
+            "y": [None],
+            "orientation": "h",
+            "marker": {
+                "color": fill,
+                "pattern": {"shape": shape, "fgcolor": NEUTRAL, "size": 5},
+                "line": {"color": line, "width": width},
+            },
+            "hoverinfo": "skip",
+            "legendgroup": "key",
+        }
+        for name, fill, shape, line, width in keys
+    ]

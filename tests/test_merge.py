@@ -212,6 +212,13 @@ def _odd_log_entries() -> list[object]:
         {"vertex": "sha256:slow", "stream": 1, "data": "dQ==", "timestamp": "2150-01-01T00:00:00Z"},
         {"vertex": "sha256:slow", "stream": 1, "data": 7, "timestamp": stamp(3.5)},
         {"vertex": 7, "stream": 1, "data": "dA==", "timestamp": stamp(3.6)},
+        {"vertex": ["sha256:slow"], "stream": 1, "data": "dA==", "timestamp": stamp(3.6)},
+        {
+            "vertex": "sha256:slow",
+            "stream": 1,
+            "data": "cw==",
+            "timestamp": "2026-03-01T13:00:03.5+01:00",
+        },
         "not an entry",
         _log_entry("sha256:only-logs", "orphan\n", 3.7),
     ]
@@ -271,3 +278,26 @@ def test_logs_stay_as_they_were_when_the_recorder_goes_on() -> None:
     second = recorder.build()
     assert len(second.step("sha256:slow").logs) == len(first.step("sha256:slow").logs) + 9
     assert first.step("sha256:slow").log_lines() == ["compiling", "linking"]
+
+
+def test_repeated_vertex_times_count_alike_whether_usable_or_not() -> None:
+    # A vertex's times recur in each of its snapshots and the usable ones are
+    # cached; an unusable one is skipped (and counted) every time it comes.
+    recorder = BuildRecorder()
+    name = "[a 1/1] RUN x"
+    for started in (stamp(1.0), stamp(1.0), 12, "soon", "soon", "0001-01-01T00:00:00Z"):
+        recorder.add({"vertexes": [{"digest": "d", "name": name, "started": started}]})
+    recorder.add(
+        {"vertexes": [{"digest": "d", "name": name, "started": stamp(1.0), "completed": 12}]}
+    )
+    recorder.add(
+        {
+            "vertexes": [
+                {"digest": "d", "name": name, "started": stamp(1.0), "completed": stamp(2.5)}
+            ]
+        }
+    )
+    build = recorder.build()
+    assert build.skipped_times == 4  # 12 twice, "soon" twice; year 1 means "not set"
+    step = build.step("d")
+    assert (step.start, step.end, step.duration, step.status) == (0.0, 1.5, 1.5, StepStatus.DONE)

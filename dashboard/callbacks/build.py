@@ -84,7 +84,51 @@ def zoom_timeline(selected: object) -> Patch:
     return patch
 
 
+DRAW_ALL_STAGES = """
+function (figure) {
+    // The quick Build page's stage chart with every stage, once its first rows are
+    // drawn and scrolled (the page, or the chart's scroll box) to within 300 px of
+    // their end: drawing every row at once held the page's first chart back.
+    // Nothing when the whole page came first (it has them all).
+    var unchanged = window.dash_clientside.no_update;
+    if (!figure) {
+        return unchanged;
+    }
+    return new Promise(function (resolve) {
+        var timer = null;
+        function done(value) {
+            document.removeEventListener("scroll", check, true);
+            clearInterval(timer);
+            resolve(value);
+        }
+        function check() {
+            var chart = document.getElementById("CHART");
+            if (!chart) {
+                done(unchanged);
+                return;
+            }
+            var box = chart.closest(".scroll") || document.documentElement;
+            var seen = Math.min(window.innerHeight, box.getBoundingClientRect().bottom);
+            if (chart.querySelector(".barlayer .point")
+                && chart.getBoundingClientRect().bottom < seen + 300) {
+                done(figure);
+            }
+        }
+        // Scroll events do not bubble: caught on their way down, from any box.
+        document.addEventListener("scroll", check, {capture: true, passive: true});
+        timer = setInterval(check, 500);  // a window made taller; the page replaced
+    });
+}
+""".replace("CHART", ids.GANTT_QUICK)
+
+
 def register(app: Dash, catalog: Catalog) -> None:
+    app.clientside_callback(  # type: ignore[no-untyped-call]
+        DRAW_ALL_STAGES,
+        Output(ids.GANTT_QUICK, "figure"),
+        Input(ids.GANTT_QUICK_ALL, "data"),
+    )
+
     @app.callback(
         Output(ids.GANTT, "figure", allow_duplicate=True),
         Input(ids.TIMELINE_OVERVIEW, "selectedData"),

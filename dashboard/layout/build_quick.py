@@ -12,10 +12,10 @@ from dash import dcc, html
 
 from dashboard import ids
 from dashboard.layout.build import build_header, gap_line, stats_cards
-from dashboard.layout.common import Child, card, graph
-from dashboard.layout.timeline import stage_timeline
+from dashboard.layout.common import Child, card, graph, styled_json
+from dashboard.layout.timeline import first_rows, stage_timeline
 from dashboard.sources import CatalogRun
-from profiler.figures import stages_figure
+from profiler.figures import stages_figure_json
 from profiler.model import Stage
 
 READING = "Reading the build's stream for its steps, logs and suggestions…"
@@ -23,7 +23,8 @@ READING = "Reading the build's stream for its steps, logs and suggestions…"
 
 def quick_build_page(run: CatalogRun, stages: list[Stage], on_path: dict[str, float]) -> html.Div:
     record = run.record
-    figure = stage_timeline(stages_figure(stages, on_path), len(stages))
+    figure = styled_json(stage_timeline(stages_figure_json(stages, on_path), len(stages)))
+    first = first_rows(figure)
     parts: list[Child] = [
         build_header(run),
         stats_cards(
@@ -49,7 +50,10 @@ def quick_build_page(run: CatalogRun, stages: list[Stage], on_path: dict[str, fl
             card(
                 # No minimap yet: one chart to draw first (it comes with the page).
                 html.Div(READING, className="hint"),
-                html.Div(graph(figure, id=ids.GANTT_QUICK), className="scroll"),
+                html.Div(graph(first, id=ids.GANTT_QUICK), className="scroll"),
+                # Every stage, drawn in the first rows' place as they are scrolled to
+                # (dashboard.callbacks.build), unless the whole page comes first.
+                dcc.Store(id=ids.GANTT_QUICK_ALL, data=figure if first is not figure else None),
             ),
         ]
     )

@@ -10,13 +10,15 @@ sent alone: no response carries the whole build.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import plotly.graph_objects as go
 
 from profiler.analysis import BuildAnalysis, stage_label, step_stage_label
-from profiler.figures import STAGE_REF, gantt_figure, stage_figure
+from profiler.figures import STAGE_REF, gantt_figure, stages_figure_json
 from profiler.figures_history import CAPPED_HEIGHT, MAX_ROWS_FULL_HEIGHT, timeline_height
 from profiler.model import Build, Stage
 from profiler.palette import stage_color
@@ -94,7 +96,8 @@ def timeline(
     elif view == "all" and len(steps) <= MAX_ALL_STEPS:
         figure = gantt_figure(build, analysis)
     else:
-        return Timeline(stage_timeline(stage_figure(build, analysis), len(build.stages)), note)
+        stages = stages_figure_json(build.stages, analysis.critical_path_by_stage)
+        return Timeline(go.Figure(stage_timeline(stages, len(build.stages))), note)
     bars = sum(len(trace.customdata) for trace in figure.data if trace.customdata is not None)
     figure.update_layout(height=timeline_height(bars), dragmode="zoom")
     if bars > MAX_ROWS_FULL_HEIGHT:
@@ -102,10 +105,14 @@ def timeline(
     return Timeline(figure, note)
 
 
-def stage_timeline(figure: go.Figure, stages: int) -> go.Figure:
-    """The stage chart as the timeline's ``stages`` view: titled, one row a stage."""
-    _title(figure, f"{stages} stages: click one for its steps")
-    figure.update_layout(height=timeline_height(stages, per_row=24), clickmode="event")
+def stage_timeline(figure: dict[str, Any], stages: int) -> dict[str, Any]:
+    """The stage chart (:func:`~profiler.figures.stages_figure_json`, changed in
+    place) as the timeline's ``stages`` view: titled, one row a stage."""
+    layout = figure["layout"]
+    title = layout["title"]
+    title["text"] = f"{stages} stages: click one for its steps · {title['text']}"
+    layout["height"] = timeline_height(stages, per_row=24)
+    layout["clickmode"] = "event"
     return fixed_margins(figure)
 
 
@@ -113,18 +120,70 @@ CHAR_PX = 7
 """About the width of a character of a tick label (12 px font), for the left margin."""
 
 
-def fixed_margins(figure: go.Figure) -> go.Figure:
+def fixed_margins(figure: dict[str, Any]) -> dict[str, Any]:
     """Margins set here, not found by plotly: with 200 row labels its automatic margins
     measure every label and draw the chart again, three times as long (0.4 s → 1.4 s
     on a busy machine) as drawing it once."""
-    labels = figure.layout.yaxis.categoryarray or ()
+    layout = figure["layout"]
+    labels = layout["yaxis"].get("categoryarray") or ()
     longest = max((len(str(label)) for label in labels), default=10)
-    figure.update_layout(
-        margin={"l": min(420, 20 + CHAR_PX * longest), "b": 55},
-        xaxis_automargin=False,
-        yaxis_automargin=False,
-    )
+    layout["margin"].update(l=min(420, 20 + CHAR_PX * longest), b=55)
+    layout["xaxis"]["automargin"] = False
+    layout["yaxis"]["automargin"] = False
     return figure
+
+
+FIRST_PX = 1000
+"""The rows drawn first fill this many pixels: a tall screen."""
+
+
+def first_rows(figure: dict[str, Any], pixels: int = FIRST_PX) -> dict[str, Any]:
+    """The rows of a stage chart (:func:`stage_timeline`) that fill ``pixels`` from
+    its top, drawn as the whole chart draws them: the same row height, the same time
+    axis. ``figure`` itself when it is no taller.
+
+    Drawing 200 stages' rows (a chart 5,000 px tall) took longer than everything
+    else the page does before it; the first screen's rows are a fifth of that.
+    """
+    layout = figure["layout"]
+    bars = figure["data"][0]
+    rows = len(bars["y"])
+    margin = layout["margin"]
+    row_px = (layout["height"] - margin["t"] - margin["b"]) / max(rows, 1)
+    count = math.ceil(pixels / row_px)
+    if count >= rows:
+        return figure
+    first = {key: _head(value, rows, count) for key, value in bars.items()}
+    # An invisible bar over the whole build: the time axis is the whole chart's from
+    # the first draw (plotly pads it as it pads the bars), so no bar moves when the
+    # rest arrives. Overlaid, it takes no room from the stage's bar in its row.
+    span = {
+        "type": "bar",
+        "orientation": "h",
+        "base": [min(bars["base"])],
+        "x": [max(base + x for base, x in zip(bars["base"], bars["x"], strict=True))
+              - min(bars["base"])],
+        "y": bars["y"][:1],
+        "marker": {"opacity": 0},
+        "hoverinfo": "skip",
+        "showlegend": False,
+    }  # fmt: skip
+    yaxis = {**layout["yaxis"], "categoryarray": layout["yaxis"]["categoryarray"][-count:]}
+    height = margin["t"] + margin["b"] + round(count * row_px)
+    return {
+        "data": [first, *figure["data"][1:], span],
+        "layout": {**layout, "yaxis": yaxis, "height": height, "barmode": "overlay"},
+    }
+
+
+def _head(value: Any, rows: int, count: int) -> Any:
+    """``value`` with every per-row list (``rows`` long, nested ones too) cut to its
+    first ``count`` rows."""
+    if isinstance(value, list) and len(value) == rows:
+        return value[:count]
+    if isinstance(value, dict):
+        return {key: _head(inner, rows, count) for key, inner in value.items()}
+    return value
 
 
 OVERVIEW_HEIGHT = 110

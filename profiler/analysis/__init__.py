@@ -16,6 +16,7 @@ from profiler.analysis.critical_path import (
     path_start,
 )
 from profiler.analysis.failure import FailureSummary, failure_summary
+from profiler.analysis.memo import without_cycle_collection
 from profiler.analysis.platforms import PlatformSummary, platform_summaries
 from profiler.analysis.sizes import LayerSizes, layer_sizes
 from profiler.analysis.timeline import (
@@ -69,6 +70,7 @@ def step_stage_label(step: Step) -> str:
     return stage_label(step.target, step.stage_key, step.parsed.platform)
 
 
+@without_cycle_collection
 def analyze(build: Build) -> BuildAnalysis:
     graph = dependency_graph(build)
     path = observed_critical_path(build, graph)
@@ -78,10 +80,11 @@ def analyze(build: Build) -> BuildAnalysis:
         by_stage[label] = by_stage.get(label, 0.0) + step.duration
     bound, bound_path = longest_path(build, graph)
     wall = wall_seconds(build)
+    sequential = sequential_seconds(build)
     return BuildAnalysis(
         wall_seconds=wall,
-        sequential_seconds=sequential_seconds(build),
-        parallelism=parallelism(build),
+        sequential_seconds=sequential,
+        parallelism=parallelism(build, wall, sequential),
         critical_path=tuple(step.digest for step in path),
         # The path's steps' busy time (their intervals merged), never longer than the
         # build: only clocks that disagree (a step stamped as starting before its input

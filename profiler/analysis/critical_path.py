@@ -13,6 +13,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Collection, Mapping
 
+from profiler.analysis.memo import derived
 from profiler.model import Build, Step, StepStatus
 
 # Daemon and client clocks differ slightly; a vertex that "finished" a hair after
@@ -20,16 +21,24 @@ from profiler.model import Build, Step, StepStatus
 TIME_LINK_TOLERANCE = 0.001
 
 
-def dependency_graph(build: Build) -> dict[str, tuple[str, ...]]:
-    """Predecessors of every vertex: its known inputs, or its time link if it has none."""
+def dependency_graph(build: Build) -> Mapping[str, tuple[str, ...]]:
+    """Predecessors of every vertex: its known inputs, or its time link if it has none.
+
+    Made once per Build (the analysis, the suggestions and the figures all ask).
+    """
+    return derived(build, "dependency_graph", lambda: _dependency_graph(build))
+
+
+def _dependency_graph(build: Build) -> dict[str, tuple[str, ...]]:
     finished = sorted(
         (step for step in build if step.end is not None and step.start is not None),
         key=lambda step: step.end or 0.0,
     )
     ends = [step.end or 0.0 for step in finished]
     graph: dict[str, tuple[str, ...]] = {}
+    known = build.get
     for step in build:
-        inputs = tuple(d for d in step.inputs if build.get(d) is not None and d != step.digest)
+        inputs = tuple(d for d in step.inputs if known(d) is not None and d != step.digest)
         if (inputs and not _waited_beyond_inputs(step, inputs, build)) or not step.intervals:
             graph[step.digest] = inputs
             continue
@@ -82,6 +91,17 @@ def observed_critical_path(
     chain of work is taken, as the scheduler must have waited for that work too. So
     the path never weighs less than the lower bound because of a clock's rounding.
     """
+    if among is None and (graph is None or graph is dependency_graph(build)):
+        # The path of the whole build: the analysis and the suggestions both ask.
+        return list(derived(build, "critical_path", lambda: _observed(build, None, None)))
+    return _observed(build, graph, among)
+
+
+def _observed(
+    build: Build,
+    graph: Mapping[str, tuple[str, ...]] | None,
+    among: Collection[str] | None,
+) -> list[Step]:
     graph = dependency_graph(build) if graph is None else graph
     candidates = [
         step for step in build if step.end is not None and (among is None or step.digest in among)
@@ -131,31 +151,39 @@ def _heaviest_chains(
     build: Build, graph: Mapping[str, tuple[str, ...]]
 ) -> tuple[dict[str, float], dict[str, str | None]]:
     """For each vertex, the busy time of the heaviest chain of work ending with it,
-    and the predecessor that chain comes through."""
+    and the predecessor that chain comes through. (Shared: not to be changed.)"""
+    if graph is dependency_graph(build):
+        return derived(build, "heaviest_chains", lambda: _chains_of(build, graph))
+    return _chains_of(build, graph)
+
+
+def _chains_of(
+    build: Build, graph: Mapping[str, tuple[str, ...]]
+) -> tuple[dict[str, float], dict[str, str | None]]:
+    # Depth first, each vertex after its predecessors; an edge back to a vertex still
+    # on the stack (a cycle odd timestamps made) is ignored. Each stack entry holds an
+    # iterator over the vertex's predecessors, resumed where it stopped.
     finish: dict[str, float] = {}
     best_predecessor: dict[str, str | None] = {}
-    state: dict[str, int] = {}  # 1 = on the stack, 2 = done
+    seen: set[str] = set()  # on the stack or done; done ones are in finish
     for root in graph:
-        if state.get(root) == 2:
+        if root in seen:
             continue
-        stack: list[tuple[str, int]] = [(root, 0)]
-        state[root] = 1
+        seen.add(root)
+        stack = [(root, iter(graph.get(root, ())))]
         while stack:
-            digest, next_index = stack[-1]
-            predecessors = graph.get(digest, ())
-            if next_index < len(predecessors):
-                stack[-1] = (digest, next_index + 1)
-                predecessor = predecessors[next_index]
-                if predecessor in graph and state.get(predecessor) is None:
-                    state[predecessor] = 1
-                    stack.append((predecessor, 0))
-                continue
-            stack.pop()
-            state[digest] = 2
-            done = [(finish[p], p) for p in predecessors if state.get(p) == 2 and p in finish]
-            earliest_start, chosen = max(done, default=(0.0, None))
-            finish[digest] = earliest_start + build.step(digest).duration
-            best_predecessor[digest] = chosen
+            digest, predecessors = stack[-1]
+            for predecessor in predecessors:
+                if predecessor in graph and predecessor not in seen:
+                    seen.add(predecessor)
+                    stack.append((predecessor, iter(graph.get(predecessor, ()))))
+                    break
+            else:
+                stack.pop()
+                done = [(finish[p], p) for p in graph.get(digest, ()) if p in finish]
+                earliest_start, chosen = max(done, default=(0.0, None))
+                finish[digest] = earliest_start + build.step(digest).duration
+                best_predecessor[digest] = chosen
     return finish, best_predecessor
 
 
@@ -183,7 +211,7 @@ def longest_path(
         finish = {d: seconds for d, seconds in finish.items() if d in among}
     if not finish:
         return 0.0, []
-    failed = [build.step(d) for d in finish if build.step(d).status is StepStatus.FAILED]
+    failed = [step for step in map(build.step, finish) if step.status is StepStatus.FAILED]
     ended = [step for step in failed if step.end is not None]
     if ended:
         last = min(ended, key=lambda step: step.end or 0.0).digest

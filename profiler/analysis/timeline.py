@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from profiler.model import Build, Step, closed_intervals, union_length
 
 
@@ -38,10 +40,15 @@ def sequential_seconds(build: Build) -> float:
     return sum(step.duration for step in build)
 
 
-def parallelism(build: Build) -> float:
-    """Sequential time over wall time: how many steps ran at once, on average."""
-    wall = wall_seconds(build)
-    return sequential_seconds(build) / wall if wall > 0 else 0.0
+def parallelism(build: Build, wall: float | None = None, sequential: float | None = None) -> float:
+    """Sequential time over wall time: how many steps ran at once, on average.
+
+    ``wall`` and ``sequential``: the build's, when the caller has them already.
+    """
+    wall = wall_seconds(build) if wall is None else wall
+    if not wall > 0:
+        return 0.0
+    return (sequential_seconds(build) if sequential is None else sequential) / wall
 
 
 def concurrency(build: Build) -> list[tuple[float, int]]:
@@ -51,17 +58,19 @@ def concurrency(build: Build) -> list[tuple[float, int]]:
     Zero-length intervals (synthesised cache hits) are not running time and are left out.
     """
     changes: dict[float, int] = {}
+    get = changes.get
     for step in build:
-        for start, end in closed_intervals(step):
+        # closed_intervals(step), without a list per step (5,000-step builds).
+        closed_at = step.end if step.end is not None else 0.0
+        for interval in step.intervals:
+            start, end = interval.start, interval.end
+            if end is None:
+                end = max(closed_at, start)
             if end > start:
-                changes[start] = changes.get(start, 0) + 1
-                changes[end] = changes.get(end, 0) - 1
-    points: list[tuple[float, int]] = []
-    running = 0
-    for time in sorted(changes):
-        running += changes[time]
-        points.append((time, running))
-    return points
+                changes[start] = get(start, 0) + 1
+                changes[end] = get(end, 0) - 1
+    times = sorted(changes)
+    return list(zip(times, itertools.accumulate(map(changes.__getitem__, times)), strict=True))
 
 
 def peak_concurrency(build: Build) -> int:

@@ -21,7 +21,7 @@ from profiler.cli.app import (
 )
 from profiler.dockerfile import read_dockerfile, recorded_dockerfile
 from profiler.render.analyze import numbered_report, print_build_heading, print_report
-from profiler.render.console import TOP_ROWS
+from profiler.render.format import TOP_ROWS
 from profiler.sources import build_position
 from profiler.suggest import suggest
 

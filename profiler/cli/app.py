@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from typer.core import TyperCommand, TyperGroup
 
+from profiler.cli.coercion import use_plain_values
 from profiler.errors import KitprofError
 
 if TYPE_CHECKING:
@@ -95,6 +96,9 @@ class LazyGroup(TyperGroup):
     by a stub that carries its summary from :data:`COMMANDS`, so ``kitprof --help``
     imports no command module.
 
+    Its commands' parameters coerce plain values without pydantic
+    (:mod:`profiler.cli.coercion`).
+
     It also flushes the output before a command counts as done, and turns a failed
     write of it into an :class:`OutputError`. (Typer would turn a closed pipe into
     exit 1, and the interpreter a full disk into a traceback.)
@@ -111,17 +115,25 @@ class LazyGroup(TyperGroup):
         except OSError as error:
             raise _output_error(error) from None
 
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        use_plain_values(self.get_params(ctx))
+        return super().parse_args(ctx, args)
+
     def list_commands(self, ctx: Any) -> list[str]:
         others = [name for name in super().list_commands(ctx) if name not in COMMANDS]
         return list(COMMANDS) + others
 
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
         loaded = super().get_command(ctx, cmd_name)
-        if loaded is not None or cmd_name not in COMMANDS:
-            return loaded
-        if self._listing:
-            return TyperCommand(name=cmd_name, help=COMMANDS[cmd_name])
-        return self._load(cmd_name)
+        if loaded is None and cmd_name in COMMANDS:
+            if self._listing:
+                return TyperCommand(name=cmd_name, help=COMMANDS[cmd_name])
+            loaded = self._load(cmd_name)
+        if loaded is not None and "help_option_names" not in loaded.context_settings:
+            # Coerce option values without pydantic where typer's result is plain. Its
+            # --help is made here: with the names the command's context will inherit.
+            use_plain_values(loaded.get_params(ctx))
+        return loaded
 
     def resolve_command(self, ctx: Any, args: list[str]) -> Any:
         # Typer suggests close names among the commands already imported; all are known.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import posixpath
 import re
@@ -33,8 +34,13 @@ class CopySpec:
         )
 
 
+@functools.lru_cache(maxsize=4096)
 def copy_spec(text: str) -> CopySpec | None:
-    """Parse ``COPY [flags] src… dest`` (as a step name or instruction text shows it)."""
+    """Parse ``COPY [flags] src… dest`` (as a step name or instruction text shows it).
+
+    Kept for the texts seen last (a CopySpec is immutable): the suggestion finders
+    and the cache analysis ask about every step of a build, and builds repeat lines.
+    """
     keyword, _, arguments = text.strip().partition(" ")
     if keyword.upper() not in {"COPY", "ADD"}:
         return None

@@ -4,18 +4,18 @@ report followed by its suggestions, as JSON and as terminal text.
 
 from __future__ import annotations
 
-from typing import Any
-
-from rich.console import Console
-from rich.rule import Rule
+from typing import TYPE_CHECKING, Any
 
 from profiler.analysis import BuildAnalysis
 from profiler.model import Build
-from profiler.render.console import TOP_ROWS, render_report
+from profiler.render.format import TOP_ROWS
 from profiler.render.json_report import report_dict
 from profiler.render.suggestions import render_suggestions, suggestion_dicts
 from profiler.sources import build_heading
 from profiler.suggest import SuggestionReport
+
+if TYPE_CHECKING:  # rich is imported to print, so that --json does without it
+    from rich.console import Console
 
 # The analyze report shows the best few; `kitprof suggest` shows all, with diffs.
 TOP_SUGGESTIONS = 3
@@ -42,6 +42,8 @@ def numbered_report(
 
 def print_build_heading(build: Build, index: int, count: int, console: Console) -> None:
     """The rule above each build's report when an input holds several."""
+    from rich.rule import Rule
+
     console.print(Rule(build_heading(build, index, count), style="bold"))
 
 
@@ -53,6 +55,10 @@ def print_report(
     top: int | None = TOP_ROWS,
 ) -> None:
     """``top``: rows of each long table (``None``: all of them)."""
+    from rich.rule import Rule
+
+    from profiler.render.console import render_report
+
     render_report(build, analysis, console, top)
     console.print(Rule("Suggestions", align="left", style="dim"))
     render_suggestions(suggestions, console, top=TOP_SUGGESTIONS, diffs=False)

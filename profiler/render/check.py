@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from rich.console import Console
-from rich.markup import escape
+from typing import TYPE_CHECKING, Any
 
 from profiler.analysis.trends import CheckResult
 from profiler.render.format import JSON_SCHEMA, clip, percent, rounded, seconds, signed_seconds
+
+if TYPE_CHECKING:  # rich is imported to print, so that --json does without it
+    from rich.console import Console
 
 CACHE_DROP_NOTICE = 0.10
 """A cache hit ratio this far below the baseline's median gets a line of its own."""
@@ -66,6 +66,8 @@ def check_dict(
 def render_check(
     result: CheckResult, branch: str | None, console: Console, build: str | None = None
 ) -> None:
+    from rich.markup import escape
+
     name = f"run {result.run.run_id}" if result.run.run_id is not None else "the build"
     on = (f" of build {escape(build)}" if build else "") + (
         f" on {escape(branch)}" if branch else ""

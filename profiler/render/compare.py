@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
+from typing import TYPE_CHECKING, Any
 
 from profiler.analysis.cachemiss import CacheMiss, CacheMisses, Cause
 from profiler.analysis.compare import Comparison, StageChange, StepChange, Totals
@@ -22,6 +18,9 @@ from profiler.render.format import (
     signed_size,
     size,
 )
+
+if TYPE_CHECKING:  # rich is imported to print, so that --json does without it
+    from rich.console import Console
 
 
 def _totals(a: Totals, b: Totals, name: str, digits: int = 6) -> dict[str, float | None]:
@@ -170,6 +169,9 @@ def render_comparison(
     top: int,
     misses: CacheMisses | None = None,
 ) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
     c = comparison
     console.print(
         f"A: {escape(_describe(about_a))}   B: {escape(_describe(about_b))}", highlight=False
@@ -264,6 +266,9 @@ def render_comparison(
 
 def _render_sizes(sizes: SizeChanges, console: Console, top: int) -> None:
     """Image size, then the stages and steps whose layers changed size."""
+    from rich.markup import escape
+    from rich.table import Table
+
     delta = sizes.image_delta
     console.print(
         f"\n[bold]Image size[/] (compressed layers): {size(sizes.image_a)} → "
@@ -320,6 +325,8 @@ def cause_lines(cause: Cause) -> list[str]:
 
 
 def render_cache_misses(misses: CacheMisses, console: Console) -> None:
+    from rich.markup import escape
+
     console.print("\n[bold]Why the cache missed[/]")
     for miss in misses.misses:
         where = f"line {miss.line}: " if miss.line is not None else ""

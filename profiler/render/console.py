@@ -17,12 +17,9 @@ from profiler.analysis import (
 )
 from profiler.model import Build, Step, StepStatus
 from profiler.names import StepKind
-from profiler.render.format import clip, left_out, seconds, size
+from profiler.render.format import TOP_ROWS, clip, left_out, seconds, size
 from profiler.render.platforms import platforms_table
 
-TOP_ROWS = 10
-"""Rows of each long table (critical path, slowest steps, stages, cancelled steps) the
-report shows unless asked for all: a 5,000-step build would otherwise print ~850 lines."""
 STATUS_STYLE = {
     StepStatus.DONE: "green",
     StepStatus.CACHED: "cyan",

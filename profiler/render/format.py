@@ -14,6 +14,10 @@ import orjson
 
 JSON_SCHEMA = 1
 """``"schema"`` of every JSON document of the history commands (keys are added, never renamed)."""
+TOP_ROWS = 10
+"""Rows of each long table (critical path, slowest steps, stages, cancelled steps) the
+analyze report shows unless asked for all: a 5,000-step build would otherwise print
+~850 lines."""
 NAME_LIMIT = 300
 """Characters of a step name, error or log line the terminal shows: a 10 MB name
 (a generated RUN line) would otherwise be wrapped by Rich for minutes. The JSON

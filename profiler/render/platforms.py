@@ -6,15 +6,15 @@ JSON key ``platforms`` is there for every build, empty when no step names a plat
 
 from __future__ import annotations
 
-from typing import Any
-
-from rich.markup import escape
-from rich.table import Table
+from typing import TYPE_CHECKING, Any
 
 from profiler.analysis import BuildAnalysis
 from profiler.analysis.platforms import PlatformSummary
 from profiler.model import Build
 from profiler.render.format import clip, rounded, seconds
+
+if TYPE_CHECKING:  # rich is imported to print, so that the JSON path does without it
+    from rich.table import Table
 
 SHARED = "(shared)"
 """How the steps of no platform (context and definition loads, the export) are shown."""
@@ -32,6 +32,9 @@ def shown(analysis: BuildAnalysis) -> bool:
 def platforms_table(build: Build, analysis: BuildAnalysis) -> Table | None:
     if not shown(analysis):
         return None
+    from rich.markup import escape
+    from rich.table import Table
+
     table = Table(title="Platforms", title_justify="left")
     columns = ("platform", "vertices", "steps", "cached", "ready", "busy", "sequential",
                "critical path", "lower bound", "via")  # fmt: skip

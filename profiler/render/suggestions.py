@@ -33,16 +33,15 @@ The report of ``kitprof suggest --json`` wraps the list with the replay's calibr
 
 from __future__ import annotations
 
-from typing import Any
-
-from rich.console import Console, Group, RenderableType
-from rich.markup import escape
-from rich.panel import Panel
-from rich.text import Text
+from typing import TYPE_CHECKING, Any
 
 from profiler.render.format import clip, seconds
 from profiler.suggest import FINDERS, SCHEMA_VERSION, HostPricing, Suggestion, SuggestionReport
 from profiler.suggest.simulate import Calibration
+
+if TYPE_CHECKING:  # rich is imported to print, so that the JSON path does without it
+    from rich.console import Console, RenderableType
+    from rich.panel import Panel
 
 DETAIL_LIMIT = 2000
 """A suggestion's explanation names steps; a 10 MB name is cut like everywhere else."""
@@ -132,6 +131,11 @@ def calibration_line(calibration: Calibration) -> str:
 
 
 def _panel(number: int, suggestion: Suggestion, diffs: bool) -> Panel:
+    from rich.console import Group
+    from rich.markup import escape
+    from rich.panel import Panel
+    from rich.text import Text
+
     parts: list[RenderableType] = []
     saving = Text.assemble(
         ("saves ~", "bold"),
@@ -174,6 +178,8 @@ def render_suggestions(
     ``top`` shows only the best few (the analyze report); ``diffs=False`` leaves the
     diffs out (``kitprof suggest`` shows them).
     """
+    from rich.text import Text
+
     console.print(Text(calibration_line(report.calibration), style="dim"))
     for note in report.notes:
         console.print(Text(f"note: {note}", style="dim"))
@@ -192,6 +198,8 @@ def render_suggestions(
 
 def render_kinds(console: Console) -> None:
     """Every kind of suggestion kitprof looks for, one a line (kind first), with what it finds."""
+    from rich.text import Text
+
     width = max(len(finder.kind) for finder in FINDERS)
     for finder in FINDERS:
         line = Text.assemble((finder.kind.ljust(width), "bold"), "  ", finder.summary)

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
+from typing import TYPE_CHECKING, Any
 
 from profiler.analysis.trends import CheckResult, Series, Summary, Trend
 from profiler.render.format import (
@@ -20,6 +16,9 @@ from profiler.render.format import (
     signed_seconds,
     sparkline,
 )
+
+if TYPE_CHECKING:  # rich is imported to print, so that --json does without it
+    from rich.console import Console
 
 METRIC_LABELS = {
     "wall_seconds": "wall",
@@ -136,6 +135,9 @@ def render_trend(
 ) -> None:
     """The report: the run metrics, the ``top`` busiest stages and the ``top`` latest
     regressions (``top=None``: all), saying how many were left out."""
+    from rich.markup import escape
+    from rich.table import Table
+
     if not trend.runs:
         console.print("no successful runs match")
         return

@@ -71,9 +71,13 @@ class _Rebuild:
 
     def __init__(self, context: SuggestContext) -> None:
         self.context = context
+
+    @cached_property
+    def _ran_here(self) -> set[tuple[str | None, str, int | None, str]]:
         # A step cached because another bake target ran the same step in this very
-        # build (BuildKit shares the work) is no sign of an earlier build.
-        self._ran_here = {_untargeted(s) for s in context.steps if context.executed(s)}
+        # build (BuildKit shares the work) is no sign of an earlier build. Made when
+        # first asked: most builds have no candidate to ask about.
+        return {_untargeted(s) for s in self.context.steps if self.context.executed(s)}
 
     @cached_property
     def previous(self) -> dict[StepKey, Step]:
@@ -156,9 +160,8 @@ def _install_after(context: SuggestContext, copy_step: Step) -> Step | None:
     install = next(
         (
             s
-            for s in context.steps
-            if context.chain_predecessor.get(s.digest) == copy_step.digest
-            and context.stage_of(s) == context.stage_of(copy_step)
+            for s in context.chain_successors.get(copy_step.digest, ())
+            if context.stage_of(s) == context.stage_of(copy_step)
         ),
         None,
     )

@@ -17,7 +17,7 @@ from profiler.analysis.host_usage import load_over_steps
 from profiler.dockerfile import Dockerfile, Instruction, unified_diff
 from profiler.model import Build, Step, StepStatus
 from profiler.names import StepKind
-from profiler.suggest.simulate import Simulator, simulator_for
+from profiler.suggest.simulate import Simulator, observed_wall_seconds, simulator_for
 from profiler.suggest.suggestion import HostPricing, Suggestion, SuggestOptions
 from profiler.suggest.taskgraph import TaskGraph
 
@@ -81,8 +81,7 @@ class SuggestContext:
         self.context_dir = context_dir
         self.context_known = context_dir is not None and context_dir.is_dir()
         self.previous = previous
-        self.observed = simulator.calibration.observed_wall_seconds
-        self.replayed = simulator.calibration.replayed_wall_seconds
+        self.observed = observed_wall_seconds(build)
         self.path = observed_critical_path(build)
         self.steps = [s for s in build if s.kind is StepKind.STEP]
         self.chain_predecessor: dict[str, str] = {}
@@ -98,7 +97,12 @@ class SuggestContext:
 
     # ------------------------------------------------------------------ the build
 
-    @property
+    @cached_property
+    def replayed(self) -> float:
+        """The recorded graph's replayed wall time (replayed when a finder first prices)."""
+        return self.simulator.calibration.replayed_wall_seconds
+
+    @cached_property
     def long_step(self) -> float:
         """Seconds from which a step counts as long (the options' floor and share)."""
         return max(self.options.long_step_seconds, self.options.long_step_ratio * self.observed)
@@ -123,6 +127,17 @@ class SuggestContext:
     def stage_chain(self, step: Step) -> list[Step]:
         """The steps of ``step``'s stage (per bake target and platform), in chain order."""
         return list(self._chains.get(self.stage_of(step), ()))
+
+    @cached_property
+    def chain_successors(self) -> dict[str, list[Step]]:
+        """The steps that follow a step in a chain (the inverse of ``chain_predecessor``),
+        by digest, in build order: one lookup instead of a pass over every step."""
+        successors: dict[str, list[Step]] = {}
+        for step in self.steps:
+            predecessor = self.chain_predecessor.get(step.digest)
+            if predecessor is not None:
+                successors.setdefault(predecessor, []).append(step)
+        return successors
 
     @cached_property
     def _chains(self) -> dict[StageKey, list[Step]]:

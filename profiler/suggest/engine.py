@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from profiler.analysis.memo import without_cycle_collection
 from profiler.dockerfile import Dockerfile
 from profiler.model import Build, StepStatus
 from profiler.names import StepKind
@@ -12,6 +13,7 @@ from profiler.suggest.suggestion import Suggestion, SuggestionReport, SuggestOpt
 _INCOMPLETE = frozenset({StepStatus.FAILED, StepStatus.UNFINISHED, StepStatus.CANCELLED})
 
 
+@without_cycle_collection
 def suggest(
     build: Build,
     dockerfile: Dockerfile | None = None,
@@ -25,11 +27,11 @@ def suggest(
     run of the same build) explains which steps stopped being cached.
     """
     context = SuggestContext.prepare(build, dockerfile, previous=previous, options=options)
-    calibration, options = context.simulator.calibration, context.options
+    simulator, options = context.simulator, context.options
     notes: list[str] = []
     if not completed(build):
         notes.append("the build did not complete: timing suggestions need a complete build")
-        return SuggestionReport((), calibration, options, tuple(notes), complete=False)
+        return SuggestionReport((), simulator, options, tuple(notes), complete=False)
     if dockerfile is not None:
         unmapped = [s for s in build if s.kind is StepKind.STEP and dockerfile.find(s) is None]
         if unmapped:
@@ -42,7 +44,7 @@ def suggest(
         found.extend(finder.find(context))
     kept = [s for s in found if context.worth_it(s)]
     kept.sort(key=lambda s: (-s.estimated_saving_seconds, s.kind, s.title))
-    return SuggestionReport(tuple(kept), calibration, options, tuple(notes))
+    return SuggestionReport(tuple(kept), simulator, options, tuple(notes))
 
 
 def completed(build: Build) -> bool:

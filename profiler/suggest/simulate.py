@@ -28,7 +28,8 @@ import heapq
 import itertools
 from bisect import bisect_right
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 from statistics import median
 
 from profiler.analysis.critical_path import dependency_graph
@@ -105,14 +106,24 @@ def simulate(graph: TaskGraph, options: SimulationOptions | None = None) -> Sche
     """
     options = options or SimulationOptions()
     tasks = graph.tasks
-    order = {task_id: index for index, task_id in enumerate(tasks)}
+    order: dict[str, int] = {}
     waiting: dict[str, int] = {}
     successors: dict[str, list[str]] = {task_id: [] for task_id in tasks}
-    for task in tasks.values():
-        predecessors = {p for p in task.predecessors if p in tasks and p != task.id}
+    # Per task, read once rather than at every event (5,000-vertex builds): remaining
+    # work at or below done_below is done (float noise, relative to the task); the wait
+    # after the last predecessor finished (its own delay, else the latency).
+    done_below: dict[str, float] = {}
+    delay_of: dict[str, float] = {}
+    latency = options.latency
+    for index, (task_id, task) in enumerate(tasks.items()):
+        order[task_id] = index
+        predecessors = set(filter(tasks.__contains__, task.predecessors))
+        predecessors.discard(task.id)
         waiting[task.id] = len(predecessors)
         for p in predecessors:
             successors[p].append(task.id)
+        done_below[task_id] = _EPSILON * max(1.0, task.duration)
+        delay_of[task_id] = latency if task.delay is None else task.delay
     ready_at: dict[str, float] = {}
     pending: list[tuple[float, int, str]] = []
     for task in tasks.values():
@@ -123,16 +134,14 @@ def simulate(graph: TaskGraph, options: SimulationOptions | None = None) -> Sche
     start: dict[str, float] = {}
     finish: dict[str, float] = {}
     running: dict[str, float] = {}  # task -> remaining work
+    limit = None if options.max_parallelism is None else max(1, options.max_parallelism)
     now = 0.0
 
     def complete(task_id: str, at: float) -> None:
         finish[task_id] = at
         for successor in successors[task_id]:
             waiting[successor] -= 1
-            own = tasks[successor].delay
-            ready = max(
-                ready_at.get(successor, 0.0), at + (options.latency if own is None else own)
-            )
+            ready = max(ready_at.get(successor, 0.0), at + delay_of[successor])
             ready_at[successor] = ready
             if waiting[successor] == 0:
                 ready = max(ready, tasks[successor].release)
@@ -145,9 +154,7 @@ def simulate(graph: TaskGraph, options: SimulationOptions | None = None) -> Sche
         while started_any:
             started_any = False
             while pending and pending[0][0] <= now + _EPSILON:
-                if options.max_parallelism is not None and len(running) >= max(
-                    1, options.max_parallelism
-                ):
+                if limit is not None and len(running) >= limit:
                     break
                 _, _, task_id = heapq.heappop(pending)
                 start[task_id] = now
@@ -165,20 +172,27 @@ def simulate(graph: TaskGraph, options: SimulationOptions | None = None) -> Sche
             waiting[task_id] = 0
             heapq.heappush(pending, (now, order[task_id], task_id))
             continue
-        rates = _rates(running, tasks, options.cores)
-        next_finish = min(
-            (remaining / rates[t] for t, remaining in running.items()), default=float("inf")
-        )
-        room = options.max_parallelism is None or len(running) < max(1, options.max_parallelism)
+        if options.cores is None:
+            # Every task runs at rate 1: the same arithmetic as below (x / 1.0 and
+            # 1.0 * x are x exactly) without a dict of rates for each event.
+            rates = None
+            next_finish = min(running.values(), default=float("inf"))
+        else:
+            rates = _rates(running, tasks, options.cores)
+            next_finish = min(
+                (remaining / rates[t] for t, remaining in running.items()), default=float("inf")
+            )
+        room = limit is None or len(running) < limit
         next_ready = pending[0][0] - now if pending and room else float("inf")
         step = max(0.0, min(next_finish, next_ready))
         now += step
         done = []
-        for task_id in running:
-            running[task_id] -= rates[task_id] * step
-            if running[task_id] <= _EPSILON * max(1.0, tasks[task_id].duration):
+        for task_id, remaining in running.items():
+            remaining -= step if rates is None else rates[task_id] * step
+            running[task_id] = remaining
+            if remaining <= done_below[task_id]:
                 done.append(task_id)
-        for task_id in sorted(done, key=lambda t: order[t]):
+        for task_id in sorted(done, key=order.__getitem__) if len(done) > 1 else done:
             del running[task_id]
             complete(task_id, now)
     return Schedule(start=start, finish=finish)
@@ -218,12 +232,13 @@ def graph_from_build(build: Build, cores: int | None = None) -> TaskGraph:
         key=lambda s: s.end if s.end is not None else 0.0,
     )
     finished_ends = [s.end or 0.0 for s in finished]
+    end_of = {s.digest: s.end or 0.0 for s in build}
     tasks: dict[str, Task] = {}
     for step in ran:
-        predecessors = tuple(p for p in edges.get(step.digest, ()) if p in ids)
+        predecessors = tuple(filter(ids.__contains__, edges.get(step.digest, ())))
         delay = None
         duration = work[step.digest]
-        if not any(d in ids for d in step.inputs):
+        if ids.isdisjoint(step.inputs):
             anchor = step.intervals[-1].start
             if len(step.intervals) > 1 and (_stamps_only(step) or _restamped(step)):
                 predecessors = _first_stamp_link(step, finished)
@@ -236,11 +251,11 @@ def graph_from_build(build: Build, cores: int | None = None) -> TaskGraph:
                 if busy > 0:
                     duration *= _busy_since(step, anchor) / busy
             if predecessors:
-                linked = max(build.step(p).end or 0.0 for p in predecessors)
+                linked = max(end_of[p] for p in predecessors)
                 delay = max(0.0, max(0.0, anchor - origin) - max(0.0, linked - origin))
         # A vertex with its own delay already waits as long as it did.
         wait = (
-            _hidden_wait(step, predecessors, build, finished, finished_ends)
+            _hidden_wait(step, predecessors, end_of, finished, finished_ends)
             if delay is None
             else None
         )
@@ -297,7 +312,7 @@ def _first_stamp_link(step: Step, finished: list[Step]) -> tuple[str, ...]:
 def _hidden_wait(
     step: Step,
     predecessors: tuple[str, ...],
-    build: Build,
+    end_of: Mapping[str, float],
     finished: list[Step],
     finished_ends: list[float],
 ) -> str | None:
@@ -306,11 +321,12 @@ def _hidden_wait(
     ``finished`` is sorted by end (``finished_ends``): the candidates are a slice of
     it, walked back from the latest, so a build of n steps costs n log n, not n².
     Of candidates that finished at the same moment, the first in ``finished`` wins.
+    ``end_of``: every vertex's end (0 if it has none), by digest.
     """
     if not predecessors or step.start is None:
         return None
     started = step.intervals[-1].start
-    ready = max((build.step(p).end or 0.0) for p in predecessors)
+    ready = max(map(end_of.__getitem__, predecessors))
     if started - ready <= HIDDEN_WAIT_SECONDS:
         return None
     best: Step | None = None
@@ -342,6 +358,14 @@ def busy_seconds(step: Step) -> float:
     that did complete; closing it at the end of the stream would count time the step
     was not running.)
     """
+    if len(step.intervals) == 1:
+        # Nearly every step ran once: union_length of one closed interval, which is
+        # its length (0.0 + x is x) or nothing, without the lists and the sort.
+        interval = step.intervals[0]
+        begin, end = interval.start, interval.end
+        if end is None:
+            end = max(step.end if step.end is not None else 0.0, begin)
+        return end - begin if end > begin else 0.0
     return union_length(closed_intervals(step))
 
 
@@ -369,7 +393,12 @@ def _work_at_full_speed(steps: Sequence[Step], cores: int | None) -> dict[str, f
             continue
         total = 0.0
         for begin, end in merged_intervals(closed_intervals(step)):
-            for here, there, count in level:
+            # Only the levels from the one holding ``begin`` on can overlap: the same
+            # additions in the same order as over every level, without the others.
+            first = max(0, bisect_right(points, begin) - 1)
+            for here, there, count in itertools.islice(level, first, None):
+                if here >= end:
+                    break
                 overlap = min(end, there) - max(begin, here)
                 if overlap > 0:
                     total += overlap * min(1.0, cores / max(1, count))
@@ -385,15 +414,17 @@ def estimate_latency(build: Build, graph: TaskGraph | None = None) -> float:
     gap is waiting, not latency).
     """
     graph = graph if graph is not None else graph_from_build(build)
+    steps = {step.digest: step for step in build}
     gaps = []
     for task in graph:
-        step = build.get(task.id)
+        step = steps.get(task.id)
         if step is None or not task.predecessors or not step.intervals or task.delay is not None:
             continue
-        ends = [build.step(p).end for p in task.predecessors if build.get(p) is not None]
-        if not ends or any(e is None for e in ends):
+        ends = [steps[p].end for p in task.predecessors if p in steps]
+        known = [end for end in ends if end is not None]
+        if not known or len(known) < len(ends):
             continue
-        gap = step.intervals[-1].start - max(e for e in ends if e is not None)
+        gap = step.intervals[-1].start - max(known)
         if gap >= 0:
             gaps.append(gap)
     if not gaps:
@@ -428,13 +459,37 @@ class Calibration:
 
 @dataclass(frozen=True)
 class Simulator:
-    """A build's task graph with the options to replay it, calibrated on the build."""
+    """A build's task graph with the options to replay it, calibrated on the build.
+
+    The latency estimate and the calibration replay are made when first asked: a
+    pass whose finders price nothing (most steps of a large build are short) needs
+    neither, and the replay of 5,000 vertices is a third of the pass.
+    """
 
     build: Build
     graph: TaskGraph
-    options: SimulationOptions
-    calibration: Calibration
-    _cache: dict[int, Schedule] = field(default_factory=dict, repr=False, compare=False)
+    max_parallelism: int | None = None
+    cores: int | None = None
+    latency: float | None = None
+    """The scheduling latency to use; ``None``: estimated from the build."""
+
+    @cached_property
+    def options(self) -> SimulationOptions:
+        latency = self.latency
+        if latency is None:
+            latency = estimate_latency(self.build, self.graph)
+        return SimulationOptions(
+            max_parallelism=self.max_parallelism, cores=self.cores, latency=latency
+        )
+
+    @cached_property
+    def calibration(self) -> Calibration:
+        """The recorded graph replayed, against the build's observed wall time."""
+        return Calibration(
+            observed_wall_seconds=observed_wall_seconds(self.build),
+            replayed_wall_seconds=simulate(self.graph, self.options).wall_seconds,
+            latency_seconds=self.options.latency,
+        )
 
     def run(self, graph: TaskGraph | None = None) -> Schedule:
         return simulate(self.graph if graph is None else graph, self.options)
@@ -450,18 +505,15 @@ def simulator_for(
     cores: int | None = None,
     latency: float | None = None,
 ) -> Simulator:
-    """Build the task graph, estimate the latency, and calibrate by replaying the build."""
-    graph = graph_from_build(build, cores=cores)
-    if latency is None:
-        latency = estimate_latency(build, graph)
-    options = SimulationOptions(max_parallelism=max_parallelism, cores=cores, latency=latency)
-    replayed = simulate(graph, options).wall_seconds
-    calibration = Calibration(
-        observed_wall_seconds=observed_wall_seconds(build),
-        replayed_wall_seconds=replayed,
-        latency_seconds=latency,
+    """Build the task graph; the latency is estimated and the build replayed (its
+    calibration) when first needed."""
+    return Simulator(
+        build=build,
+        graph=graph_from_build(build, cores=cores),
+        max_parallelism=max_parallelism,
+        cores=cores,
+        latency=latency,
     )
-    return Simulator(build=build, graph=graph, options=options, calibration=calibration)
 
 
 def calibrate(

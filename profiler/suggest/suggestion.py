@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from profiler.suggest.simulate import Calibration
+from profiler.suggest.simulate import Calibration, Simulator
 
 SCHEMA_VERSION = 1
 
@@ -96,14 +96,20 @@ class SuggestOptions:
     """…and at least this share of the wall time."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class SuggestionReport:
     suggestions: tuple[Suggestion, ...]
-    calibration: Calibration
+    simulator: Simulator = field(repr=False, compare=False)
+    """The pass's replay of the build; its calibration is made when first asked."""
     options: SuggestOptions
     notes: tuple[str, ...] = ()
     complete: bool = True
     """False when the build failed or was cut off: then nothing is suggested."""
+
+    @property
+    def calibration(self) -> Calibration:
+        """How well replaying the recorded graph reproduces the build."""
+        return self.simulator.calibration
 
     def __iter__(self) -> Iterator[Suggestion]:
         return iter(self.suggestions)

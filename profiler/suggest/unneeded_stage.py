@@ -18,11 +18,7 @@ def find(context: SuggestContext) -> list[Suggestion]:
     suggestions = []
     for members in groups.values():
         member_ids = {s.digest for s in members}
-        sinks = [
-            s
-            for s in members
-            if not any(c in member_ids for c in context.consumers.get(s.digest, ()))
-        ]
+        sinks = [s for s in members if member_ids.isdisjoint(context.consumers.get(s.digest, ()))]
         if len(sinks) < 2:
             continue
         target = _target_sink(context, sinks)

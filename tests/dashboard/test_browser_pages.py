@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from dashboard.app import create_app
+from dashboard import data
+from dashboard.app import create_app, make_catalog
 from profiler.store import RunContext, Store
 from tests.dashboard import test_browser as shared
 from tests.dashboard.conftest import SAMPLES, fill_history
@@ -39,6 +40,7 @@ class History:
     """A run stored from a stream alone: no Dockerfile known."""
     big: tuple[str, str]
     """Two runs of a 5,000-step build."""
+    db: str
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +62,7 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> Iterator[History]:
             for copy in (1, 2)
         ]
     with serving(create_app(db, [], warm=True)) as url:
-        yield History(url, str(secret.run_id), str(plain.run_id), (str(big[0]), str(big[1])))
+        yield History(url, str(secret.run_id), str(plain.run_id), (str(big[0]), str(big[1])), db)
 
 
 class Responses:
@@ -234,6 +236,71 @@ def test_a_5000_step_history_build_draws_from_its_rows_and_has_a_minimap(
     assert "plotly.min.js" not in scripts
     assert scripts["plotly-basic.min.js"][3] == "gzip"
     narrow(browser, f"{history.url}/build/{history.big[1]}", "#gantt .barlayer", "big-history")
+
+
+QUICK_CHART = """() => {
+    const gd = document.querySelector('#gantt-quick .js-plotly-plot');
+    const bar = gd.querySelector('.barlayer .point path').getBoundingClientRect();
+    return {rows: gd.data[0].y, range: gd._fullLayout.xaxis.range, bar: bar.height,
+            bottom: gd.getBoundingClientRect().bottom, screen: window.innerHeight};
+}"""
+
+
+@pytest.mark.parametrize("width, height", [(1440, 1000), (390, 844)])
+def test_the_quick_build_page_draws_a_screen_of_stages_then_the_rest_as_it_scrolls(
+    browser: Browser, history: History, width: int, height: int
+) -> None:
+    # A server of its own: no run read yet, whichever test ran first.
+    with serving(create_app(history.db, [], warm=True)) as url:
+        context = browser.new_context(viewport={"width": width, "height": height})
+        tab = context.new_page()
+        tab.set_default_timeout(TIMEOUT_MS * 3)
+        errors: list[str] = []
+        tab.on("console", lambda message: message.type == "error" and errors.append(message.text))
+        held: list[Any] = []
+
+        def hold_the_whole_page(route: Any) -> None:
+            """The whole page's request never answers: the quick page stays."""
+            if "build-full.children" in (route.request.post_data or ""):
+                held.append(route)
+            else:
+                route.continue_()
+
+        tab.route(lambda url: "/_dash-update-component" in url, hold_the_whole_page)
+        try:
+            ref = history.big[0]
+            tab.goto(f"{url}/build/{ref}")
+            tab.wait_for_selector("#gantt-quick .barlayer .point path", state="attached")
+            quick = data.quick_build(make_catalog(history.db, []), ref)
+            assert quick is not None
+            stages = [stage for stage in quick[1] if stage.start is not None]
+            first = tab.evaluate(QUICK_CHART)
+            # A screen of rows, not every stage: they reach below the window's bottom.
+            assert 30 < len(first["rows"]) < len(stages)
+            assert first["bottom"] > first["screen"]
+            tab.screenshot(path=str(ARTIFACTS / f"big-history-quick-{width}.png"))
+            tab.wait_for_timeout(1000)  # two of the page's looks at the scroll position
+            assert tab.evaluate(QUICK_CHART)["rows"] == first["rows"]  # not scrolled yet
+            # To the end of the page, and of the chart's scroll box.
+            tab.evaluate(
+                """() => { window.scrollTo(0, document.body.scrollHeight);
+                    const box = document.querySelector('#gantt-quick').closest('.scroll');
+                    box.scrollTop = box.scrollHeight; }"""
+            )
+            tab.wait_for_function(
+                f"() => document.querySelector('#gantt-quick .js-plotly-plot')"
+                f".data[0].y.length === {len(stages)}"
+            )
+            every = tab.evaluate(QUICK_CHART)
+            assert every["rows"][: len(first["rows"])] == first["rows"]
+            # Drawn as the first rows were: the same time axis, the same bars.
+            assert every["range"] == first["range"]
+            assert every["bar"] == pytest.approx(first["bar"], abs=0.5)
+            assert tab.evaluate("document.documentElement.scrollWidth") <= width
+            assert held  # the whole page was asked for, and never came
+            assert not errors
+        finally:
+            context.close()
 
 
 def test_comparing_two_5000_step_builds_stays_small(

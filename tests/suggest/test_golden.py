@@ -13,7 +13,6 @@ JSON file:
 from __future__ import annotations
 
 import io
-import sys
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ from profiler.dockerfile import Dockerfile, parse_dockerfile, read_dockerfile
 from profiler.model import Build
 from profiler.sources import read_build, read_builds
 from profiler.suggest import SuggestionReport, SuggestOptions, suggest
+from tests.goldens import regenerate_command, write_golden
 from tests.streams import Stream
 from tests.suggest.test_suggest import slow_context_stream
 
@@ -289,12 +289,8 @@ def test_suggestions_are_the_golden_ones(case: Case) -> None:
 
 
 def regenerate() -> None:
-    data = {case.name: outcome(case.report()) for case in cases()}
-    GOLDEN.write_bytes(orjson.dumps(data, option=orjson.OPT_INDENT_2) + b"\n")
-    print(f"wrote {len(data)} cases to {GOLDEN.name}")
+    write_golden(GOLDEN, {case.name: outcome(case.report()) for case in cases()})
 
 
 if __name__ == "__main__":
-    if sys.argv[1:] != ["--regenerate"]:
-        sys.exit(__doc__)
-    regenerate()
+    regenerate_command(__doc__, regenerate)
