@@ -12,7 +12,7 @@ reads the columns themselves (:func:`stage_table`).
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, cast
 
 if TYPE_CHECKING:
@@ -31,15 +31,15 @@ class StageTable:
     """Per run: the labels of its stages, in stage order (each label once)."""
     columns: Mapping[str, tuple[Column, Column, Column, Column, Column]]
     """Per label present in at least one run: its :data:`FIGURES`, a column each."""
-    views: list[RunStages] = field(init=False)
-    """Per run: its stages, as a mapping (``RunMetrics.stages``)."""
-
-    def __post_init__(self) -> None:
-        views = [RunStages(self, index) for index in range(len(self.labels))]
-        object.__setattr__(self, "views", views)
 
     def __len__(self) -> int:
         return len(self.labels)
+
+    def views(self) -> list[RunStages]:
+        """Per run: its stages, as a mapping (``RunMetrics.stages``). Made on demand, not
+        kept: a view refers to its table, and a table that kept its views would be a
+        cycle only the garbage collector frees."""
+        return [RunStages(self, index) for index in range(len(self.labels))]
 
     def rows(self, indexes: Sequence[int]) -> StageTable:
         """The table of these runs (by index), in this order."""
@@ -97,10 +97,11 @@ def stage_table(runs: Sequence[RunMetrics]) -> StageTable:
     first = views[0] if views else None
     if isinstance(first, RunStages):
         table = first.table
-        if views == table.views:  # the history as read: one identity check a run
-            return table
         if all(type(view) is RunStages and view.table is table for view in views):
-            return table.rows([cast(RunStages, view).index for view in views])
+            indexes = [cast(RunStages, view).index for view in views]
+            if indexes == list(range(len(table))):  # the history as read
+                return table
+            return table.rows(indexes)
     return _from_mappings(views)
 
 

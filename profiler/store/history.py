@@ -86,7 +86,7 @@ def history_metrics(
             row[9],
             stages,
         )
-        for row, stages in zip(rows, table.views, strict=True)
+        for row, stages in zip(rows, table.views(), strict=True)
     ]
 
 

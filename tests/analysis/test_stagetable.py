@@ -49,7 +49,7 @@ def decoded(runs: list[RunMetrics], stage: str | None = None) -> list[RunMetrics
     table = unpack_stage_figures([labels for labels, _ in packed], [blob for _, blob in packed],
                                  stage)  # fmt: skip
     return [
-        dataclasses.replace(run, stages=view) for run, view in zip(runs, table.views, strict=True)
+        dataclasses.replace(run, stages=view) for run, view in zip(runs, table.views(), strict=True)
     ]
 
 
