@@ -14,16 +14,18 @@ outlier in the baseline neither hides a regression nor raises a false alarm.
 from __future__ import annotations
 
 import operator
-import statistics
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import NamedTuple, cast
 
 from profiler.analysis import BuildAnalysis, stage_label
+from profiler.analysis.robust import MAD_TO_SIGMA as MAD_TO_SIGMA
+from profiler.analysis.robust import mad as mad
+from profiler.analysis.robust import median, regression_limit, slope_per_index, sorted_median
+from profiler.analysis.stagetable import Column, StageTable, stage_table
 from profiler.model import Build
 
-MAD_TO_SIGMA = 1.4826
 DEFAULT_MAX_REGRESSION = 0.20
 DEFAULT_BASELINE_RUNS = 10
 DEFAULT_NOISE_SIGMAS = 3.0
@@ -112,21 +114,6 @@ def run_metrics(
     )
 
 
-# -- robust statistics -----------------------------------------------------------------
-
-
-def median(values: Sequence[float]) -> float:
-    return float(statistics.median(values)) if values else 0.0
-
-
-def mad(values: Sequence[float]) -> float:
-    """Median absolute deviation from the median (unscaled)."""
-    if not values:
-        return 0.0
-    center = median(values)
-    return median([abs(value - center) for value in values])
-
-
 # -- the regression gate ---------------------------------------------------------------
 
 
@@ -195,20 +182,6 @@ class CheckResult:
         return median([run.cache_hit_ratio for run in self.baseline])
 
 
-def regression_limit(
-    values: Sequence[float], max_regression: float, noise_sigmas: float
-) -> tuple[float, float, float]:
-    """``(median, mad, limit)``: the limit is the median plus the larger of the allowed
-    fraction and ``noise_sigmas`` robust standard deviations."""
-    center = median(values)
-    spread = mad(values)
-    return (
-        center,
-        spread,
-        center + max(max_regression * center, noise_sigmas * MAD_TO_SIGMA * spread),
-    )
-
-
 def check_regression(
     run: RunMetrics,
     history: Sequence[RunMetrics],
@@ -225,10 +198,43 @@ def check_regression(
     which runs compare is the caller's policy, the statistics are this function's.
     """
     baseline = tuple(history[-baseline_runs:]) if baseline_runs > 0 else ()
+    stage_limits = [
+        _stage_limit(
+            label,
+            run.stages[label].busy_seconds,
+            [past.stages[label].busy_seconds if label in past.stages else 0.0 for past in baseline],
+            max_regression,
+            noise_sigmas,
+        )
+        for label in (run.stages if baseline else ())
+    ]
+    return _judged(
+        run,
+        baseline,
+        stage_limits,
+        max_regression=max_regression,
+        noise_sigmas=noise_sigmas,
+        metric=metric,
+        min_baseline_runs=min_baseline_runs,
+    )
+
+
+def _judged(
+    run: RunMetrics,
+    baseline: tuple[RunMetrics, ...],
+    stage_limits: Sequence[StageLimit],
+    *,
+    max_regression: float,
+    noise_sigmas: float,
+    metric: str,
+    min_baseline_runs: int,
+) -> CheckResult:
+    """:func:`check_regression` of ``run`` against ``baseline``, given each stage of the
+    run with its busy time and the regression limit of the baseline's."""
     values = [past.metric(metric) for past in baseline]
     center, spread, limit = regression_limit(values, max_regression, noise_sigmas)
     value = run.metric(metric)
-    stages = _stage_verdicts(run, baseline, max_regression, noise_sigmas)
+    stages = _stage_verdicts(stage_limits)
     responsible = tuple(verdict for verdict in stages if verdict.value > verdict.limit)
     regressed = len(baseline) >= min_baseline_runs and value > limit
     if regressed and not responsible:
@@ -248,25 +254,25 @@ def check_regression(
     )
 
 
-def _stage_verdicts(
-    run: RunMetrics,
-    baseline: Sequence[RunMetrics],
-    max_regression: float,
-    noise_sigmas: float,
-) -> list[StageVerdict]:
-    if not baseline:
-        return []
-    labels = list(run.stages)
+StageLimit = tuple[str, float, float, float]
+"""A stage of a judged run: its label, its busy time, and the median and regression limit
+(:func:`regression_limit`) of its busy time over the baseline (0 for a run without it)."""
+
+
+def _stage_limit(
+    label: str, value: float, values: Sequence[float], max_regression: float, noise_sigmas: float
+) -> StageLimit:
+    center, _, limit = regression_limit(values, max_regression, noise_sigmas)
+    return label, value, center, limit
+
+
+def _stage_verdicts(stage_limits: Sequence[StageLimit]) -> list[StageVerdict]:
     verdicts = []
-    for label in labels:
-        values = [
-            past.stages[label].busy_seconds if label in past.stages else 0.0 for past in baseline
-        ]
-        center, _, limit = regression_limit(values, max_regression, noise_sigmas)
+    for label, value, center, limit in stage_limits:
         verdicts.append(
             StageVerdict(
                 stage=label,
-                value=run.stages[label].busy_seconds,
+                value=value,
                 baseline_median=center,
                 limit=max(limit, center + STAGE_MIN_SECONDS),
             )
@@ -318,7 +324,11 @@ class Trend:
 
 
 def summarize(values: Sequence[float | None], window: int) -> Summary:
-    present = [value for value in values if value is not None]
+    return _summarize(values, [value for value in values if value is not None], window)
+
+
+def _summarize(values: Sequence[float | None], present: Sequence[float], window: int) -> Summary:
+    """:func:`summarize`, given the values without their ``None`` ones."""
     if not present:
         return Summary(0, None, None, None, None, None, None, None, None)
     span = max(1, min(window, len(present) // 2 or 1))
@@ -329,9 +339,9 @@ def summarize(values: Sequence[float | None], window: int) -> Summary:
         minimum, maximum, center, spread, slope = trendstats.summary(values, present)
     else:
         ordered = sorted(present)
-        minimum, maximum, center = ordered[0], ordered[-1], _sorted_median(ordered)
+        minimum, maximum, center = ordered[0], ordered[-1], sorted_median(ordered)
         spread = median([abs(value - center) for value in present])
-        slope = _slope(values)
+        slope = slope_per_index(values)
     return Summary(
         count=len(present),
         first=present[0],
@@ -343,31 +353,6 @@ def summarize(values: Sequence[float | None], window: int) -> Summary:
         change=median(present[-span:]) - median(present[:span]) if len(present) > 1 else 0.0,
         slope_per_run=slope,
     )
-
-
-def _sorted_median(ordered: Sequence[float]) -> float:
-    middle = len(ordered) // 2
-    if len(ordered) % 2:
-        return float(ordered[middle])
-    return (ordered[middle - 1] + ordered[middle]) / 2
-
-
-def _slope(values: Sequence[float | None]) -> float | None:
-    """Least-squares slope of the values against their index (gaps skipped)."""
-    ys = [value for value in values if value is not None]
-    xs: Sequence[float] = (
-        range(len(ys))
-        if len(ys) == len(values)
-        else [float(index) for index, value in enumerate(values) if value is not None]
-    )
-    n = len(ys)
-    if n < 2:
-        return None
-    sum_x, sum_y = sum(xs), sum(ys)
-    var_x = n * float(sum(map(operator.mul, xs, xs))) - sum_x * sum_x
-    if var_x == 0:
-        return 0.0
-    return (n * float(sum(map(operator.mul, xs, ys))) - sum_x * sum_y) / var_x
 
 
 def trends(
@@ -385,34 +370,44 @@ def trends(
     """
     ordered = tuple(runs)
     series = {
-        name: _series(name, [getattr(run, name) for run in ordered], window) for name in RUN_METRICS
+        name: _series(name, list(map(operator.attrgetter(name), ordered)), window)
+        for name in RUN_METRICS
     }
-    stage_maps = [run.stages for run in ordered]
-    labels: set[str] = set().union(*stage_maps)
-    if stage is not None:
-        labels &= {stage}
-    columns = {label: _stage_columns(stage_maps, label) for label in labels}
-    stage_series = {
+    table = stage_table(ordered)
+    labels = set(table.columns) if stage is None else set(table.columns) & {stage}
+    every_stage = {
         label: {
-            name: _series(name, values, window)
-            for name, values in zip(STAGE_METRICS, columns[label], strict=True)
+            name: _series(name, values, window, gap_free=None not in table.columns[label][0])
+            for name, values in zip(STAGE_METRICS, _stage_series(table.columns[label]), strict=True)
         }
+        for label in labels
+    }
+    # Busiest first: the median busy time is the busy series' summary median.
+    stage_series = {
+        label: every_stage[label]
         for label in sorted(
-            columns,
-            key=lambda label: (-median([v for v in columns[label][0] if v is not None]), label),
+            every_stage,
+            key=lambda label: (-(every_stage[label]["busy_seconds"].summary.median or 0.0), label),
         )
     }
     if stage is None:
-        judged = [run.wall_seconds for run in ordered]
+        judged = series["wall_seconds"].values
     else:
-        busy = columns[stage][0] if stage in columns else [None] * len(ordered)
-        judged = [value or 0.0 for value in busy]
-    regressions = tuple(
-        result
-        for index in _jumps(judged, window, max_regression, noise_sigmas)
-        if (result := _rolling_check(ordered, index, stage, window, max_regression, noise_sigmas))
-        is not None
-    )
+        busy = table.columns[stage][0] if stage in table.columns else [None] * len(ordered)
+        judged = tuple(value or 0.0 for value in busy)
+    jumps = list(_jumps(cast(Sequence[float], judged), window, max_regression, noise_sigmas))
+    if stage is None:
+        limits = _stage_limits(table, jumps, window, max_regression, noise_sigmas)
+        checks = (
+            _rolling_check(ordered, index, limits[index], window, max_regression, noise_sigmas)
+            for index in jumps
+        )
+    else:
+        checks = (
+            _rolling_stage_check(ordered, index, stage, window, max_regression, noise_sigmas)
+            for index in jumps
+        )
+    regressions = tuple(result for result in checks if result.regression)
     return Trend(
         runs=ordered,
         series=series,
@@ -422,33 +417,31 @@ def trends(
     )
 
 
-def _stage_columns(
-    stage_maps: Sequence[Mapping[str, StageMetrics]], label: str
-) -> list[list[float | None]]:
-    """One stage's series (:data:`STAGE_METRICS`), a value a run, ``None`` where the run
-    lacks the stage. Column by column, one comprehension each: a whole history holds
-    ~120,000 stage rows, and one loop over them all, run by run, was most of a trend's
-    time (``zip(*rows)`` to transpose them was slower still)."""
-    rows = [stages.get(label) for stages in stage_maps]
-    if None not in rows:
-        every = cast(list[StageMetrics], rows)
-        # StageMetrics' fields: busy, sequential, critical path, steps, cached.
-        return [
-            [row[0] for row in every],
-            [row[1] for row in every],
-            [row[2] for row in every],
-            [row[4] / row[3] if row[3] else 0.0 for row in every],
+def _stage_series(columns: Sequence[Column]) -> list[Column]:
+    """One stage's series (:data:`STAGE_METRICS`) from its columns in a
+    :class:`StageTable` (busy, sequential, critical path, steps, cached)."""
+    busy, sequential, critical, steps, cached = columns
+    if None not in steps and 0 not in steps:
+        # Each StageMetrics' cache_hit_ratio (cached / steps; 0 for a stage without steps).
+        ratios: Column = list(map(operator.truediv, cached, steps))
+    else:
+        ratios = [
+            None if count is None else (cast(float, done) / count if count else 0.0)
+            for count, done in zip(steps, cached, strict=True)
         ]
-    return [
-        [row.busy_seconds if row is not None else None for row in rows],
-        [row.sequential_seconds if row is not None else None for row in rows],
-        [row.critical_path_seconds if row is not None else None for row in rows],
-        [row.cache_hit_ratio if row is not None else None for row in rows],
-    ]
+    return [busy, sequential, critical, ratios]
 
 
-def _series(name: str, values: Sequence[float | None], window: int) -> Series:
-    return Series(metric=name, values=tuple(values), summary=summarize(values, window))
+def _series(
+    name: str, values: Sequence[float | None], window: int, gap_free: bool = False
+) -> Series:
+    """``gap_free``: the values hold no ``None`` (a stage every run has)."""
+    summary = (
+        _summarize(values, cast(Sequence[float], values), window)
+        if gap_free
+        else summarize(values, window)
+    )
+    return Series(metric=name, values=tuple(values), summary=summary)
 
 
 def _jumps(
@@ -470,23 +463,87 @@ def _jumps(
             yield index
 
 
+def _stage_limits(
+    table: StageTable, indexes: Sequence[int], window: int, max_regression: float,
+    noise_sigmas: float,
+) -> dict[int, list[StageLimit]]:  # fmt: skip
+    """For each of ``indexes``: the stages of its run, each with its busy time and the
+    limit of its busy time over the ``window`` runs before (:data:`StageLimit`). A long
+    history's ~200 jumps take their ~2,500 medians in numpy, a stage at a time."""
+    vectorised: dict[tuple[int, str], tuple[float, float]] = {}
+    if len(table) >= LONG_SERIES:
+        from profiler.analysis import trendstats
+
+        full = [index for index in indexes if index >= window > 0]
+        for label, columns in table.columns.items():
+            busy = columns[0]
+            at = [index for index in full if busy[index] is not None]
+            if not at:
+                continue
+            windows = [
+                [past if past is not None else 0.0 for past in busy[index - window : index]]
+                for index in at
+            ]
+            centers, limits = trendstats.row_limits(
+                windows, max_regression, noise_sigmas, MAD_TO_SIGMA
+            )
+            vectorised.update(
+                ((index, label), figures)
+                for index, figures in zip(at, zip(centers, limits, strict=True), strict=True)
+            )
+    found = {}
+    for index in indexes:
+        lower = max(0, index - window)
+        stages = []
+        for label in table.labels[index] if index > lower else ():
+            busy = table.columns[label][0]
+            value = cast(float, busy[index])
+            known = vectorised.get((index, label))
+            if known is None:
+                values = [past if past is not None else 0.0 for past in busy[lower:index]]
+                stages.append(_stage_limit(label, value, values, max_regression, noise_sigmas))
+            else:
+                stages.append((label, value, *known))
+        found[index] = stages
+    return found
+
+
 def _rolling_check(
     runs: Sequence[RunMetrics],
     index: int,
-    stage: str | None,
+    stage_limits: Sequence[StageLimit],
     window: int,
     max_regression: float,
     noise_sigmas: float,
-) -> CheckResult | None:
-    run = runs[index]
-    history = runs[max(0, index - window) : index]
-    if stage is not None:
-        run = _as_stage_run(run, stage)
-        history = [_as_stage_run(past, stage) for past in history]
-    result = check_regression(
+) -> CheckResult:
+    """The regression check of run ``index`` against the ``window`` runs before it, as
+    :func:`check_regression` makes it (its stages: :func:`_stage_limits`)."""
+    baseline = tuple(runs[max(0, index - window) : index]) if window > 0 else ()
+    return _judged(
+        runs[index],
+        baseline,
+        stage_limits,
+        max_regression=max_regression,
+        noise_sigmas=noise_sigmas,
+        metric="wall_seconds",
+        min_baseline_runs=MIN_BASELINE_RUNS,
+    )
+
+
+def _rolling_stage_check(
+    runs: Sequence[RunMetrics],
+    index: int,
+    stage: str,
+    window: int,
+    max_regression: float,
+    noise_sigmas: float,
+) -> CheckResult:
+    """:func:`_rolling_check` of the runs seen through one stage."""
+    run = _as_stage_run(runs[index], stage)
+    history = [_as_stage_run(past, stage) for past in runs[max(0, index - window) : index]]
+    return check_regression(
         run, history, max_regression=max_regression, baseline_runs=window, noise_sigmas=noise_sigmas
     )
-    return result if result.regression else None
 
 
 def _as_stage_run(run: RunMetrics, stage: str) -> RunMetrics:

@@ -46,7 +46,7 @@ def summary(
 
 def _slope(values: Sequence[float | None], ys: Array) -> float | None:
     """Least-squares slope of the values against their index (gaps skipped), as
-    :func:`profiler.analysis.trends._slope` computes it; ``ys``: the values present."""
+    :func:`profiler.analysis.robust.slope_per_index` computes it; ``ys``: the values present."""
     n = len(ys)
     if n < 2:
         return None
@@ -106,13 +106,34 @@ def window_limits(
     first_full = max(start, window)
     if first_full < len(data):
         windows = np.lib.stride_tricks.sliding_window_view(data[:-1], window)[first_full - window :]
-        ordered = np.sort(windows, axis=1)
-        center = _row_medians(ordered)
-        spread = _row_medians(np.sort(np.abs(windows - center[:, None]), axis=1))
-        limits[first_full - start :] = center + np.maximum(
-            max_regression * center, noise_sigmas * mad_to_sigma * spread
+        _, limits[first_full - start :] = _row_limits(
+            windows, max_regression, noise_sigmas, mad_to_sigma
         )
     return limits
+
+
+def row_limits(
+    windows: Sequence[Sequence[float]],
+    max_regression: float,
+    noise_sigmas: float,
+    mad_to_sigma: float,
+) -> tuple[list[float], list[float]]:
+    """``(medians, limits)``: ``regression_limit``'s median and limit of each window (all
+    of the same length, at least one value)."""
+    centers, limits = _row_limits(
+        np.asarray(windows, dtype=np.float64), max_regression, noise_sigmas, mad_to_sigma
+    )
+    return centers.tolist(), limits.tolist()
+
+
+def _row_limits(
+    windows: Array, max_regression: float, noise_sigmas: float, mad_to_sigma: float
+) -> tuple[Array, Array]:
+    center = _row_medians(np.sort(windows, axis=1))
+    spread = _row_medians(np.sort(np.abs(windows - center[:, None]), axis=1))
+    return center, center + np.maximum(
+        max_regression * center, noise_sigmas * mad_to_sigma * spread
+    )
 
 
 def _row_medians(ordered: Array) -> Array:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from profiler.errors import StreamError
 from profiler.model import StepStatus
+from profiler.store.stagefigures import pack_stage_figures
 
 if TYPE_CHECKING:
     # The analysis and the sources are imported by the functions that use them: the
@@ -76,7 +77,7 @@ def derive(build: Build, analysis: BuildAnalysis | None = None) -> Derived:
     analysis = analyze(build) if analysis is None else analysis
     failure = analysis.failure
     cache = analysis.cache
-    run = {
+    run: dict[str, Any] = {
         "started_at": naive_utc(build.started_at),
         "derived_version": DERIVED_VERSION,
         "status": run_status(build, analysis),
@@ -93,7 +94,7 @@ def derive(build: Build, analysis: BuildAnalysis | None = None) -> Derived:
         "executed_steps": cache.executed,
         "cache_hit_ratio": cache.hit_ratio,
     }
-    stages = [
+    stages: list[dict[str, Any]] = [
         {
             "position": position,
             "label": stage_label(stage.target, stage.name, stage.platform),
@@ -113,7 +114,18 @@ def derive(build: Build, analysis: BuildAnalysis | None = None) -> Derived:
         }
         for position, stage in enumerate(build.stages)
     ]
-    run["stage_metrics"] = pack_stage_metrics(stages)
+    run["stage_labels"], run["stage_figures"] = pack_stage_figures(
+        {
+            row["label"]: [
+                row["busy_seconds"],
+                row["sequential_seconds"],
+                row["critical_path_seconds"],
+                row["steps"],
+                row["cached"],
+            ]
+            for row in stages
+        }
+    )
     keys = step_keys(build)
     on_path = set(analysis.critical_path)
     steps = [
@@ -140,26 +152,6 @@ def derive(build: Build, analysis: BuildAnalysis | None = None) -> Derived:
         for position, step in enumerate(build.steps)
     ]
     return Derived(build=build, analysis=analysis, run=run, stages=stages, steps=steps)
-
-
-def pack_stage_metrics(stages: list[dict[str, Any]]) -> str:
-    """``runs.stage_metrics``: what a trend reads of each stage, in the run's own row
-    (``{label: [busy, sequential, critical path, steps, cached]}``, in stage order; a
-    later stage of the same label wins, as it does in :meth:`Store.history`)."""
-    import orjson
-
-    return orjson.dumps(
-        {
-            row["label"]: [
-                float(row["busy_seconds"]),
-                float(row["sequential_seconds"]),
-                float(row["critical_path_seconds"]),
-                int(row["steps"]),
-                int(row["cached"]),
-            ]
-            for row in stages
-        }
-    ).decode()
 
 
 def parse_stream(

@@ -2,14 +2,16 @@
 
 A trend over a whole history (10,000 runs) must come back in a fraction of a second,
 so the query reads one row a run: its headline figures and its stages' figures,
-packed in the row at ingest (``runs.stage_metrics``, schema 6) and decoded here in
-one ``orjson`` call. A run whose row lacks them (none should: migration 6 filled
-every run) has them read from its ``stages`` rows.
+packed in the row at ingest (``runs.stage_labels`` and ``runs.stage_figures``,
+schema 7, :mod:`profiler.store.stagefigures`) and decoded here into one
+:class:`~profiler.analysis.stagetable.StageTable` for all the runs. Each run's
+``stages`` reads its row of that table. A run whose row lacks them (none should:
+migrations 6 and 7 filled every run) has them read from its ``stages`` rows.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import UTC
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +19,7 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.engine import Connection
 
 from profiler.store.schema import runs, stages
+from profiler.store.stagefigures import pack_stage_figures, unpack_stage_figures
 
 if TYPE_CHECKING:
     from profiler.analysis.trends import RunMetrics, StageMetrics
@@ -32,9 +35,11 @@ _COLUMNS = (
     runs.c.cache_hit_ratio,
     runs.c.git_branch,
     runs.c.git_commit,
-    runs.c.stage_metrics,
+    runs.c.stage_labels,
+    runs.c.stage_figures,
 )
-_PACKED = len(_COLUMNS) - 1
+_LABELS = len(_COLUMNS) - 2
+_FIGURES = len(_COLUMNS) - 1
 
 
 def history_metrics(
@@ -45,6 +50,8 @@ def history_metrics(
 ) -> list[RunMetrics]:
     """The runs matching ``conditions``, oldest first: the newest ``limit`` of them
     (all if ``None``); with ``stage``, only that stage's figures."""
+    from profiler.analysis.trends import RunMetrics
+
     if limit is None:
         query = select(*_COLUMNS).where(*conditions)
     else:
@@ -55,14 +62,43 @@ def history_metrics(
             .limit(limit)
         )
         query = select(*_COLUMNS).where(runs.c.id.in_(chosen))
-    rows = connection.execute(query.order_by(runs.c.started_at, runs.c.id)).all()
-    unpacked = [row[0] for row in rows if row[_PACKED] is None]
-    from_rows = stage_rows_metrics(connection, unpacked, stage) if unpacked else {}
-    return _run_metrics(rows, stage, from_rows)
+    rows: Sequence[Any] = connection.execute(query.order_by(runs.c.started_at, runs.c.id)).all()
+    unpacked = [row[0] for row in rows if row[_FIGURES] is None]
+    repacked = _packed_from_rows(connection, unpacked) if unpacked else {}
+    if repacked:
+        rows = [(*row[:_LABELS], *repacked[row[0]]) if row[0] in repacked else row for row in rows]
+    table = unpack_stage_figures(
+        [row[_LABELS] for row in rows], [row[_FIGURES] for row in rows], stage
+    )
+    # Positional: RunMetrics' fields in the order of _COLUMNS (10,000 runs: 20 % faster
+    # than by keyword).
+    return [
+        RunMetrics(
+            row[0],
+            row[1].replace(tzinfo=UTC),
+            row[2],
+            row[3],
+            row[4],
+            row[5],
+            row[6],
+            row[7],
+            row[8],
+            row[9],
+            stages,
+        )
+        for row, stages in zip(rows, table.views(), strict=True)
+    ]
+
+
+def _packed_from_rows(
+    connection: Connection, run_ids: Sequence[int]
+) -> dict[int, tuple[str, bytes]]:
+    by_run = stage_rows_metrics(connection, run_ids)
+    return {run_id: pack_stage_figures(by_run.get(run_id, {})) for run_id in run_ids}
 
 
 def stage_rows_metrics(
-    connection: Connection, run_ids: Sequence[int], stage: str | None
+    connection: Connection, run_ids: Sequence[int]
 ) -> dict[int, dict[str, StageMetrics]]:
     """Stage figures of the runs from their ``stages`` rows (a later stage of the same
     label wins, as in the packed figures)."""
@@ -81,48 +117,7 @@ def stage_rows_metrics(
         .where(stages.c.run_id.in_(list(run_ids)))
         .order_by(stages.c.run_id, stages.c.position)
     )
-    if stage is not None:
-        query = query.where(stages.c.label == stage)
     by_run: dict[int, dict[str, StageMetrics]] = {}
     for run_id, label, *figures in connection.execute(query):
         by_run.setdefault(run_id, {})[label] = StageMetrics(*figures)
     return by_run
-
-
-def _run_metrics(
-    rows: Sequence[Any],
-    stage: str | None,
-    from_rows: Mapping[int, dict[str, StageMetrics]],
-) -> list[RunMetrics]:
-    import orjson
-
-    from profiler.analysis.trends import RunMetrics, StageMetrics
-
-    packed = orjson.loads("[" + ",".join(row[_PACKED] or "{}" for row in rows) + "]")
-    make = tuple.__new__  # StageMetrics(*figures) without its keyword handling: 3x faster
-    if stage is None:
-        stage_maps = [
-            {label: make(StageMetrics, figures) for label, figures in stages.items()}
-            for stages in packed
-        ]
-    else:
-        stage_maps = [
-            {stage: make(StageMetrics, stages[stage])} if stage in stages else {}
-            for stages in packed
-        ]
-    return [
-        RunMetrics(
-            run_id=row[0],
-            started_at=row[1].replace(tzinfo=UTC),
-            status=row[2],
-            wall_seconds=row[3],
-            critical_path_seconds=row[4],
-            sequential_seconds=row[5],
-            lower_bound_seconds=row[6],
-            cache_hit_ratio=row[7],
-            git_branch=row[8],
-            git_commit=row[9],
-            stages=stage_map if row[_PACKED] is not None else from_rows.get(row[0], {}),
-        )
-        for row, stage_map in zip(rows, stage_maps, strict=True)
-    ]

@@ -277,7 +277,50 @@ def _v6(connection: Connection) -> None:
     connection.execute(text("UPDATE runs SET stage_metrics = '{}' WHERE stage_metrics IS NULL"))
 
 
-MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_v1, _v2, _v3, _v4, _v5, _v6)
+def _v7(connection: Connection) -> None:
+    """The stages' trend figures become binary: ``stage_labels`` (the labels, a JSON
+    array in stage order) and ``stage_figures`` (five little-endian float64 a stage:
+    busy, sequential, critical path, steps, cached), so that a trend over a whole
+    history decodes them an array at a time instead of parsing JSON and making an
+    object a stage. Filled from ``stage_metrics`` (of migration 6), which goes."""
+    import struct
+
+    import orjson
+
+    blob = "BYTEA" if connection.dialect.name == "postgresql" else "BLOB"
+    connection.execute(text("ALTER TABLE runs ADD COLUMN stage_labels TEXT"))
+    connection.execute(text(f"ALTER TABLE runs ADD COLUMN stage_figures {blob}"))
+    after = 0
+    while True:  # a chunk at a time: a history may hold a million runs
+        rows = connection.execute(
+            text(
+                "SELECT id, stage_metrics FROM runs WHERE id > :after "
+                "AND stage_metrics IS NOT NULL ORDER BY id LIMIT 5000"
+            ),
+            {"after": after},
+        ).all()
+        if not rows:
+            break
+        packed = []
+        for run_id, encoded in rows:
+            stages = orjson.loads(encoded)
+            figures = [float(value) for values in stages.values() for value in values]
+            packed.append(
+                {
+                    "id": run_id,
+                    "labels": orjson.dumps(list(stages)).decode(),
+                    "figures": struct.pack(f"<{len(figures)}d", *figures),
+                }
+            )
+        connection.execute(
+            text("UPDATE runs SET stage_labels = :labels, stage_figures = :figures WHERE id = :id"),
+            packed,
+        )
+        after = rows[-1][0]
+    connection.execute(text("ALTER TABLE runs DROP COLUMN stage_metrics"))
+
+
+MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_v1, _v2, _v3, _v4, _v5, _v6, _v7)
 """Step ``i`` (0-based) takes a database from version ``i`` to ``i + 1``."""
 
 LATEST = len(MIGRATIONS)

@@ -206,7 +206,7 @@ def unstored_record(
         raw, derived, context, source, started_fallback=started_fallback, build_index=build_index
     )
     del values["run_info"]  # stored, but not part of a listed run
-    del values["stage_metrics"]  # what history() reads for trends
+    del values["stage_labels"], values["stage_figures"]  # what history() reads for trends
     return _record_of({"id": run_id, **values}, context.labels)
 
 

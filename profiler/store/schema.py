@@ -91,8 +91,9 @@ runs = Table(
     Column("build_index", Integer),
     # Added by migration 4 (hence last); always set by kitprof, nullable for ALTER TABLE.
     Column("build_name", String(255)),
-    # Added by migration 6: the stages' trend figures, packed (profiler.store.derive).
-    Column("stage_metrics", Text),
+    # Added by migration 7: the stages' trend figures, packed (profiler.store.stagefigures).
+    Column("stage_labels", Text),
+    Column("stage_figures", LargeBinary),
     Index("ix_runs_started", "started_at", "id"),
     Index("ix_runs_branch_started", "git_branch", "started_at"),
     Index("ix_runs_build_started", "build_name", "started_at"),
@@ -186,5 +187,6 @@ DERIVED_RUN_COLUMNS = (
     "cached_steps",
     "executed_steps",
     "cache_hit_ratio",
-    "stage_metrics",
+    "stage_labels",
+    "stage_figures",
 )

@@ -478,7 +478,7 @@ class Store:
     def metrics(self, run_id: int) -> RunMetrics:
         """The metrics of one stored run (whatever its status)."""
         with self._engine.connect() as connection:
-            by_run = stage_rows_metrics(connection, [run_id], None)
+            by_run = stage_rows_metrics(connection, [run_id])
         return self.run(run_id).metrics(stages=by_run.get(run_id, {}))
 
     # -- helpers -------------------------------------------------------------------

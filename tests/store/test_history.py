@@ -1,18 +1,18 @@
 """What a trend reads (``Store.history``, :mod:`profiler.store.history`): the stages'
-figures packed in each run's row (schema 6) give exactly what the ``stages`` rows
-give, so every trend is the same, on SQLite and PostgreSQL; and migration 6 fills
-the packed figures of runs stored before it."""
+figures packed in each run's row (binary since schema 7) give exactly what the
+``stages`` rows give, so every trend is the same, on SQLite and PostgreSQL; and
+migrations 6 and 7 pack the figures of runs stored before them."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
-from sqlalchemy import or_, select, text, update
+from sqlalchemy import inspect, or_, select, text, update
 
 from benchmarks.history import context_of, old_history, synthetic_stream
 from profiler.analysis.trends import trends
-from profiler.store import Store, run_context
+from profiler.store import Store, migrations, run_context
 from profiler.store.migrations import LATEST
 from profiler.store.schema import runs
 from tests.store.builds import app_build
@@ -66,33 +66,70 @@ def test_the_packed_figures_give_the_runs_and_trends_the_stage_rows_give(store: 
 
 def test_runs_without_packed_figures_read_their_stage_rows(store: Store) -> None:
     with store._engine.begin() as connection:
-        connection.execute(update(runs).where(runs.c.id % 3 == 0).values(stage_metrics=None))
+        connection.execute(
+            update(runs).where(runs.c.id % 3 == 0).values(stage_labels=None, stage_figures=None)
+        )
     for case in CASES:
-        assert store.history(**case) == old_history(store, **case)
-    # reanalyze packs them again (stage_metrics is a derived column)
+        new, old = store.history(**case), old_history(store, **case)
+        assert new == old, case
+        assert trends(new, stage=case.get("stage")) == trends(old, stage=case.get("stage"))
+    # reanalyze packs them again (the packed figures are derived columns)
     with store.connection() as connection:
-        unpacked = connection.execute(select(runs.c.id).where(runs.c.stage_metrics.is_(None)))
+        unpacked = connection.execute(select(runs.c.id).where(runs.c.stage_figures.is_(None)))
         ids = [run_id for (run_id,) in unpacked]
     assert ids and store.reanalyze(ids).reanalyzed == len(ids)
     with store.connection() as connection:
         assert (
-            connection.execute(select(runs.c.id).where(runs.c.stage_metrics.is_(None))).all() == []
+            connection.execute(select(runs.c.id).where(runs.c.stage_figures.is_(None))).all() == []
         )
     assert store.history() == old_history(store)
 
 
+def as_schema_6(store: Store) -> None:
+    """Take the store's database back to schema 6: the stage figures packed as JSON
+    (``stage_metrics``, filled from the stage rows as migration 6 does)."""
+    with store._engine.begin() as connection:
+        connection.execute(text("ALTER TABLE runs DROP COLUMN stage_labels"))
+        connection.execute(text("ALTER TABLE runs DROP COLUMN stage_figures"))
+        migrations.MIGRATIONS[5](connection)
+        connection.execute(text("UPDATE kitprof_schema SET version = 6"))
+
+
+def test_migration_7_packs_the_figures_of_schema_6_as_binary(store: Store, db_url: str) -> None:
+    # GIVEN a history at schema 6, its figures packed as JSON
+    expected = old_history(store)
+    as_schema_6(store)
+    with store.connection() as connection:
+        assert "stage_metrics" in {c["name"] for c in inspect(connection).get_columns("runs")}
+    # WHEN kitprof opens it
+    with Store(db_url) as reopened:
+        # THEN every run has its figures packed as binary, the JSON column is gone
+        with reopened.connection() as connection:
+            assert connection.execute(text("SELECT version FROM kitprof_schema")).scalar() == LATEST
+            columns = {column["name"] for column in inspect(connection).get_columns("runs")}
+            unfilled = or_(runs.c.stage_figures.is_(None), runs.c.stage_labels.is_(None))
+            assert connection.execute(select(runs.c.id).where(unfilled)).all() == []
+        assert "stage_metrics" not in columns
+        # and the history is the same, to the last bit
+        for case in CASES:
+            assert reopened.history(**case) == old_history(reopened, **case), case
+        assert reopened.history() == expected
+        assert trends(reopened.history()) == trends(expected)
+
+
 def test_migration_6_fills_the_packed_figures_of_stored_runs(store: Store, db_url: str) -> None:
-    # GIVEN the history as schema 5 had it: no stage_metrics column
+    # GIVEN the history as schema 5 had it: no packed figures at all
     expected = old_history(store)
     with store._engine.begin() as connection:
-        connection.execute(text("ALTER TABLE runs DROP COLUMN stage_metrics"))
+        connection.execute(text("ALTER TABLE runs DROP COLUMN stage_labels"))
+        connection.execute(text("ALTER TABLE runs DROP COLUMN stage_figures"))
         connection.execute(text("UPDATE kitprof_schema SET version = 5"))
-    # WHEN kitprof opens it
+    # WHEN kitprof opens it (migrations 6 and 7)
     with Store(db_url) as reopened:
         # THEN every run has its figures packed, equal to its stage rows
         with reopened.connection() as connection:
             assert connection.execute(text("SELECT version FROM kitprof_schema")).scalar() == LATEST
-            unfilled = or_(runs.c.stage_metrics.is_(None), runs.c.stage_metrics == "{}")
+            unfilled = or_(runs.c.stage_figures.is_(None), runs.c.stage_labels == "[]")
             empty = connection.execute(select(runs.c.id).where(unfilled)).all()
         assert empty == []
         assert reopened.history() == expected
