@@ -1,7 +1,7 @@
 """The stage figures of many runs as columns: what a trend reads, with no object a stage.
 
 A history of 10,000 runs of a 12-stage build holds 120,000 stage figures; making a
-:class:`~profiler.analysis.trends.StageMetrics` of each was most of the time of a
+:class:`~profiler.analysis.runmetrics.StageMetrics` of each was most of the time of a
 trend over the whole history. A :class:`StageTable` keeps them as one list a stage
 label and figure (``None`` where a run lacks the stage), as the store decodes them;
 each run's ``stages`` is then a :class:`RunStages`, a mapping that reads its row of
@@ -13,10 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, cast
+from typing import cast
 
-if TYPE_CHECKING:
-    from profiler.analysis.trends import RunMetrics, StageMetrics
+from profiler.analysis.runmetrics import RunMetrics, StageMetrics
 
 FIGURES = ("busy_seconds", "sequential_seconds", "critical_path_seconds", "steps", "cached")
 """A stage's figures, in the order of :class:`StageMetrics` and of a table's columns."""
@@ -58,7 +57,7 @@ class StageTable:
         )
 
 
-class RunStages(Mapping[str, "StageMetrics"]):
+class RunStages(Mapping[str, StageMetrics]):
     """One run's stages (by label), read from its row of a :class:`StageTable`."""
 
     __slots__ = ("index", "table")
@@ -68,8 +67,6 @@ class RunStages(Mapping[str, "StageMetrics"]):
         self.index = index
 
     def __getitem__(self, label: str) -> StageMetrics:
-        from profiler.analysis.trends import StageMetrics
-
         if label not in self.table.labels[self.index]:
             raise KeyError(label)
         busy, sequential, critical, steps, cached = (

@@ -15,14 +15,15 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
-from typing import NamedTuple, cast
+from dataclasses import dataclass
+from typing import cast
 
 from profiler.analysis import BuildAnalysis, stage_label
 from profiler.analysis.robust import MAD_TO_SIGMA as MAD_TO_SIGMA
 from profiler.analysis.robust import mad as mad
 from profiler.analysis.robust import median, regression_limit, slope_per_index, sorted_median
+from profiler.analysis.runmetrics import RunMetrics as RunMetrics
+from profiler.analysis.runmetrics import StageMetrics as StageMetrics
 from profiler.analysis.stagetable import Column, StageTable, stage_table
 from profiler.model import Build
 
@@ -38,44 +39,6 @@ STAGE_MIN_SECONDS = 0.5
 
 RUN_METRICS = ("wall_seconds", "critical_path_seconds", "sequential_seconds", "cache_hit_ratio")
 STAGE_METRICS = ("busy_seconds", "sequential_seconds", "critical_path_seconds", "cache_hit_ratio")
-
-
-class StageMetrics(NamedTuple):
-    # A NamedTuple, not a dataclass: a long history holds 100,000s of these and a
-    # tuple is built three times faster.
-    busy_seconds: float
-    """Time at least one of the stage's steps was running."""
-    sequential_seconds: float
-    critical_path_seconds: float
-    steps: int
-    cached: int
-
-    @property
-    def cache_hit_ratio(self) -> float:
-        return self.cached / self.steps if self.steps else 0.0
-
-    def metric(self, name: str) -> float:
-        return float(getattr(self, name))
-
-
-@dataclass(frozen=True, slots=True)
-class RunMetrics:
-    run_id: int | None
-    """The stored run's id; ``None`` for a build not (yet) in the store."""
-    started_at: datetime | None
-    status: str
-    wall_seconds: float
-    critical_path_seconds: float
-    sequential_seconds: float
-    lower_bound_seconds: float
-    cache_hit_ratio: float
-    git_branch: str | None = None
-    git_commit: str | None = None
-    stages: Mapping[str, StageMetrics] = field(default_factory=dict)
-    """By stage label (``target/stage`` for bake)."""
-
-    def metric(self, name: str) -> float:
-        return float(getattr(self, name))
 
 
 def run_metrics(
