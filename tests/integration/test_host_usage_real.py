@@ -2,12 +2,9 @@
 split-stage suggestion priced with the cores the host had free, and a real rebuild
 after applying it.
 
-The build is ``builds/cpu-bound/Dockerfile``: ``sample_builds/cpu-bound``'s shape
-(CPU-heavy stages beside the critical path's two installs), sized so that even an
-otherwise idle 2-core host is CPU-bound for several of the record's 2 s samples (the
-sample, recorded on a loaded machine, leaves a core idle on a quiet one), with a
-``NONCE`` build argument in its base stage, so each build is cold whatever other
-sessions have cached. Both versions are built twice, in turns,
+The build is ``sample_builds/cpu-bound``'s Dockerfile (two CPU-heavy stages side by
+side on this 2-core machine) with a ``NONCE`` in its base stage, so each build is
+cold whatever other sessions have cached. Both versions are built twice, in turns,
 and compared by their mean wall time: the daemon's cores are shared with other
 sessions, and one pair alone says more about them than about the change. When the
 same build's two walls differ by more than the two prices do, the attempt cannot
@@ -34,8 +31,15 @@ from tests.integration.test_modern import ref_of
 
 pytestmark = [pytest.mark.docker, modern_only]
 
-DOCKERFILE = Path(__file__).resolve().parent / "builds" / "cpu-bound" / "Dockerfile"
+SAMPLE = Path(__file__).resolve().parents[2] / "sample_builds" / "cpu-bound"
 ROUNDS = 2
+
+
+def with_nonce(dockerfile: str) -> str:
+    """The sample's Dockerfile, its base stage made new by a NONCE build argument."""
+    marker = 'RUN echo "preparing base"'
+    assert marker in dockerfile
+    return dockerfile.replace(marker, 'ARG NONCE\nRUN echo "preparing base $NONCE"', 1)
 
 
 def build(kitprof: Kitprof, folder: Path, dockerfile: str, name: str) -> Build:
@@ -61,7 +65,7 @@ def test_a_cpu_bound_split_is_priced_closer_to_its_real_rebuild(
     kitprof: Kitprof, tmp_path: Path
 ) -> None:
     # GIVEN a cold build whose critical path ran while every core was busy
-    original = DOCKERFILE.read_text()
+    original = with_nonce((SAMPLE / "Dockerfile").read_text())
     first = build(kitprof, tmp_path, original, "cpu-bound-0")
     assert host_cpus(first) is not None and first.record is not None
     assert len(first.record.host_usage) >= 2
