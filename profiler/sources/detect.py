@@ -198,9 +198,7 @@ class Detector:
             return False
         # Most lines of a CI log are neither: cheap byte tests first (a few MB of
         # output before the build would otherwise cost seconds).
-        if _MAYBE_PROGRESS.search(line) and is_progress_line(
-            line.decode("utf-8", errors="replace")
-        ):
+        if _MAYBE_PROGRESS.search(line) and _is_text(line) and is_progress_line(line.decode()):
             return self._decide(Format.PLAIN, self._line)
         if self._refusal is None and _MAYBE_REFUSAL.search(line):
             refusal = _refusal(line.decode("utf-8", errors="replace"))
@@ -211,6 +209,19 @@ class Detector:
     def _decide(self, format: Format, line: int) -> bool:
         self.found = Detection(format, line)
         return True
+
+
+def _is_text(line: bytes) -> bool:
+    """Whether a line can decide that the input is a plain log: text, not bytes that
+    happen to hold ``#5 `` (4 MiB of random data has such a line one time in thirty;
+    as UTF-8 with errors replaced it read as a build of one step)."""
+    if b"\x00" in line:
+        return False
+    try:
+        line.decode()
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _is_tar(head: bytes) -> bool:

@@ -51,3 +51,20 @@ def test_the_first_build_line_after_megabytes_of_other_output() -> None:
     chunks = (data[i : i + 65536] for i in range(0, len(data), 65536))
     found = detect(chunks)
     assert found.format is Format.PLAIN and found.line == count + 1
+
+
+@pytest.mark.parametrize(
+    "garbage",
+    [
+        b"\x9c\x11\x00\n#5 |}s\xd9\x02\xe9 wv\x035v\n\xfe\xfa",  # invalid UTF-8 after "#5 "
+        b"\x01\x02\n#5 [base 1/2] FROM x\x00y\n",  # a NUL in the line
+    ],
+)
+def test_binary_bytes_holding_a_progress_shape_are_not_a_plain_log(garbage: bytes) -> None:
+    # Random data holds "\n#5 " now and then (4 MiB of it, one time in thirty): read
+    # with errors replaced, such a line made a "build" of one garbage-named step.
+    assert detect([garbage]).format is Format.NOT_A_BUILD_LOG
+
+
+def test_a_progress_line_in_utf8_text_still_decides() -> None:
+    assert detect([b"#5 [base 1/2] FROM caf\xc3\xa9\n"]).format is Format.PLAIN
