@@ -91,6 +91,31 @@ def _run_hover(run: RunMetrics, ref: str) -> str:
     return "<br>".join(lines)
 
 
+CACHE_SHARE_AXIS = {
+    "title": METRIC_NAMES["cache_hit_ratio"],
+    "overlaying": "y",
+    "side": "right",
+    "range": [0, 105],
+    "tickvals": [0, 25, 50, 75, 100],
+    "showgrid": False,
+}
+"""The right-hand axis every run chart puts its cache hit share on."""
+
+
+def _cache_share_trace(times: Sequence[str], ratios: Sequence[float | None]) -> go.Scatter:
+    """The share of cached steps per run (a ratio, drawn in percent) on the right axis;
+    a run with no figure leaves a gap."""
+    return go.Scatter(
+        x=times,
+        y=[ratio * 100 if ratio is not None else None for ratio in ratios],
+        mode="lines",
+        name=METRIC_NAMES["cache_hit_ratio"],
+        line={"color": METRIC_COLORS["cache_hit_ratio"], "width": 1, "dash": "dash"},
+        yaxis="y2",
+        hoverinfo="skip",
+    )
+
+
 def history_figure(
     runs: Sequence[RunMetrics],
     refs: Sequence[str] | None = None,
@@ -132,27 +157,8 @@ def history_figure(
         )
     )
     if cache:
-        figure.add_trace(
-            go.Scatter(
-                x=times,
-                y=[run.cache_hit_ratio * 100 for run in runs],
-                mode="lines",
-                name="cached steps (%)",
-                line={"color": METRIC_COLORS["cache_hit_ratio"], "width": 1, "dash": "dash"},
-                yaxis="y2",
-                hoverinfo="skip",
-            )
-        )
-        figure.update_layout(
-            yaxis2={
-                "title": "cached steps (%)",
-                "overlaying": "y",
-                "side": "right",
-                "range": [0, 105],
-                "tickvals": [0, 25, 50, 75, 100],
-                "showgrid": False,
-            }
-        )
+        figure.add_trace(_cache_share_trace(times, [run.cache_hit_ratio for run in runs]))
+        figure.update_layout(yaxis2=CACHE_SHARE_AXIS)
     walls = [run.wall_seconds for run in runs if run.wall_seconds > 0]
     log = bool(walls) and max(walls) / min(walls) > LOG_SCALE_RATIO
     figure.update_layout(
@@ -208,18 +214,7 @@ def trend_figure(
                 hoverinfo="text",
             )
         )
-    cache = trend.series["cache_hit_ratio"].values
-    figure.add_trace(
-        go.Scatter(
-            x=times,
-            y=[value * 100 if value is not None else None for value in cache],
-            mode="lines",
-            name="cached (%)",
-            line={"color": METRIC_COLORS["cache_hit_ratio"], "width": 1, "dash": "dash"},
-            yaxis="y2",
-            hoverinfo="skip",
-        )
-    )
+    figure.add_trace(_cache_share_trace(times, trend.series["cache_hit_ratio"].values))
     if stage is None:
         _mark_regressions(figure, trend, keys)
     figure.update_layout(
@@ -228,14 +223,7 @@ def trend_figure(
         margin={"l": 10, "r": 10, "t": 50, "b": 40},
         xaxis=RUN_AXIS,
         yaxis={"title": "seconds", "rangemode": "tozero"},
-        yaxis2={
-            "title": "cached (%)",
-            "overlaying": "y",
-            "side": "right",
-            "range": [0, 105],
-            "tickvals": [0, 25, 50, 75, 100],
-            "showgrid": False,
-        },
+        yaxis2=CACHE_SHARE_AXIS,
         legend={"orientation": "h", "y": -0.15, "x": 0},
         clickmode="event",
         hovermode="closest",

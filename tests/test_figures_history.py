@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 from datetime import UTC, datetime, timedelta
 
@@ -77,6 +78,24 @@ def test_trend_figure_marks_regressions() -> None:
     staged = trends(runs, stage="slow")
     assert "regression" not in [t.name for t in trend_figure(staged, stage="slow").data]
     assert "regression" in [t.name for t in stage_trend_figure(staged).data]
+
+
+def test_run_charts_put_the_cache_share_on_one_right_axis() -> None:
+    runs = [run(1, 5.0), run(2, 6.0), run(3, 5.5)]
+    runs[1] = dataclasses.replace(runs[1], cache_hit_ratio=0.25)
+    overview = history_figure(runs, cache=True)
+    trend = trend_figure(trends(runs))
+    shares = [
+        next(trace for trace in figure.data if trace.yaxis == "y2") for figure in (overview, trend)
+    ]
+    assert [trace.name for trace in shares] == ["cached steps (%)", "cached steps (%)"]
+    assert list(shares[0].y) == [50.0, 25.0, 50.0]  # ratios drawn in percent
+    assert list(shares[1].y) == [50.0, 25.0, 50.0]
+    for figure in (overview, trend):
+        axis = figure.layout.yaxis2
+        assert (axis.title.text, axis.side, axis.overlaying) == ("cached steps (%)", "right", "y")
+        assert list(axis.range) == [0, 105]
+    assert "y2" not in [trace.yaxis for trace in history_figure(runs).data]
 
 
 def test_stage_trend_figure_escapes_stage_names() -> None:
