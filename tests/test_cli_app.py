@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import sys
 from collections.abc import Callable
 from importlib import import_module
@@ -48,7 +49,16 @@ def _command(code: int, *held: object) -> Callable[[], None]:
 def test_a_command_that_holds_objects_ends_with_os_exit_0_after_success(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    assert _run_main(monkeypatch, _command(0, object())) == [0]
+    collecting: list[bool] = []
+
+    def command() -> None:
+        cli_app.exit_without_freeing(object())
+        collecting.append(gc.isenabled())  # nothing made from here on is collected
+        sys.exit(0)
+
+    assert _run_main(monkeypatch, command) == [0]
+    assert collecting == [False]
+    assert gc.isenabled()  # main() returned (os._exit was faked): collector back
 
 
 @pytest.mark.parametrize("code", [1, 2, 3])
@@ -58,6 +68,7 @@ def test_a_command_that_failed_exits_as_usual(monkeypatch: pytest.MonkeyPatch, c
         monkeypatch.setattr(cli_app, "app", _command(code, object()))
         cli_app.main()
     assert exited.value.code == code
+    assert gc.isenabled()
 
 
 def test_a_command_holding_nothing_exits_as_usual(monkeypatch: pytest.MonkeyPatch) -> None:
