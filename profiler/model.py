@@ -8,7 +8,7 @@ any vertex); the absolute start is kept once, as :attr:`Build.started_at`.
 from __future__ import annotations
 
 import binascii
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -293,13 +293,38 @@ class Build:
     @cached_property
     def stages(self) -> tuple[Stage, ...]:
         """Stage rollups, in the order their first step started."""
+        # One pass over the steps (benchmarks/README.md, "Round 4"): grouping them,
+        # then scanning each group five times, cost twice as much. The figures are
+        # the same floats: sums and merges see the steps in the same order.
         # The same stage of two platforms ran twice, as two stages: never merged.
-        groups: dict[tuple[str | None, str | None, str], list[Step]] = {}
+        groups: dict[tuple[str | None, str | None, str], _StageParts] = {}
+        cached, failed = StepStatus.CACHED, StepStatus.FAILED
         for step in self.steps:
-            groups.setdefault((step.target, step.parsed.platform, step.stage_key), []).append(step)
+            parsed = step.parsed
+            key = (parsed.target, parsed.platform, step.stage_key)
+            parts = groups.get(key)
+            if parts is None:
+                parts = groups[key] = _StageParts()
+            # min() and max() keep the first of equal values: so do these comparisons.
+            start, end = step.start, step.end
+            if start is not None and (parts.start is None or start < parts.start):
+                parts.start = start
+            if end is not None and (parts.end is None or end > parts.end):
+                parts.end = end
+            closed = end if end is not None else 0.0
+            for interval in step.intervals:
+                begin, stop = interval.start, interval.end
+                parts.intervals.append((begin, stop if stop is not None else max(closed, begin)))
+            parts.durations.append(step.duration)
+            parts.steps += 1
+            status = step.status
+            if status is cached:
+                parts.cached += 1
+            elif status is failed:
+                parts.failed += 1
         stages = [
-            _rollup(target, name, members, platform)
-            for (target, platform, name), members in groups.items()
+            parts.stage(target, name, platform)
+            for (target, platform, name), parts in groups.items()
         ]
         return tuple(sorted(stages, key=lambda s: (s.start is None, s.start or 0.0)))
 
@@ -363,20 +388,33 @@ def closed_intervals(step: Step) -> list[tuple[float, float]]:
     return [(i.start, i.end if i.end is not None else max(end, i.start)) for i in step.intervals]
 
 
-def _rollup(
-    target: str | None, name: str, members: Sequence[Step], platform: str | None = None
-) -> Stage:
-    starts = [s.start for s in members if s.start is not None]
-    ends = [s.end for s in members if s.end is not None]
-    return Stage(
-        target=target,
-        name=name,
-        start=min(starts) if starts else None,
-        end=max(ends) if ends else None,
-        busy=union_length(i for s in members for i in closed_intervals(s)),
-        sequential=sum(s.duration for s in members),
-        steps=len(members),
-        cached=sum(1 for s in members if s.status is StepStatus.CACHED),
-        failed=sum(1 for s in members if s.status is StepStatus.FAILED),
-        platform=platform,
-    )
+class _StageParts:
+    """A stage's figures, gathered one step at a time, in the build's step order."""
+
+    __slots__ = ("cached", "durations", "end", "failed", "intervals", "start", "steps")
+
+    def __init__(self) -> None:
+        self.start: float | None = None
+        self.end: float | None = None
+        self.intervals: list[tuple[float, float]] = []
+        self.durations: list[float] = []
+        self.steps = 0
+        self.cached = 0
+        self.failed = 0
+
+    def stage(self, target: str | None, name: str, platform: str | None) -> Stage:
+        return Stage(
+            target=target,
+            name=name,
+            start=self.start,
+            end=self.end,
+            busy=union_length(self.intervals),
+            # sum() of the list, not a running total: from Python 3.12 sum()
+            # compensates its rounding, and the figure must not depend on how it is
+            # gathered.
+            sequential=sum(self.durations),
+            steps=self.steps,
+            cached=self.cached,
+            failed=self.failed,
+            platform=platform,
+        )

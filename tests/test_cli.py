@@ -176,3 +176,36 @@ def test_help_for_every_command() -> None:
 def test_version() -> None:
     result = kitprof("--version")
     assert result.returncode == 0 and result.stdout.startswith(b"kitprof ")
+
+
+def test_analyze_ends_without_freeing_and_prints_what_it_prints_in_process() -> None:
+    # The process ends with os._exit once the reports are flushed (profiler.cli.app.
+    # exit_without_freeing): every build's line is out, and the exit status is 0.
+    from typer.testing import CliRunner
+
+    from profiler.cli import app
+
+    bake = str(Path(__file__).parent.parent / "sample_builds" / "plain-logs" / "bake.plain")
+    result = kitprof("analyze", "--json", bake)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == b""
+    in_process = CliRunner().invoke(app, ["analyze", "--json", bake])
+    assert in_process.exit_code == 0
+    assert result.stdout == in_process.stdout_bytes
+    assert [json.loads(line)["build_index"] for line in result.stdout.splitlines()] == [1, 2]
+
+
+def test_analyze_under_a_profiler_exits_as_usual_so_the_profile_is_written(
+    stream_file: Path, tmp_path: Path
+) -> None:
+    profile = tmp_path / "analyze.prof"
+    command = ["-m", "profiler", "analyze", "--json", str(stream_file)]
+    result = subprocess.run(
+        [sys.executable, "-m", "cProfile", "-o", str(profile), *command],
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["wall_seconds"] == pytest.approx(5.5)
+    assert profile.stat().st_size > 0

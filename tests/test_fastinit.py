@@ -7,6 +7,7 @@ import pytest
 from profiler.fastinit import fast_constructor
 from profiler.model import Interval, LogChunk, Step, StepStatus, SubStatus
 from profiler.names import ParsedName, StepKind, parse_name
+from profiler.suggest.taskgraph import Task
 
 
 def _step_values() -> list[object]:
@@ -38,6 +39,7 @@ def _step_values() -> list[object]:
         (SubStatus, ["id", "name", 1, None, None, 2.0]),
         (LogChunk, [1.5, 2, "aGk="]),
         (ParsedName, [StepKind.STEP, None, "linux/arm64", "build", 3, 9, "RUN", "RUN make"]),
+        (Task, ["sha256:a", 2.5, ("sha256:b",), 0.0, True, None, "[s 1/2] RUN x"]),
     ],
 )
 def test_the_model_constructors_make_what_the_dataclass_makes(

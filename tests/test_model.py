@@ -3,6 +3,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import pickle
+from pathlib import Path
 
 import pytest
 
@@ -11,8 +12,10 @@ from profiler.model import (
     DeferredLogs,
     Interval,
     LogChunk,
+    Stage,
     Step,
     StepStatus,
+    closed_intervals,
     defer_logs,
     merged_intervals,
     union_length,
@@ -59,6 +62,62 @@ def test_stage_rollup() -> None:
     assert base.busy == pytest.approx(1.1)
     # The rollup is ordered by start time.
     assert [s.name for s in build.stages][:2] == ["(internal)", "base"]
+
+
+SAMPLES = Path(__file__).parent.parent / "sample_builds"
+SAMPLE_STREAMS = sorted(SAMPLES.glob("*/*.rawjson"))
+
+
+def _rollups_by_grouping(build: Build) -> list[Stage]:
+    """The rollups as the model computed them before its one-pass loop: group the
+    steps, then min, max, sum and merge over each group."""
+    groups: dict[tuple[str | None, str | None, str], list[Step]] = {}
+    for step in build.steps:
+        groups.setdefault((step.target, step.parsed.platform, step.stage_key), []).append(step)
+    stages = []
+    for (target, platform, name), members in groups.items():
+        starts = [s.start for s in members if s.start is not None]
+        ends = [s.end for s in members if s.end is not None]
+        stages.append(
+            Stage(
+                target=target,
+                name=name,
+                start=min(starts) if starts else None,
+                end=max(ends) if ends else None,
+                busy=union_length(i for s in members for i in closed_intervals(s)),
+                sequential=sum(s.duration for s in members),
+                steps=len(members),
+                cached=sum(1 for s in members if s.status is StepStatus.CACHED),
+                failed=sum(1 for s in members if s.status is StepStatus.FAILED),
+                platform=platform,
+            )
+        )
+    return sorted(stages, key=lambda s: (s.start is None, s.start or 0.0))
+
+
+@pytest.mark.parametrize(
+    "stream", SAMPLE_STREAMS, ids=lambda path: f"{path.parent.name}/{path.name}"
+)
+def test_stage_rollups_are_exactly_those_of_grouping_the_steps(stream: Path) -> None:
+    # Equal floats, not approximately equal: the JSON report prints them.
+    build = read_build(stream)
+    assert list(build.stages) == _rollups_by_grouping(build)
+
+
+def test_stage_rollup_counts_cached_and_failed_steps_and_closes_open_intervals() -> None:
+    stream = (
+        Stream()
+        .step("a", "[base 1/3] FROM x", 0.0, 1.0)
+        .vertex("b", "[base 2/3] RUN cached", started=1.0, completed=1.0, cached=True)
+        .vertex("c", "[base 3/3] RUN broken", started=1.0, completed=2.5, error="exit 1")
+        # Started, never completed: its interval is closed at the end of the stream.
+        .vertex("d", "[other 1/1] RUN hangs", started=2.0)
+    )
+    build = build_of(stream)
+    stages = {stage.name: stage for stage in build.stages}
+    assert (stages["base"].steps, stages["base"].cached, stages["base"].failed) == (3, 1, 1)
+    assert (stages["base"].start, stages["base"].end) == (0.0, 2.5)
+    assert list(build.stages) == _rollups_by_grouping(build)
 
 
 def test_bake_targets_split_stages_of_the_same_name() -> None:

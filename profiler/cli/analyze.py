@@ -15,6 +15,7 @@ from profiler.cli.app import (
     MaxBytesOption,
     TopOption,
     app,
+    exit_without_freeing,
     load_builds,
     shown_rows,
     stdout_console,
@@ -66,6 +67,7 @@ def analyze_command(
     """
     parsed = read_dockerfile(dockerfile) if dockerfile else None
     builds = load_builds(file, parsed)
+    exit_without_freeing(builds)  # freeing them would only delay the exit
     label = "standard input" if file == "-" else file
     numbered = list(enumerate(builds, start=1))
     if build is not None:

@@ -34,6 +34,7 @@ from statistics import median
 
 from profiler.analysis.critical_path import dependency_graph
 from profiler.analysis.timeline import build_origin, wall_seconds
+from profiler.fastinit import fast_constructor
 from profiler.model import Build, Step, closed_intervals, merged_intervals, union_length
 from profiler.names import StepKind
 from profiler.suggest.taskgraph import Task, TaskGraph
@@ -52,6 +53,12 @@ MAX_LATENCY_SECONDS = 0.05
 # A cache hit shared with a vertex computed at the same time is stamped a little
 # before that vertex's own completion (the two are reported separately).
 _STAMP_SKEW_SECONDS = 0.05
+
+
+# A Task for every vertex that ran: the frozen dataclass's own __init__ would cost
+# ~10 ms for a 5,000-step build, a third of making its graph (benchmarks/README.md,
+# "Round 4").
+_new_task = fast_constructor(Task)
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,7 +268,7 @@ def graph_from_build(build: Build, cores: int | None = None) -> TaskGraph:
         )
         if wait is not None:
             predecessors = (*predecessors, wait)
-        tasks[step.digest] = Task(
+        tasks[step.digest] = _new_task(
             id=step.digest,
             duration=duration,
             predecessors=predecessors,

@@ -183,6 +183,25 @@ def test_a_late_start_with_no_visible_cause_becomes_a_wait_link() -> None:
     assert calibrate(build_of(stream)).error_seconds == pytest.approx(0.0, abs=1e-6)
 
 
+def test_the_graph_is_made_of_tasks_as_their_constructor_makes_them() -> None:
+    build = build_of(parallel_build())
+    graph = graph_from_build(build, cores=1)
+    for task in graph:
+        assert type(task) is Task
+        assert task == Task(
+            id=task.id,
+            duration=task.duration,
+            predecessors=task.predecessors,
+            release=task.release,
+            cpu=task.cpu,
+            delay=task.delay,
+            label=task.label,
+        )
+    assert {task.id for task in graph} == {s.digest for s in build if s.intervals}
+    changed = graph.with_duration(next(iter(graph)).id, 9.0)  # dataclasses.replace
+    assert next(iter(changed)).duration == 9.0
+
+
 def test_cpu_contention_in_the_recording_is_undone_before_replaying() -> None:
     # Two RUN steps shared one core: each took 2 s for 1 s of work.
     stream = (
