@@ -107,25 +107,31 @@ class BuildRecorder:
         # order: a message's vertexes and statuses, then its logs, then its warnings,
         # as _add_solve_status takes them.
         gathered: list[object] = []
+        log_only = 0
         for event in events:
-            if type(event) is dict and "warnings" not in event:
+            if type(event) is dict:
                 logs = event.get("logs")
-                if type(logs) is list and event.keys() <= SOLVE_STATUS_KEYS:
-                    if len(event) > 1:
+                if type(logs) is list:
+                    if len(event) == 1:
+                        # A message of logs alone (three in four of a large stream):
+                        # nothing else to check or record before its entries.
+                        log_only += 1
+                        gathered += logs
+                        continue
+                    if "warnings" not in event and event.keys() <= SOLVE_STATUS_KEYS:
                         if gathered:
                             self._add_logs(gathered)
                             gathered = []
                         self._add_solve_status(event, logs=False)
-                    else:
-                        self.solve_statuses += 1
-                    gathered += logs
-                    continue
+                        gathered += logs
+                        continue
             if gathered:
                 self._add_logs(gathered)
                 gathered = []
             self.add(event)
         if gathered:
             self._add_logs(gathered)
+        self.solve_statuses += log_only
 
     def add(self, event: Event) -> None:
         if isinstance(event, dict):
