@@ -34,7 +34,6 @@ from profiler.model import (
     StepStatus,
     StepWarning,
     SubStatus,
-    defer_logs,
     union_length,
 )
 from profiler.names import parse_name
@@ -370,7 +369,6 @@ class BuildRecorder:
         latest = self._latest if self._latest is not None else 0
         origin = min(starts) if starts else latest
         stream_end = (max(latest, origin) - origin) / 1e6
-        digests = {digest for digest, state in self._vertices.items() if state.seen}
         # A build that stopped on an error skips the steps it had not started yet: they
         # were cancelled, not left running. Only a cut-off stream leaves them unknown.
         stopped = not truncated and (
@@ -378,13 +376,17 @@ class BuildRecorder:
             or any(message.startswith("ERROR") for message in self._messages)
         )
         logs = self._logs.frozen(origin)
+        # In the order the stream first named them: _state adds a vertex with the
+        # next order, and none is ever removed.
         steps = tuple(
-            _freeze(digest, state, origin, stream_end, stopped, logs)
-            for digest, state in sorted(self._vertices.items(), key=lambda kv: kv[1].order)
-            if digest in digests
+            [
+                _freeze(digest, state, origin, stream_end, stopped, logs)
+                for digest, state in self._vertices.items()
+                if state.seen
+            ]
         )
         notes = list(self._notes)
-        orphans = len(self._vertices) - len(digests)
+        orphans = len(self._vertices) - len(seen)
         if orphans:
             notes.append(
                 f"ignored logs or statuses of {orphans} vertices the stream never described"
@@ -418,6 +420,64 @@ def _freeze(
     # speed, with the model's fast constructors (profiler.fastinit). Times are
     # microseconds from the origin over 1e6, as everywhere in the Build.
     completed = state.completed
+    times = state.intervals
+    end_time = None
+    if len(times) == 1 and completed is not None:
+        ((start_time, end_time),) = times.items()
+    if end_time is not None:
+        # Nearly every step: started once and completed; the general case below
+        # would make the same Interval, end and duration.
+        first = (start_time - origin) / 1e6
+        last = (end_time - origin) / 1e6
+        intervals: tuple[Interval, ...] = (_new_interval(first, last),)
+        end: float | None = last
+        duration = last - first if last > first else 0.0
+    else:
+        intervals, end, duration = _timing(state, origin, stream_end)
+    names = state.names
+    name = names[0] if names else digest
+    statuses = state.statuses
+    return _new_step(
+        digest,
+        name,
+        tuple(names) or (name,),
+        parse_name(name),
+        state.inputs,
+        intervals,
+        intervals[0].start if intervals else None,
+        end,
+        duration,
+        state.cached,
+        state.error,
+        _status(state, stopped),
+        state.progress_group,
+        # Logs made on first read; passed to the constructor, which stores it in the
+        # same slot as defer_logs would.
+        StepLogs(logs, state.order),
+        tuple(state.warnings),
+        tuple(
+            [
+                _new_sub_status(
+                    status_id,
+                    entry.name,
+                    entry.current,
+                    entry.total,
+                    None if entry.started is None else (entry.started - origin) / 1e6,
+                    None if entry.completed is None else (entry.completed - origin) / 1e6,
+                )
+                for status_id, entry in statuses.items()
+            ]
+        )
+        if statuses
+        else (),
+    )
+
+
+def _timing(
+    state: _VertexState, origin: int, stream_end: float
+) -> tuple[tuple[Interval, ...], float | None, float]:
+    """A step's intervals, end and duration (the union of its intervals)."""
+    completed = state.completed
     # An interval left open closes when the step completed, if it did: a finished
     # step did not run on until the stream ended (a killed build's FROM would
     # otherwise last the whole build).
@@ -445,41 +505,7 @@ def _freeze(
         duration = last - first if last > first else 0.0
     else:
         duration = union_length(closed)
-    names = state.names
-    name = names[0] if names else digest
-    step = _new_step(
-        digest,
-        name,
-        tuple(names) or (name,),
-        parse_name(name),
-        state.inputs,
-        tuple(intervals),
-        intervals[0].start if intervals else None,
-        end,
-        duration,
-        state.cached,
-        state.error,
-        _status(state, stopped),
-        state.progress_group,
-        (),
-        tuple(state.warnings),
-        tuple(
-            [
-                _new_sub_status(
-                    status_id,
-                    entry.name,
-                    entry.current,
-                    entry.total,
-                    None if entry.started is None else (entry.started - origin) / 1e6,
-                    None if entry.completed is None else (entry.completed - origin) / 1e6,
-                )
-                for status_id, entry in state.statuses.items()
-            ]
-        )
-        if state.statuses
-        else (),
-    )
-    return defer_logs(step, StepLogs(logs, state.order))
+    return tuple(intervals), end, duration
 
 
 _new_step = fast_constructor(Step)
