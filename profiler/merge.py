@@ -21,7 +21,6 @@ import binascii
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from operator import attrgetter
 
 from profiler.errors import StreamError
 from profiler.events import Event, Malformed, TextLine
@@ -49,7 +48,6 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 BULK_LOG_ENTRIES = 8
 """Log entries from this many on are checked and recorded a whole list at a time."""
-_ORDER = attrgetter("order")
 _STR = {str}
 
 
@@ -84,6 +82,8 @@ class BuildRecorder:
 
     def __init__(self) -> None:
         self._vertices: dict[str, _VertexState] = {}
+        self._orders: dict[str, int] = {}
+        """Each vertex's order (``_VertexState.order``), to look up a list of them in C."""
         self._messages: list[str] = []
         self._dropped_messages = 0
         self._notes: list[str] = []
@@ -197,16 +197,15 @@ class BuildRecorder:
     def _add_logs_at_once(self, entries: list[object]) -> bool:
         """Record a list of well-formed log entries at once (:func:`plain_entries`);
         False, recording nothing, if one of them is not plain."""
-        vertices = self._vertices
-        plain = plain_entries(entries, vertices.keys())
+        plain = plain_entries(entries, self._orders)
         if plain is None:
             return False
         if self._latest is None or plain.latest > self._latest:
             self._latest = plain.latest
-        if not vertices.keys() >= set(plain.digests):
+        if not plain.all_known:
             for digest in plain.digests:
                 self._state(digest)  # a vertex first named by its logs: in stream order
-        orders = map(_ORDER, map(vertices.__getitem__, plain.digests))
+        orders = map(self._orders.__getitem__, plain.digests)
         self._logs.add(orders, plain.times, plain.streams, plain.data)
         return True
 
@@ -244,7 +243,8 @@ class BuildRecorder:
     def _state(self, digest: str) -> _VertexState:
         state = self._vertices.get(digest)
         if state is None:
-            state = self._vertices[digest] = _VertexState(order=len(self._vertices))
+            order = self._orders[digest] = len(self._vertices)
+            state = self._vertices[digest] = _VertexState(order=order)
         return state
 
     def _add_vertex(self, vertex: dict[str, object]) -> bool:
