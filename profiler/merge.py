@@ -259,9 +259,20 @@ class BuildRecorder:
         strings = not inputs or set(map(type, inputs)) == _STR
         if not strings and not all(isinstance(i, str) for i in inputs):
             return False
-        started = self._time(vertex.get("started"))
-        completed = self._time(vertex.get("completed"))
-        state = self._state(digest)
+        # A vertex's times recur in each of its snapshots: the cache of _time looked
+        # up here first, without a call.
+        times = self._times
+        started = vertex.get("started")
+        if started is not None:
+            seconds = times.get(started) if type(started) is str else None
+            started = seconds if seconds is not None else self._time(started)
+        completed = vertex.get("completed")
+        if completed is not None:
+            seconds = times.get(completed) if type(completed) is str else None
+            completed = seconds if seconds is not None else self._time(completed)
+        state = self._vertices.get(digest)
+        if state is None:
+            state = self._state(digest)
         if name and name not in state.names:
             state.names.append(name)
         if started is None and state.started is not None:
@@ -332,16 +343,18 @@ class BuildRecorder:
         if value is None:
             return None
         seconds = self._times.get(value) if isinstance(value, str) else None
+        if seconds is not None:
+            # Counted in _latest when cached, and _latest never goes back.
+            return seconds
+        try:
+            seconds = timestamp_microseconds(value)
+        except TimeProblem as problem:
+            self._skip_time(problem)
+            return None
         if seconds is None:
-            try:
-                seconds = timestamp_microseconds(value)
-            except TimeProblem as problem:
-                self._skip_time(problem)
-                return None
-            if seconds is None:
-                return None
-            if isinstance(value, str):
-                self._times[value] = seconds
+            return None
+        if isinstance(value, str):
+            self._times[value] = seconds
         if self._latest is None or seconds > self._latest:
             self._latest = seconds
         return seconds
