@@ -305,7 +305,11 @@ class BuildRecorder:
         status_id = status.get("id")
         if not isinstance(digest, str) or not isinstance(status_id, str):
             return False
-        entry = self._state(digest).statuses.setdefault(status_id, _StatusState())
+        statuses = self._state(digest).statuses
+        entry = statuses.get(status_id)
+        if entry is None:
+            # Not setdefault: it would make a _StatusState for every update too.
+            entry = statuses[status_id] = _StatusState()
         name = status.get("name")
         entry.name = name if isinstance(name, str) and name else entry.name or status_id
         current = status.get("current")
