@@ -35,6 +35,10 @@ from profiler.errors import StreamError
 MAX_PENDING_BYTES = 256 * 1024 * 1024
 """A single event larger than this is not a BuildKit event: refuse rather than buffer."""
 
+JOIN_BYTES = 64 * 1024
+"""Of a chunk fed while an object is in progress, the bytes first joined to it to
+finish it (the rest is scanned in place); an object going on beyond is joined whole."""
+
 _NEWLINE_AT_COLUMN_ZERO = re.compile(rb"\n[^\s}]")
 
 
@@ -70,9 +74,16 @@ class StreamDecoder:
 
     def feed(self, data: bytes) -> list[Event]:
         """Add bytes to the stream; return the events they completed."""
-        self._pending = self._pending + data if self._pending else data
-        events, consumed = self._scan(final=False)
-        self._consume(consumed)
+        pending = self._pending
+        if not pending:
+            events, consumed = self._scan(data, 0, final=False)
+            self._keep(data, consumed)
+        elif len(data) <= JOIN_BYTES:
+            joined = pending + data
+            events, consumed = self._scan(joined, 0, final=False)
+            self._keep(joined, consumed)
+        else:
+            events = self._feed_large(pending, data)
         if len(self._pending) > MAX_PENDING_BYTES:
             raise StreamError(
                 f"no complete event in {len(self._pending) // (1024 * 1024)} MiB of input "
@@ -80,25 +91,47 @@ class StreamDecoder:
             )
         return events
 
+    def _feed_large(self, pending: bytes, data: bytes) -> list[Event]:
+        """Finish the object in progress on the head of ``data``, then scan ``data``
+        in place: joining a whole large chunk to the pending bytes copied it (fresh
+        memory, a page fault every 4 KiB) for the sake of one object's tail."""
+        head = pending + data[:JOIN_BYTES]
+        events, consumed = self._scan(head, 0, final=False)
+        if consumed < len(pending):
+            # An object longer than the head: join the whole chunk after all, and
+            # start over (the head's events are found again, in the same order).
+            joined = pending + data
+            events, consumed = self._scan(joined, 0, final=False)
+            self._keep(joined, consumed)
+            return events
+        # What the head completed is what the whole would have: an object or line is
+        # complete only once its closing "}" line or newline is in, with the byte
+        # after it, and nothing found complete depends on the bytes after that.
+        self._offset += len(pending)
+        more, consumed = self._scan(data, consumed - len(pending), final=False)
+        self._keep(data, consumed)
+        return events + more if events else more
+
     def close(self) -> list[Event]:
         """End of stream: return what is left, flagging a cut-off last object."""
-        events, consumed = self._scan(final=True)
-        self._consume(consumed)
+        events, consumed = self._scan(self._pending, 0, final=True)
+        self._keep(self._pending, consumed)
         return events
 
-    def _consume(self, consumed: int) -> None:
+    def _keep(self, buffer: bytes, consumed: int) -> None:
+        """``buffer`` (at ``self._offset`` in the stream) was scanned up to ``consumed``:
+        keep the rest, an object or line in progress, for the next bytes."""
         self._offset += consumed
-        self._pending = self._pending[consumed:]
+        self._pending = buffer[consumed:]
 
-    def _scan(self, final: bool) -> tuple[list[Event], int]:
-        buffer = self._pending
+    def _scan(self, buffer: bytes, position: int, final: bool) -> tuple[list[Event], int]:
+        """Events complete in ``buffer`` from ``position``, and where the scan stopped."""
         size = len(buffer)
         events: list[Event] = []
         append = events.append
         loads = orjson.loads
         find = buffer.find
         view = memoryview(buffer)  # slices of it are decoded without a copy
-        position = 0
         while position < size:
             first = buffer[position]
             if first in b" \t\r\n":

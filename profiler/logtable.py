@@ -35,6 +35,8 @@ class PlainEntries(NamedTuple):
     data: list[str]
     latest: int
     """The latest of the times, in microseconds since the epoch."""
+    all_known: bool
+    """Whether every vertex is one of ``known`` (:func:`plain_entries`)."""
 
 
 def plain_entries(entries: list[object], known: Container[str]) -> PlainEntries | None:
@@ -60,8 +62,9 @@ def plain_entries(entries: list[object], known: Container[str]) -> PlainEntries 
         streams = list(map(_STREAM, rows))
         data = list(map(_DATA, rows))
         distinct = set(digests)
+        all_known = all(map(known.__contains__, distinct))
         if not (
-            (all(map(known.__contains__, distinct)) or set(map(type, distinct)) == {str})
+            (all_known or set(map(type, distinct)) == {str})
             and set(map(type, streams)) == {int}
             and set(map(type, data)) == {str}
         ):
@@ -82,6 +85,7 @@ def plain_entries(entries: list[object], known: Container[str]) -> PlainEntries 
         cast("list[int]", streams),
         cast("list[str]", data),
         (latest - _EPOCH) // _MICROSECOND,
+        all_known,
     )
 
 

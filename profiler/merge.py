@@ -21,7 +21,6 @@ import binascii
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from operator import attrgetter
 
 from profiler.errors import StreamError
 from profiler.events import Event, Malformed, TextLine
@@ -34,7 +33,6 @@ from profiler.model import (
     StepStatus,
     StepWarning,
     SubStatus,
-    defer_logs,
     union_length,
 )
 from profiler.names import parse_name
@@ -50,7 +48,6 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 BULK_LOG_ENTRIES = 8
 """Log entries from this many on are checked and recorded a whole list at a time."""
-_ORDER = attrgetter("order")
 _STR = {str}
 
 
@@ -85,6 +82,8 @@ class BuildRecorder:
 
     def __init__(self) -> None:
         self._vertices: dict[str, _VertexState] = {}
+        self._orders: dict[str, int] = {}
+        """Each vertex's order (``_VertexState.order``), to look up a list of them in C."""
         self._messages: list[str] = []
         self._dropped_messages = 0
         self._notes: list[str] = []
@@ -107,25 +106,31 @@ class BuildRecorder:
         # order: a message's vertexes and statuses, then its logs, then its warnings,
         # as _add_solve_status takes them.
         gathered: list[object] = []
+        log_only = 0
         for event in events:
-            if type(event) is dict and "warnings" not in event:
+            if type(event) is dict:
                 logs = event.get("logs")
-                if type(logs) is list and event.keys() <= SOLVE_STATUS_KEYS:
-                    if len(event) > 1:
+                if type(logs) is list:
+                    if len(event) == 1:
+                        # A message of logs alone (three in four of a large stream):
+                        # nothing else to check or record before its entries.
+                        log_only += 1
+                        gathered += logs
+                        continue
+                    if "warnings" not in event and event.keys() <= SOLVE_STATUS_KEYS:
                         if gathered:
                             self._add_logs(gathered)
                             gathered = []
                         self._add_solve_status(event, logs=False)
-                    else:
-                        self.solve_statuses += 1
-                    gathered += logs
-                    continue
+                        gathered += logs
+                        continue
             if gathered:
                 self._add_logs(gathered)
                 gathered = []
             self.add(event)
         if gathered:
             self._add_logs(gathered)
+        self.solve_statuses += log_only
 
     def add(self, event: Event) -> None:
         if isinstance(event, dict):
@@ -192,16 +197,15 @@ class BuildRecorder:
     def _add_logs_at_once(self, entries: list[object]) -> bool:
         """Record a list of well-formed log entries at once (:func:`plain_entries`);
         False, recording nothing, if one of them is not plain."""
-        vertices = self._vertices
-        plain = plain_entries(entries, vertices.keys())
+        plain = plain_entries(entries, self._orders)
         if plain is None:
             return False
         if self._latest is None or plain.latest > self._latest:
             self._latest = plain.latest
-        if not vertices.keys() >= set(plain.digests):
+        if not plain.all_known:
             for digest in plain.digests:
                 self._state(digest)  # a vertex first named by its logs: in stream order
-        orders = map(_ORDER, map(vertices.__getitem__, plain.digests))
+        orders = map(self._orders.__getitem__, plain.digests)
         self._logs.add(orders, plain.times, plain.streams, plain.data)
         return True
 
@@ -239,7 +243,8 @@ class BuildRecorder:
     def _state(self, digest: str) -> _VertexState:
         state = self._vertices.get(digest)
         if state is None:
-            state = self._vertices[digest] = _VertexState(order=len(self._vertices))
+            order = self._orders[digest] = len(self._vertices)
+            state = self._vertices[digest] = _VertexState(order=order)
         return state
 
     def _add_vertex(self, vertex: dict[str, object]) -> bool:
@@ -254,9 +259,20 @@ class BuildRecorder:
         strings = not inputs or set(map(type, inputs)) == _STR
         if not strings and not all(isinstance(i, str) for i in inputs):
             return False
-        started = self._time(vertex.get("started"))
-        completed = self._time(vertex.get("completed"))
-        state = self._state(digest)
+        # A vertex's times recur in each of its snapshots: the cache of _time looked
+        # up here first, without a call.
+        times = self._times
+        started = vertex.get("started")
+        if started is not None:
+            seconds = times.get(started) if type(started) is str else None
+            started = seconds if seconds is not None else self._time(started)
+        completed = vertex.get("completed")
+        if completed is not None:
+            seconds = times.get(completed) if type(completed) is str else None
+            completed = seconds if seconds is not None else self._time(completed)
+        state = self._vertices.get(digest)
+        if state is None:
+            state = self._state(digest)
         if name and name not in state.names:
             state.names.append(name)
         if started is None and state.started is not None:
@@ -289,7 +305,11 @@ class BuildRecorder:
         status_id = status.get("id")
         if not isinstance(digest, str) or not isinstance(status_id, str):
             return False
-        entry = self._state(digest).statuses.setdefault(status_id, _StatusState())
+        statuses = self._state(digest).statuses
+        entry = statuses.get(status_id)
+        if entry is None:
+            # Not setdefault: it would make a _StatusState for every update too.
+            entry = statuses[status_id] = _StatusState()
         name = status.get("name")
         entry.name = name if isinstance(name, str) and name else entry.name or status_id
         current = status.get("current")
@@ -327,16 +347,18 @@ class BuildRecorder:
         if value is None:
             return None
         seconds = self._times.get(value) if isinstance(value, str) else None
+        if seconds is not None:
+            # Counted in _latest when cached, and _latest never goes back.
+            return seconds
+        try:
+            seconds = timestamp_microseconds(value)
+        except TimeProblem as problem:
+            self._skip_time(problem)
+            return None
         if seconds is None:
-            try:
-                seconds = timestamp_microseconds(value)
-            except TimeProblem as problem:
-                self._skip_time(problem)
-                return None
-            if seconds is None:
-                return None
-            if isinstance(value, str):
-                self._times[value] = seconds
+            return None
+        if isinstance(value, str):
+            self._times[value] = seconds
         if self._latest is None or seconds > self._latest:
             self._latest = seconds
         return seconds
@@ -364,7 +386,6 @@ class BuildRecorder:
         latest = self._latest if self._latest is not None else 0
         origin = min(starts) if starts else latest
         stream_end = (max(latest, origin) - origin) / 1e6
-        digests = {digest for digest, state in self._vertices.items() if state.seen}
         # A build that stopped on an error skips the steps it had not started yet: they
         # were cancelled, not left running. Only a cut-off stream leaves them unknown.
         stopped = not truncated and (
@@ -372,13 +393,17 @@ class BuildRecorder:
             or any(message.startswith("ERROR") for message in self._messages)
         )
         logs = self._logs.frozen(origin)
+        # In the order the stream first named them: _state adds a vertex with the
+        # next order, and none is ever removed.
         steps = tuple(
-            _freeze(digest, state, origin, stream_end, stopped, logs)
-            for digest, state in sorted(self._vertices.items(), key=lambda kv: kv[1].order)
-            if digest in digests
+            [
+                _freeze(digest, state, origin, stream_end, stopped, logs)
+                for digest, state in self._vertices.items()
+                if state.seen
+            ]
         )
         notes = list(self._notes)
-        orphans = len(self._vertices) - len(digests)
+        orphans = len(self._vertices) - len(seen)
         if orphans:
             notes.append(
                 f"ignored logs or statuses of {orphans} vertices the stream never described"
@@ -412,6 +437,64 @@ def _freeze(
     # speed, with the model's fast constructors (profiler.fastinit). Times are
     # microseconds from the origin over 1e6, as everywhere in the Build.
     completed = state.completed
+    times = state.intervals
+    end_time = None
+    if len(times) == 1 and completed is not None:
+        ((start_time, end_time),) = times.items()
+    if end_time is not None:
+        # Nearly every step: started once and completed; the general case below
+        # would make the same Interval, end and duration.
+        first = (start_time - origin) / 1e6
+        last = (end_time - origin) / 1e6
+        intervals: tuple[Interval, ...] = (_new_interval(first, last),)
+        end: float | None = last
+        duration = last - first if last > first else 0.0
+    else:
+        intervals, end, duration = _timing(state, origin, stream_end)
+    names = state.names
+    name = names[0] if names else digest
+    statuses = state.statuses
+    return _new_step(
+        digest,
+        name,
+        tuple(names) or (name,),
+        parse_name(name),
+        state.inputs,
+        intervals,
+        intervals[0].start if intervals else None,
+        end,
+        duration,
+        state.cached,
+        state.error,
+        _status(state, stopped),
+        state.progress_group,
+        # Logs made on first read; passed to the constructor, which stores it in the
+        # same slot as defer_logs would.
+        StepLogs(logs, state.order),
+        tuple(state.warnings),
+        tuple(
+            [
+                _new_sub_status(
+                    status_id,
+                    entry.name,
+                    entry.current,
+                    entry.total,
+                    None if entry.started is None else (entry.started - origin) / 1e6,
+                    None if entry.completed is None else (entry.completed - origin) / 1e6,
+                )
+                for status_id, entry in statuses.items()
+            ]
+        )
+        if statuses
+        else (),
+    )
+
+
+def _timing(
+    state: _VertexState, origin: int, stream_end: float
+) -> tuple[tuple[Interval, ...], float | None, float]:
+    """A step's intervals, end and duration (the union of its intervals)."""
+    completed = state.completed
     # An interval left open closes when the step completed, if it did: a finished
     # step did not run on until the stream ended (a killed build's FROM would
     # otherwise last the whole build).
@@ -439,41 +522,7 @@ def _freeze(
         duration = last - first if last > first else 0.0
     else:
         duration = union_length(closed)
-    names = state.names
-    name = names[0] if names else digest
-    step = _new_step(
-        digest,
-        name,
-        tuple(names) or (name,),
-        parse_name(name),
-        state.inputs,
-        tuple(intervals),
-        intervals[0].start if intervals else None,
-        end,
-        duration,
-        state.cached,
-        state.error,
-        _status(state, stopped),
-        state.progress_group,
-        (),
-        tuple(state.warnings),
-        tuple(
-            [
-                _new_sub_status(
-                    status_id,
-                    entry.name,
-                    entry.current,
-                    entry.total,
-                    None if entry.started is None else (entry.started - origin) / 1e6,
-                    None if entry.completed is None else (entry.completed - origin) / 1e6,
-                )
-                for status_id, entry in state.statuses.items()
-            ]
-        )
-        if state.statuses
-        else (),
-    )
-    return defer_logs(step, StepLogs(logs, state.order))
+    return tuple(intervals), end, duration
 
 
 _new_step = fast_constructor(Step)

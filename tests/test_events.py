@@ -5,7 +5,13 @@ import json
 import pytest
 
 from profiler.errors import StreamError
-from profiler.events import MAX_PENDING_BYTES, Malformed, StreamDecoder, TextLine
+from profiler.events import (
+    JOIN_BYTES,
+    MAX_PENDING_BYTES,
+    Malformed,
+    StreamDecoder,
+    TextLine,
+)
 from tests.streams import parallel_build
 
 
@@ -87,3 +93,52 @@ def test_a_huge_line_without_end_is_refused() -> None:
     with pytest.raises(StreamError, match="not a BuildKit rawjson stream"):
         for _ in range(MAX_PENDING_BYTES // len(chunk) + 2):
             decoder.feed(chunk)
+
+
+def mixed_stream(layout: str) -> bytes:
+    """A few events of every kind (objects, text, a broken object), then enough small
+    objects that what follows any cut in the first part is a chunk over JOIN_BYTES."""
+    head = parallel_build().text("WARNING: something")
+    data = getattr(head, layout)() + b'{\n  "vertexes": [\nERROR: killed\n'
+    filler = parallel_build()
+    while len(getattr(filler, layout)()) < JOIN_BYTES + 1000:
+        filler.log("sha256:slow", "x" * 500, 3.0)
+    return data + getattr(filler, layout)()
+
+
+@pytest.mark.parametrize("layout", ["indented", "one_line"])
+def test_a_large_chunk_after_a_cut_at_any_position_gives_the_same_events(layout: str) -> None:
+    # A cut inside an object leaves it pending; the next chunk, larger than
+    # JOIN_BYTES, finishes it from its head and is then scanned in place.
+    data = mixed_stream(layout)
+    whole, _ = decode_in_chunks(data, len(data))
+    assert any(isinstance(event, Malformed) for event in whole)
+    first_part = data.index(b"ERROR: killed") + 40
+    assert len(data) - first_part > JOIN_BYTES
+    for cut in range(first_part):
+        decoder = StreamDecoder()
+        events = decoder.feed(data[:cut]) + decoder.feed(data[cut:]) + decoder.close()
+        assert events == whole, cut
+
+
+@pytest.mark.parametrize("layout", ["indented", "one_line"])
+@pytest.mark.parametrize("chunk", [JOIN_BYTES + 1, 100_000, 3 * JOIN_BYTES])
+def test_objects_longer_than_the_joined_head_still_decode(layout: str, chunk: int) -> None:
+    big = "y" * (5 * JOIN_BYTES)
+    stream = (
+        parallel_build().log("sha256:slow", big, 3.0).text("after").log("sha256:fast", big, 2.0)
+    )
+    stream.text("{ broken").events += parallel_build().events
+    events, truncated = decode_in_chunks(getattr(stream, layout)(), chunk)
+    assert [e.text if isinstance(e, TextLine) else e for e in events] == stream.events
+    assert not truncated
+
+
+@pytest.mark.parametrize("chunk", [JOIN_BYTES + 1, 100_000])
+def test_malformed_offsets_count_from_the_start_of_the_stream(chunk: int) -> None:
+    data = mixed_stream("indented") * 4  # broken objects far into large chunks
+    events, _ = decode_in_chunks(data, chunk)
+    broken = b'{\n  "vertexes": [\nERROR'
+    expected = [at for at in range(len(data)) if data.startswith(broken, at)]
+    assert len(expected) == 4
+    assert [e.offset for e in events if isinstance(e, Malformed)] == expected

@@ -28,6 +28,16 @@ def test_plain_entries_give_the_times_the_one_by_one_path_gives() -> None:
     expected = [timestamp_microseconds(value) for value in stamps]
     assert [microseconds(time) for time in plain.times] == expected
     assert plain.latest == max(t for t in expected if t is not None)
+    assert not plain.all_known  # "b" is not known
+
+
+def test_plain_entries_say_whether_every_vertex_was_known() -> None:
+    entries: list[object] = [_entry("a"), _entry("b"), _entry("a")]
+    known = plain_entries(entries, known={"a", "b", "c"})
+    new = plain_entries(entries, known={"a"})
+    assert known is not None and known.all_known
+    assert new is not None and not new.all_known
+    assert known[:-1] == new[:-1]
 
 
 @pytest.mark.parametrize(

@@ -9,6 +9,7 @@ import pytest
 
 from profiler import merge
 from profiler.errors import StreamError
+from profiler.events import Malformed, TextLine
 from profiler.merge import BuildRecorder
 from profiler.model import Build, StepStatus
 from profiler.sources import read_build
@@ -301,3 +302,42 @@ def test_repeated_vertex_times_count_alike_whether_usable_or_not() -> None:
     assert build.skipped_times == 4  # 12 twice, "soon" twice; year 1 means "not set"
     step = build.step("d")
     assert (step.start, step.end, step.duration, step.status) == (0.0, 1.5, 1.5, StepStatus.DONE)
+
+
+def test_add_all_records_what_adding_each_event_records() -> None:
+    # add_all takes messages of logs alone without the general per-message path,
+    # and gathers logs across messages: the same Build, notes and counts as add().
+    entries = [_log_entry("sha256:fast", f"line {i}\n", 1.0 + i / 100) for i in range(12)]
+    warning = {"vertex": "sha256:fast", "short": "aGk=", "level": 1}
+    events: list[object] = [
+        {"logs": entries[:2]},
+        {"logs": entries[2:3]},
+        {"logs": entries[3:5], "warnings": [warning]},
+        {"logs": entries[5:6], "extra": 1},
+        {"logs": "not a list"},
+        TextLine("WARNING: between"),
+        {"logs": entries[6:9]},
+        {"vertexes": [{"digest": "sha256:late", "name": "[a 9/9] RUN late"}], "logs": entries[9:]},
+        {"logs": [_log_entry("sha256:only-logs", "orphan\n", 3.7)]},
+        Malformed(10, 5, "invalid JSON"),
+        [1, 2],
+    ]
+    one_at_a_time = BuildRecorder()
+    all_at_once = BuildRecorder()
+    for recorder in (one_at_a_time, all_at_once):
+        recorder.add_all(event for event in parallel_build().events if isinstance(event, dict))
+    for event in events:
+        one_at_a_time.add(event)
+    all_at_once.add_all(events)
+    expected, built = one_at_a_time.build(), all_at_once.build()
+    assert built == expected
+    assert built.notes == expected.notes
+    assert [repr(step.logs) for step in built] == [repr(step.logs) for step in expected]
+    counts = ("solve_statuses", "other_json", "skipped_times")
+    assert [getattr(all_at_once, name) for name in counts] == [
+        getattr(one_at_a_time, name) for name in counts
+    ]
+    # All but the entry of the message with a key no SolveStatus has (skipped whole).
+    assert len(built.step("sha256:fast").logs) == 11
+    assert all_at_once.other_json == 2
+    assert len(built.step("sha256:fast").warnings) == 1
