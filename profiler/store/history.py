@@ -12,10 +12,10 @@ migrations 6 and 7 filled every run) has them read from its ``stages`` rows.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, String, select, type_coerce
 from sqlalchemy.engine import Connection
 
 from profiler.store.schema import runs, stages
@@ -52,8 +52,13 @@ def history_metrics(
     (all if ``None``); with ``stage``, only that stage's figures."""
     from profiler.analysis.trends import RunMetrics
 
+    columns: tuple[Any, ...] = _COLUMNS
+    if connection.dialect.name == "sqlite":
+        # The moment as SQLite keeps it (text), made aware by fromisoformat: 10,000
+        # runs' replace(tzinfo=UTC) cost ~20 ms.
+        columns = (runs.c.id, type_coerce(runs.c.started_at, String), *_COLUMNS[2:])
     if limit is None:
-        query = select(*_COLUMNS).where(*conditions)
+        query = select(*columns).where(*conditions)
     else:
         chosen = (
             select(runs.c.id)
@@ -61,7 +66,7 @@ def history_metrics(
             .order_by(runs.c.started_at.desc(), runs.c.id.desc())
             .limit(limit)
         )
-        query = select(*_COLUMNS).where(runs.c.id.in_(chosen))
+        query = select(*columns).where(runs.c.id.in_(chosen))
     rows: Sequence[Any] = connection.execute(query.order_by(runs.c.started_at, runs.c.id)).all()
     unpacked = [row[0] for row in rows if row[_FIGURES] is None]
     repacked = _packed_from_rows(connection, unpacked) if unpacked else {}
@@ -75,7 +80,7 @@ def history_metrics(
     return [
         RunMetrics(
             row[0],
-            row[1].replace(tzinfo=UTC),
+            _aware(row[1]),
             row[2],
             row[3],
             row[4],
@@ -88,6 +93,14 @@ def history_metrics(
         )
         for row, stages in zip(rows, table.views(), strict=True)
     ]
+
+
+def _aware(moment: datetime | str) -> datetime:
+    """A run's ``started_at`` as the database returns it (a naive UTC datetime, or on
+    SQLite the text SQLAlchemy wrote: ``2025-01-01 00:10:00.000000``) → aware UTC."""
+    if isinstance(moment, str):
+        return datetime.fromisoformat(moment + "+00:00")
+    return moment.replace(tzinfo=UTC)
 
 
 def _packed_from_rows(
