@@ -16,7 +16,6 @@ from profiler.cli.history import (
     DbOption,
     JsonOption,
     LabelOption,
-    open_store,
     parse_fraction,
     parse_labels,
     print_json,
@@ -89,15 +88,13 @@ def _trends(
     json: bool,
     top: int | None,
 ) -> None:
-    with open_store(db) as store:
-        if build is None:
-            newest = store.runs(branch=branch, labels=labels, limit=1)
-            build = newest[0].build_name if newest else None
-        runs = store.history(
-            build=build, branch=branch, labels=labels, limit=last or None, stage=stage
-        )
-        url = store.url
-    trend = trends(runs, stage=stage, window=window, max_regression=threshold)
+    from profiler.store.direct import trend_history
+
+    read = trend_history(
+        db, build=build, branch=branch, labels=labels, limit=last or None, stage=stage
+    )
+    build, url = read.build, read.url
+    trend = trends(read.runs, stage=stage, window=window, max_regression=threshold)
     if json:
         print_json(
             trend_dict(
