@@ -9,7 +9,14 @@ import typer
 
 from profiler.analysis.memo import without_cycle_collection
 from profiler.analysis.trends import DEFAULT_BASELINE_RUNS, trends
-from profiler.cli.app import AllOption, TopOption, app, shown_rows, stdout_console
+from profiler.cli.app import (
+    AllOption,
+    TopOption,
+    app,
+    end_without_teardown,
+    shown_rows,
+    stdout_console,
+)
 from profiler.cli.history import (
     BranchOption,
     BuildOption,
@@ -72,6 +79,7 @@ def trends_command(
         json=json,
         top=shown_rows(top, all_rows),
     )
+    end_without_teardown()
 
 
 @without_cycle_collection  # 10,000 runs' objects, none in a cycle (as analyze does)
