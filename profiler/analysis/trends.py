@@ -16,16 +16,19 @@ from __future__ import annotations
 import operator
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
-from profiler.analysis import BuildAnalysis, stage_label
+from profiler.analysis import stage_label
 from profiler.analysis.robust import MAD_TO_SIGMA as MAD_TO_SIGMA
 from profiler.analysis.robust import mad as mad
 from profiler.analysis.robust import median, regression_limit, slope_per_index, sorted_median
 from profiler.analysis.runmetrics import RunMetrics as RunMetrics
 from profiler.analysis.runmetrics import StageMetrics as StageMetrics
 from profiler.analysis.stagetable import Column, StageTable, stage_table
-from profiler.model import Build
+
+if TYPE_CHECKING:  # a trend of the history reads neither
+    from profiler.analysis.overview import BuildAnalysis
+    from profiler.model import Build
 
 DEFAULT_MAX_REGRESSION = 0.20
 DEFAULT_BASELINE_RUNS = 10

@@ -22,21 +22,23 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from profiler import __version__
-from profiler.ci import detect_ci
 from profiler.lazy import lazy_attributes
-from profiler.runfile import run_info_beside
-from profiler.store.context import RunContext, run_context
-from profiler.store.derive import DERIVED_VERSION, run_status
 from profiler.store.errors import RunNotFound, StoreError
 from profiler.store.location import ENV_VAR, default_sqlite_path
 from profiler.store.queries import SCHEMA as SCHEMA_VERSION
 
 if TYPE_CHECKING:
+    from profiler.store.context import RunContext, run_context
+    from profiler.store.derive import DERIVED_VERSION, run_status
     from profiler.store.engine import database_url
     from profiler.store.records import BuildSummary, IngestResult, ReanalyzeResult, RunRecord
     from profiler.store.store import Store
 
 _HOMES = {
+    "RunContext": "profiler.store.context",
+    "run_context": "profiler.store.context",
+    "DERIVED_VERSION": "profiler.store.derive",
+    "run_status": "profiler.store.derive",
     "Store": "profiler.store.store",
     "database_url": "profiler.store.engine",
     "BuildSummary": "profiler.store.records",
@@ -101,6 +103,9 @@ def _store(
     files: Mapping[str, bytes] | None,
     several: bool,
 ) -> list[IngestResult]:
+    from profiler.ci import detect_ci
+    from profiler.runfile import run_info_beside
+    from profiler.store.context import run_context
     from profiler.store.store import Store
 
     path = Path(stream_path)

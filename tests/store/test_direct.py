@@ -213,6 +213,8 @@ def test_kitprof_trends_reads_a_sqlite_history_without_sqlalchemy(
     modules = {line.rsplit("|", 1)[1].strip() for line in result.stderr.splitlines()
                if line.startswith("import time:")}  # fmt: skip
     assert "profiler.store.direct" in modules and "sqlalchemy" not in modules
+    # nor the model of a build and its analysis: a trend reads the history's figures
+    assert not {"profiler.model", "profiler.analysis.overview", "profiler.analysis.cache"} & modules
     # THEN it says what the command says in-process, all of it, and exits 0
     in_process = CliRunner().invoke(app, ["trends", *args], env=env)
     assert in_process.exit_code == 0 and result.returncode == 0
