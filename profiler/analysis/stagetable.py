@@ -12,8 +12,8 @@ reads the columns themselves (:func:`stage_table`).
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
-from typing import cast
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, cast
 
 from profiler.analysis.runmetrics import RunMetrics, StageMetrics
 
@@ -23,6 +23,12 @@ FIGURES = ("busy_seconds", "sequential_seconds", "critical_path_seconds", "steps
 Column = list[float | None]
 """One figure of one stage label, a value a run (``None``: the run lacks the stage)."""
 
+if TYPE_CHECKING:  # numpy is imported for long histories only
+    import numpy as np
+    import numpy.typing as npt
+
+    Array = npt.NDArray[np.float64]
+
 
 @dataclass(frozen=True, slots=True, eq=False)
 class StageTable:
@@ -30,6 +36,11 @@ class StageTable:
     """Per run: the labels of its stages, in stage order (each label once)."""
     columns: Mapping[str, tuple[Column, Column, Column, Column, Column]]
     """Per label present in at least one run: its :data:`FIGURES`, a column each."""
+    arrays: Mapping[str, tuple[Array, Array, Array, Array, Array]] = field(default_factory=dict)
+    """Per label that every run has, in a long history as the store decodes it: its
+    columns as float64 arrays (the same values), which the trend's statistics read
+    without turning 10,000 Python floats back into an array. Any other label, and any
+    other table, has none."""
 
     def __len__(self) -> int:
         return len(self.labels)

@@ -28,6 +28,7 @@ from profiler.analysis.stagetable import Column, StageTable, stage_table
 
 if TYPE_CHECKING:  # a trend of the history reads neither
     from profiler.analysis.overview import BuildAnalysis
+    from profiler.analysis.stagetable import Array
     from profiler.model import Build
 
 DEFAULT_MAX_REGRESSION = 0.20
@@ -293,8 +294,14 @@ def summarize(values: Sequence[float | None], window: int) -> Summary:
     return _summarize(values, [value for value in values if value is not None], window)
 
 
-def _summarize(values: Sequence[float | None], present: Sequence[float], window: int) -> Summary:
-    """:func:`summarize`, given the values without their ``None`` ones."""
+def _summarize(
+    values: Sequence[float | None],
+    present: Sequence[float],
+    window: int,
+    ys: Array | None = None,
+) -> Summary:
+    """:func:`summarize`, given the values without their ``None`` ones (and, for a long
+    series read as an array, that array)."""
     if not present:
         return Summary(0, None, None, None, None, None, None, None, None)
     span = max(1, min(window, len(present) // 2 or 1))
@@ -302,7 +309,7 @@ def _summarize(values: Sequence[float | None], present: Sequence[float], window:
         # The same arithmetic on arrays (a whole history: ~50 series of 10,000 runs).
         from profiler.analysis import trendstats
 
-        minimum, maximum, center, spread, slope = trendstats.summary(values, present)
+        minimum, maximum, center, spread, slope = trendstats.summary(values, present, ys)
     else:
         ordered = sorted(present)
         minimum, maximum, center = ordered[0], ordered[-1], sorted_median(ordered)
@@ -341,13 +348,7 @@ def trends(
     }
     table = stage_table(ordered)
     labels = set(table.columns) if stage is None else set(table.columns) & {stage}
-    every_stage = {
-        label: {
-            name: _series(name, values, window, gap_free=None not in table.columns[label][0])
-            for name, values in zip(STAGE_METRICS, _stage_series(table.columns[label]), strict=True)
-        }
-        for label in labels
-    }
+    every_stage = {label: _stage_series_of(table, label, window) for label in labels}
     # Busiest first: the median busy time is the busy series' summary median.
     stage_series = {
         label: every_stage[label]
@@ -383,6 +384,32 @@ def trends(
     )
 
 
+def _stage_series_of(table: StageTable, label: str, window: int) -> dict[str, Series]:
+    """One stage's series (:data:`STAGE_METRICS`), by metric."""
+    columns = table.columns[label]
+    arrays = table.arrays.get(label) if len(table) >= LONG_SERIES else None
+    if arrays is None:
+        gap_free = None not in columns[0]
+        return {
+            name: _series(name, values, window, gap_free=gap_free)
+            for name, values in zip(STAGE_METRICS, _stage_series(columns), strict=True)
+        }
+    # A long history's stage that every run has: its statistics read its arrays.
+    from profiler.analysis import trendstats
+
+    busy, sequential, critical, steps, cached = arrays
+    ratios = trendstats.cache_hit_ratios(cached, steps)
+    return {
+        name: _series(name, values, window, gap_free=True, ys=ys)
+        for name, values, ys in zip(
+            STAGE_METRICS,
+            (columns[0], columns[1], columns[2], ratios.tolist()),
+            (busy, sequential, critical, ratios),
+            strict=True,
+        )
+    }
+
+
 def _stage_series(columns: Sequence[Column]) -> list[Column]:
     """One stage's series (:data:`STAGE_METRICS`) from its columns in a
     :class:`StageTable` (busy, sequential, critical path, steps, cached)."""
@@ -399,11 +426,16 @@ def _stage_series(columns: Sequence[Column]) -> list[Column]:
 
 
 def _series(
-    name: str, values: Sequence[float | None], window: int, gap_free: bool = False
+    name: str,
+    values: Sequence[float | None],
+    window: int,
+    gap_free: bool = False,
+    ys: Array | None = None,
 ) -> Series:
-    """``gap_free``: the values hold no ``None`` (a stage every run has)."""
+    """``gap_free``: the values hold no ``None`` (a stage every run has); ``ys``: the
+    values as an array, if they are one already."""
     summary = (
-        _summarize(values, cast(Sequence[float], values), window)
+        _summarize(values, cast(Sequence[float], values), window, ys)
         if gap_free
         else summarize(values, window)
     )

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, cast
 
 if TYPE_CHECKING:
     # Imported where used: `kitprof runs` imports the store but reads no trend.
-    from profiler.analysis.stagetable import Column, StageTable
+    from profiler.analysis.stagetable import Array, Column, StageTable
 
 _WIDTH = 5
 """Figures a stage: :data:`profiler.analysis.stagetable.FIGURES`."""
@@ -44,6 +44,7 @@ def unpack_stage_figures(
     columns); with ``stage``, only that stage's figures are kept."""
     import orjson
 
+    from profiler.analysis import trends
     from profiler.analysis.stagetable import StageTable
 
     count = len(labels)
@@ -52,6 +53,7 @@ def unpack_stage_figures(
         groups.setdefault(text, []).append(index)
     run_labels: list[tuple[str, ...]] = [()] * count
     columns: dict[str, tuple[Column, ...]] = {}
+    arrays: dict[str, tuple[Array, ...]] = {}
     for text, indexes in groups.items():
         every = tuple(orjson.loads(text))
         kept = [(at, label) for at, label in enumerate(every) if stage in (None, label)]
@@ -63,6 +65,10 @@ def unpack_stage_figures(
                 run_labels[index] = shared
         if not kept:
             continue
+        if len(groups) == 1 and count >= trends.LONG_SERIES:
+            # A long history of one label list: numpy reads the figures where they are.
+            _columns_as_arrays(text, every, kept, b"".join(figures), count, columns, arrays)
+            break
         data = array("d")
         data.frombytes(b"".join([figures[index] for index in indexes]))
         if sys.byteorder == "big":
@@ -87,4 +93,28 @@ def unpack_stage_figures(
     return StageTable(
         labels=run_labels,
         columns=cast("Mapping[str, tuple[Column, Column, Column, Column, Column]]", columns),
+        arrays=cast("Mapping[str, tuple[Array, Array, Array, Array, Array]]", arrays),
     )
+
+
+def _columns_as_arrays(
+    text: str,
+    every: Sequence[str],
+    kept: Sequence[tuple[int, str]],
+    joined: bytes,
+    count: int,
+    columns: dict[str, tuple[Column, ...]],
+    arrays: dict[str, tuple[Array, ...]],
+) -> None:
+    """The columns (and their arrays) of ``count`` runs that all have the stages
+    ``every``, whose figures are ``joined``: each column a strided view of them."""
+    import numpy as np
+
+    data = np.frombuffer(joined, dtype="<f8")
+    if len(data) != _WIDTH * len(every) * count:
+        raise ValueError(f"packed stage figures do not match their labels: {text}")
+    stride = _WIDTH * len(every)
+    for at, label in kept:
+        views = tuple(data[_WIDTH * at + figure :: stride] for figure in range(_WIDTH))
+        arrays[label] = views
+        columns[label] = tuple(cast("Column", view.tolist()) for view in views)
