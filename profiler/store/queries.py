@@ -50,17 +50,35 @@ def run_conditions(
     """The ``WHERE`` clause (``""`` for none) that picks the runs of one build, branch,
     status and labels, older than ``before`` (its naive UTC moment and id), and its
     parameters (``before_at`` a datetime: the Store binds it as its column's type)."""
+    condition, parameters = run_condition(
+        build=build, branch=branch, labels=labels, statuses=statuses, before=before
+    )
+    return (f"WHERE {condition}" if condition else ""), parameters
+
+
+def run_condition(
+    *,
+    build: str | None = None,
+    branch: str | None = None,
+    labels: Mapping[str, str] | None = None,
+    statuses: Sequence[str] | None = None,
+    before: tuple[datetime | None, int] | None = None,
+) -> tuple[str, dict[str, Any]]:
+    """:func:`run_conditions`' condition without ``WHERE`` (``""`` for none): also what
+    :func:`profiler.store.filters.run_filters` gives the Store's other queries. Plain
+    SQL that SQLite and PostgreSQL both read; columns named by their table, so that it
+    holds in a query that joins ``runs`` to another table."""
     conditions: list[str] = []
     parameters: dict[str, Any] = {}
     if build is not None:
-        conditions.append("build_name = :build")
+        conditions.append("runs.build_name = :build")
         parameters["build"] = build
     if branch is not None:
-        conditions.append("git_branch = :branch")
+        conditions.append("runs.git_branch = :branch")
         parameters["branch"] = branch
     if statuses is not None:
         names = [f":status_{index}" for index in range(len(statuses))]
-        conditions.append(f"status IN ({', '.join(names)})" if names else "1 = 0")
+        conditions.append(f"runs.status IN ({', '.join(names)})" if names else "1 = 0")
         parameters.update({name[1:]: status for name, status in zip(names, statuses, strict=True)})
     for index, (key, value) in enumerate((labels or {}).items()):
         conditions.append(
@@ -72,10 +90,11 @@ def run_conditions(
         parameters[f"label_value_{index}"] = value
     if before is not None:
         conditions.append(
-            "(started_at < :before_at OR (started_at = :before_at AND id < :before_id))"
+            "(runs.started_at < :before_at"
+            " OR (runs.started_at = :before_at AND runs.id < :before_id))"
         )
         parameters["before_at"], parameters["before_id"] = before
-    return (f"WHERE {' AND '.join(conditions)}" if conditions else ""), parameters
+    return " AND ".join(conditions), parameters
 
 
 def newest_build_query(where: str) -> str:
