@@ -105,15 +105,15 @@ def _read_directly(
         if version != [(SCHEMA,)]:
             return None
         if build is None:
-            where, parameters = run_conditions(branch=branch, labels=labels)
-            newest = connection.execute(newest_build_query(where), parameters).fetchone()
+            condition, parameters = run_conditions(branch=branch, labels=labels)
+            newest = connection.execute(newest_build_query(condition), parameters).fetchone()
             build = None if newest is None else newest[0]
-        where, parameters = run_conditions(
+        condition, parameters = run_conditions(
             build=build, branch=branch, labels=labels, statuses=("success",)
         )
         if limit is not None:
             parameters["limit"] = limit
-        rows = connection.execute(history_query(where, limit), parameters).fetchall()
+        rows = connection.execute(history_query(condition, limit), parameters).fetchall()
     except sqlite3.Error:
         return None
     finally:

@@ -1,6 +1,6 @@
 """Which runs the Store's listing queries look at: one build, branch, status, labels.
 
-The condition is :func:`profiler.store.queries.run_condition`'s SQL text, the one the
+The condition is :func:`profiler.store.queries.run_conditions`'s SQL text, the one the
 history queries use, bound to its values: one definition of which runs a filter picks.
 """
 
@@ -10,7 +10,7 @@ from collections.abc import Mapping
 
 from sqlalchemy import TextClause, text
 
-from profiler.store.queries import run_condition
+from profiler.store.queries import run_conditions
 
 
 def run_filters(
@@ -21,7 +21,7 @@ def run_filters(
 ) -> list[TextClause]:
     """The WHERE conditions that pick the runs of one build, branch, status and labels
     (none: every run)."""
-    condition, parameters = run_condition(
+    condition, parameters = run_conditions(
         build=build,
         branch=branch,
         labels=labels,

@@ -24,15 +24,15 @@ if TYPE_CHECKING:
 
 def history_metrics(
     connection: Connection,
-    where: str,
+    condition: str,
     parameters: Mapping[str, Any],
     limit: int | None,
     stage: str | None,
 ) -> list[RunMetrics]:
-    """The runs ``where`` picks (:func:`profiler.store.queries.run_conditions`), oldest
+    """The runs ``condition`` picks (:func:`profiler.store.queries.run_conditions`), oldest
     first: the newest ``limit`` of them (all if ``None``); with ``stage``, only that
     stage's figures."""
-    query = text(history_query(where, limit)).columns(stage_figures=LargeBinary)
+    query = text(history_query(condition, limit)).columns(stage_figures=LargeBinary)
     if "before_at" in parameters:
         # bound as the column's type: SQLite compares the text SQLAlchemy wrote
         query = query.bindparams(bindparam("before_at", type_=DateTime))

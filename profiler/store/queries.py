@@ -47,27 +47,12 @@ def run_conditions(
     statuses: Sequence[str] | None = None,
     before: tuple[datetime | None, int] | None = None,
 ) -> tuple[str, dict[str, Any]]:
-    """The ``WHERE`` clause (``""`` for none) that picks the runs of one build, branch,
-    status and labels, older than ``before`` (its naive UTC moment and id), and its
-    parameters (``before_at`` a datetime: the Store binds it as its column's type)."""
-    condition, parameters = run_condition(
-        build=build, branch=branch, labels=labels, statuses=statuses, before=before
-    )
-    return (f"WHERE {condition}" if condition else ""), parameters
-
-
-def run_condition(
-    *,
-    build: str | None = None,
-    branch: str | None = None,
-    labels: Mapping[str, str] | None = None,
-    statuses: Sequence[str] | None = None,
-    before: tuple[datetime | None, int] | None = None,
-) -> tuple[str, dict[str, Any]]:
-    """:func:`run_conditions`' condition without ``WHERE`` (``""`` for none): also what
-    :func:`profiler.store.filters.run_filters` gives the Store's other queries. Plain
-    SQL that SQLite and PostgreSQL both read; columns named by their table, so that it
-    holds in a query that joins ``runs`` to another table."""
+    """The condition (``""`` for none) that picks the runs of one build, branch, status
+    and labels, older than ``before`` (its naive UTC moment and id), and its parameters
+    (``before_at`` a datetime: the Store binds it as its column's type). The history
+    queries' and, through :func:`profiler.store.filters.run_filters`, the Store's
+    listing queries': plain SQL that SQLite and PostgreSQL both read, columns named by
+    their table, so that it holds in a query that joins ``runs`` to another table."""
     conditions: list[str] = []
     parameters: dict[str, Any] = {}
     if build is not None:
@@ -97,18 +82,23 @@ def run_condition(
     return " AND ".join(conditions), parameters
 
 
-def newest_build_query(where: str) -> str:
-    """The build name of the newest run ``where`` picks (one row, or none)."""
-    return f"SELECT build_name FROM runs {where} {_NEWEST_FIRST} LIMIT 1"
+def newest_build_query(condition: str) -> str:
+    """The build name of the newest run ``condition`` picks (one row, or none)."""
+    return f"SELECT build_name FROM runs {_where(condition)} {_NEWEST_FIRST} LIMIT 1"
 
 
-def history_query(where: str, limit: int | None) -> str:
-    """The runs ``where`` picks, oldest first: the newest ``limit`` of them (all if
+def history_query(condition: str, limit: int | None) -> str:
+    """The runs ``condition`` picks, oldest first: the newest ``limit`` of them (all if
     ``None``; the parameter ``limit`` then holds it)."""
+    where = _where(condition)
     if limit is None:
         return f"SELECT {HISTORY_COLUMNS} FROM runs {where} ORDER BY started_at, id"
     chosen = f"SELECT id FROM runs {where} {_NEWEST_FIRST} LIMIT :limit"
     return f"SELECT {HISTORY_COLUMNS} FROM runs WHERE id IN ({chosen}) ORDER BY started_at, id"
+
+
+def _where(condition: str) -> str:
+    return f"WHERE {condition}" if condition else ""
 
 
 def run_metrics(rows: Sequence[Sequence[Any]], stage: str | None) -> list[RunMetrics]:

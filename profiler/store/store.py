@@ -454,7 +454,7 @@ class Store:
         With ``stage``, only that stage's figures are kept (the others are left out of
         each run's ``stages``).
         """
-        where, parameters = run_conditions(
+        condition, parameters = run_conditions(
             build=build,
             branch=branch,
             labels=labels,
@@ -462,7 +462,7 @@ class Store:
             before=None if before is None else (naive_utc(before.started_at), before.id),
         )
         with self._engine.connect() as connection:
-            return history_metrics(connection, where, parameters, limit, stage)
+            return history_metrics(connection, condition, parameters, limit, stage)
 
     @_translated
     def newest_build(
@@ -470,9 +470,9 @@ class Store:
     ) -> str | None:
         """The build of the newest run of ``branch`` with ``labels`` (whatever its
         status; ``None`` if there is none): the one ``kitprof trends`` shows by default."""
-        where, parameters = run_conditions(branch=branch, labels=labels)
+        condition, parameters = run_conditions(branch=branch, labels=labels)
         with self._engine.connect() as connection:
-            row = connection.execute(text(newest_build_query(where)), parameters).first()
+            row = connection.execute(text(newest_build_query(condition)), parameters).first()
         return None if row is None else row[0]
 
     @_translated

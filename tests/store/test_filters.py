@@ -52,11 +52,12 @@ def test_both_filters_pick_the_runs_asked_for(store: Store) -> None:
         asked = {"build": build, "branch": branch, "status": status, "labels": labels}
         assert [run.id for run in store.runs(limit=None, **asked)] == expected
         assert store.count(**asked) == len(expected)
-        where, parameters = run_conditions(
+        condition, parameters = run_conditions(
             build=build, branch=branch, labels=labels, statuses=status and (status,)
         )
         order = "ORDER BY started_at DESC, id DESC"
         with store.connection() as connection:
+            where = f"WHERE {condition}" if condition else ""
             listed = connection.execute(text(f"SELECT id FROM runs {where} {order}"), parameters)
             assert [row[0] for row in listed] == expected
             filtered = select(runs.c.id).where(*run_filters(branch, labels, status, build))
