@@ -68,6 +68,35 @@ class StageTable:
         )
 
 
+class ArrayColumns(Mapping[str, tuple[Column, Column, Column, Column, Column]]):
+    """A table's columns kept as arrays (:attr:`StageTable.arrays`), each label's lists
+    of Python floats made when the label is first read: a trend reads the arrays, and
+    10,000 runs' 600,000 figures are made objects only for what else is read (a run's
+    stages, a subset of the runs)."""
+
+    __slots__ = ("arrays", "lists")
+
+    def __init__(self, arrays: Mapping[str, tuple[Array, Array, Array, Array, Array]]) -> None:
+        self.arrays = arrays
+        self.lists: dict[str, tuple[Column, Column, Column, Column, Column]] = {}
+
+    def __getitem__(self, label: str) -> tuple[Column, Column, Column, Column, Column]:
+        columns = self.lists.get(label)
+        if columns is None:
+            columns = cast(
+                tuple[Column, Column, Column, Column, Column],
+                tuple(array.tolist() for array in self.arrays[label]),
+            )
+            self.lists[label] = columns
+        return columns
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.arrays)
+
+    def __len__(self) -> int:
+        return len(self.arrays)
+
+
 class RunStages(Mapping[str, StageMetrics]):
     """One run's stages (by label), read from its row of a :class:`StageTable`."""
 

@@ -364,7 +364,10 @@ def trends(
         judged = tuple(value or 0.0 for value in busy)
     jumps = list(_jumps(cast(Sequence[float], judged), window, max_regression, noise_sigmas))
     if stage is None:
-        limits = _stage_limits(table, jumps, window, max_regression, noise_sigmas)
+        busy_series = {
+            label: series["busy_seconds"].values for label, series in every_stage.items()
+        }
+        limits = _stage_limits(table, busy_series, jumps, window, max_regression, noise_sigmas)
         checks = (
             _rolling_check(ordered, index, limits[index], window, max_regression, noise_sigmas)
             for index in jumps
@@ -386,9 +389,9 @@ def trends(
 
 def _stage_series_of(table: StageTable, label: str, window: int) -> dict[str, Series]:
     """One stage's series (:data:`STAGE_METRICS`), by metric."""
-    columns = table.columns[label]
     arrays = table.arrays.get(label) if len(table) >= LONG_SERIES else None
     if arrays is None:
+        columns = table.columns[label]
         gap_free = None not in columns[0]
         return {
             name: _series(name, values, window, gap_free=gap_free)
@@ -403,7 +406,7 @@ def _stage_series_of(table: StageTable, label: str, window: int) -> dict[str, Se
         name: _series(name, values, window, gap_free=True, ys=ys)
         for name, values, ys in zip(
             STAGE_METRICS,
-            (columns[0], columns[1], columns[2], ratios.tolist()),
+            (busy.tolist(), sequential.tolist(), critical.tolist(), ratios.tolist()),
             (busy, sequential, critical, ratios),
             strict=True,
         )
@@ -462,26 +465,32 @@ def _jumps(
 
 
 def _stage_limits(
-    table: StageTable, indexes: Sequence[int], window: int, max_regression: float,
-    noise_sigmas: float,
+    table: StageTable, busy_series: Mapping[str, Sequence[float | None]], indexes: Sequence[int],
+    window: int, max_regression: float, noise_sigmas: float,
 ) -> dict[int, list[StageLimit]]:  # fmt: skip
     """For each of ``indexes``: the stages of its run, each with its busy time and the
-    limit of its busy time over the ``window`` runs before (:data:`StageLimit`). A long
+    limit of its busy time over the ``window`` runs before (:data:`StageLimit`).
+    ``busy_series``: each label's busy time, a value a run (its busy series). A long
     history's ~200 jumps take their ~2,500 medians in numpy, a stage at a time."""
     vectorised: dict[tuple[int, str], tuple[float, float]] = {}
     if len(table) >= LONG_SERIES:
         from profiler.analysis import trendstats
 
         full = [index for index in indexes if index >= window > 0]
-        for label, columns in table.columns.items():
-            busy = columns[0]
-            at = [index for index in full if busy[index] is not None]
+        for label, busy in busy_series.items():
+            arrays = table.arrays.get(label)
+            at = full if arrays is not None else [i for i in full if busy[i] is not None]
             if not at:
                 continue
-            windows = [
-                [past if past is not None else 0.0 for past in busy[index - window : index]]
-                for index in at
-            ]
+            if arrays is not None:  # every run has the stage
+                windows: Sequence[Sequence[float]] | Array = trendstats.windows_before(
+                    arrays[0], at, window
+                )
+            else:
+                windows = [
+                    [past if past is not None else 0.0 for past in busy[index - window : index]]
+                    for index in at
+                ]
             centers, limits = trendstats.row_limits(
                 windows, max_regression, noise_sigmas, MAD_TO_SIGMA
             )
@@ -494,7 +503,7 @@ def _stage_limits(
         lower = max(0, index - window)
         stages = []
         for label in table.labels[index] if index > lower else ():
-            busy = table.columns[label][0]
+            busy = busy_series[label]
             value = cast(float, busy[index])
             known = vectorised.get((index, label))
             if known is None:

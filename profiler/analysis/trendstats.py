@@ -135,8 +135,14 @@ def window_limits(
     return limits
 
 
+def windows_before(values: Array, indexes: Sequence[int], window: int) -> Array:
+    """For each of ``indexes`` (each at least ``window``): the ``window`` values before
+    it, a row each."""
+    return values[np.asarray(indexes)[:, None] + np.arange(-window, 0)]
+
+
 def row_limits(
-    windows: Sequence[Sequence[float]],
+    windows: Sequence[Sequence[float]] | Array,
     max_regression: float,
     noise_sigmas: float,
     mad_to_sigma: float,

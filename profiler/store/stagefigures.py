@@ -45,7 +45,7 @@ def unpack_stage_figures(
     import orjson
 
     from profiler.analysis import trends
-    from profiler.analysis.stagetable import StageTable
+    from profiler.analysis.stagetable import ArrayColumns, StageTable
 
     count = len(labels)
     groups: dict[str, list[int]] = {}
@@ -53,7 +53,7 @@ def unpack_stage_figures(
         groups.setdefault(text, []).append(index)
     run_labels: list[tuple[str, ...]] = [()] * count
     columns: dict[str, tuple[Column, ...]] = {}
-    arrays: dict[str, tuple[Array, ...]] = {}
+    arrays: dict[str, tuple[Array, Array, Array, Array, Array]] = {}
     for text, indexes in groups.items():
         every = tuple(orjson.loads(text))
         kept = [(at, label) for at, label in enumerate(every) if stage in (None, label)]
@@ -67,7 +67,7 @@ def unpack_stage_figures(
             continue
         if len(groups) == 1 and count >= trends.LONG_SERIES:
             # A long history of one label list: numpy reads the figures where they are.
-            _columns_as_arrays(text, every, kept, b"".join(figures), count, columns, arrays)
+            arrays = _arrays(text, every, kept, b"".join(figures), count)
             break
         data = array("d")
         data.frombytes(b"".join([figures[index] for index in indexes]))
@@ -90,31 +90,29 @@ def unpack_stage_figures(
             for target, source in zip(column, values, strict=True):
                 for index, value in zip(indexes, source, strict=True):
                     target[index] = value
+    if arrays:
+        return StageTable(labels=run_labels, columns=ArrayColumns(arrays), arrays=arrays)
     return StageTable(
         labels=run_labels,
         columns=cast("Mapping[str, tuple[Column, Column, Column, Column, Column]]", columns),
-        arrays=cast("Mapping[str, tuple[Array, Array, Array, Array, Array]]", arrays),
     )
 
 
-def _columns_as_arrays(
-    text: str,
-    every: Sequence[str],
-    kept: Sequence[tuple[int, str]],
-    joined: bytes,
-    count: int,
-    columns: dict[str, tuple[Column, ...]],
-    arrays: dict[str, tuple[Array, ...]],
-) -> None:
-    """The columns (and their arrays) of ``count`` runs that all have the stages
-    ``every``, whose figures are ``joined``: each column a strided view of them."""
+def _arrays(
+    text: str, every: Sequence[str], kept: Sequence[tuple[int, str]], joined: bytes, count: int
+) -> dict[str, tuple[Array, Array, Array, Array, Array]]:
+    """The figures of ``count`` runs that all have the stages ``every``, ``joined``, as
+    arrays by label (of ``kept``): each a strided view of them."""
     import numpy as np
 
     data = np.frombuffer(joined, dtype="<f8")
     if len(data) != _WIDTH * len(every) * count:
         raise ValueError(f"packed stage figures do not match their labels: {text}")
     stride = _WIDTH * len(every)
-    for at, label in kept:
-        views = tuple(data[_WIDTH * at + figure :: stride] for figure in range(_WIDTH))
-        arrays[label] = views
-        columns[label] = tuple(cast("Column", view.tolist()) for view in views)
+    return {
+        label: cast(
+            "tuple[Array, Array, Array, Array, Array]",
+            tuple(data[_WIDTH * at + figure :: stride] for figure in range(_WIDTH)),
+        )
+        for at, label in kept
+    }

@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from profiler.analysis import trends as trends_module
-from profiler.analysis.stagetable import RunStages, StageTable, stage_table
+from profiler.analysis.stagetable import ArrayColumns, RunStages, StageTable, stage_table
 from profiler.analysis.trends import RunMetrics, StageMetrics, median, trends
 from profiler.store.stagefigures import pack_stage_figures, unpack_stage_figures
 from tests.analysis.test_trends import run
@@ -151,11 +151,15 @@ def test_a_long_history_of_one_label_list_is_read_as_arrays(
     packed = [pack_stage_figures(dict(run.stages)) for run in runs]
     table = unpack_stage_figures([labels for labels, _ in packed], [blob for _, blob in packed])
     assert set(table.arrays) == {"base", "build", "final"}
+    assert isinstance(table.columns, ArrayColumns)
+    views = table.views()
+    read = [dataclasses.replace(run, stages=view) for run, view in zip(runs, views, strict=True)]
+    trend = trends(read)
+    assert table.columns.lists == {}  # the trend read the arrays, made no column's lists
+    assert trend == trends(runs)
     for label, arrays in table.arrays.items():
         assert [array.tolist() for array in arrays] == [list(c) for c in table.columns[label]]
     assert table.rows([0, 2]).arrays == {}
-    views = table.views()
-    read = [dataclasses.replace(run, stages=view) for run, view in zip(runs, views, strict=True)]
     assert read == runs
     for window in (10, 4):
         assert_same_trends(monkeypatch, read, runs, "build", window)
