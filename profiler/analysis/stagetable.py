@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import TYPE_CHECKING, cast
 
 from profiler.analysis.runmetrics import RunMetrics, StageMetrics
@@ -130,12 +131,12 @@ class RunStages(Mapping[str, StageMetrics]):
 def stage_table(runs: Sequence[RunMetrics]) -> StageTable:
     """The stage figures of ``runs`` as a table: the store's own table when the runs
     are a history as read (or some of its runs), else one made from their stages."""
-    views = [run.stages for run in runs]
+    views = list(map(attrgetter("stages"), runs))
     first = views[0] if views else None
     if isinstance(first, RunStages):
         table = first.table
-        if all(type(view) is RunStages and view.table is table for view in views):
-            indexes = [cast(RunStages, view).index for view in views]
+        if set(map(type, views)) == {RunStages} and set(map(attrgetter("table"), views)) == {table}:
+            indexes: list[int] = list(map(attrgetter("index"), views))
             if indexes == list(range(len(table))):  # the history as read
                 return table
             return table.rows(indexes)

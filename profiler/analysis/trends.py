@@ -291,6 +291,8 @@ class Trend:
 
 
 def summarize(values: Sequence[float | None], window: int) -> Summary:
+    if None not in values:
+        return _summarize(values, cast(Sequence[float], values), window)
     return _summarize(values, [value for value in values if value is not None], window)
 
 

@@ -49,7 +49,9 @@ def unpack_stage_figures(
 
     count = len(labels)
     groups: dict[str, list[int]] = {}
-    for index, text in enumerate(labels):
+    if count and labels.count(labels[0]) == count:  # one label list (most histories)
+        groups[labels[0]] = list(range(count))
+    for index, text in enumerate(() if groups else labels):
         groups.setdefault(text, []).append(index)
     run_labels: list[tuple[str, ...]] = [()] * count
     columns: dict[str, tuple[Column, ...]] = {}
