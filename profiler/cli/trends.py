@@ -67,7 +67,7 @@ def trends_command(
     # (CPU spent at start-up: ~25 ms) for arithmetic that never calls BLAS. Before
     # numpy's import; a value the user set is kept.
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-    _trends(
+    shown = _trends(
         stage=stage,
         build=build,
         branch=branch,
@@ -80,6 +80,12 @@ def trends_command(
         top=shown_rows(top, all_rows),
     )
     end_without_teardown()
+    # The process ends without teardown: a whole history's runs and series, freed here
+    # object by object, would cost ~10 ms first. Kept until the next trend in-process.
+    _last_shown[:] = [shown]
+
+
+_last_shown: list[object] = []
 
 
 @without_cycle_collection  # 10,000 runs' objects, none in a cycle (as analyze does)
@@ -95,7 +101,9 @@ def _trends(
     db: str | None,
     json: bool,
     top: int | None,
-) -> None:
+) -> tuple[object, ...]:
+    """Prints the trend; returns what it was made of (the history read, the trend, the
+    JSON document)."""
     from profiler.store.direct import trend_history
 
     read = trend_history(
@@ -104,18 +112,18 @@ def _trends(
     build, url = read.build, read.url
     trend = trends(read.runs, stage=stage, window=window, max_regression=threshold)
     if json:
-        print_json(
-            trend_dict(
-                trend,
-                url=url,
-                branch=branch,
-                labels=labels,
-                stage=stage,
-                last=last,
-                build=build,
-                window=window,
-                max_regression=threshold,
-            )
+        document = trend_dict(
+            trend,
+            url=url,
+            branch=branch,
+            labels=labels,
+            stage=stage,
+            last=last,
+            build=build,
+            window=window,
+            max_regression=threshold,
         )
-        return
+        print_json(document)
+        return read, trend, document
     render_trend(trend, stage, stdout_console(), build=build, top=top)
+    return read, trend

@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 from benchmarks.history import context_of, synthetic_stream
 from profiler.analysis.trends import trends
 from profiler.cli import app
+from profiler.cli import trends as trends_cli
 from profiler.store import SCHEMA_VERSION, Store, direct, migrations, run_context
 from profiler.store.direct import TrendHistory, trend_history
 from profiler.store.location import sqlite_file
@@ -220,3 +221,20 @@ def test_kitprof_trends_reads_a_sqlite_history_without_sqlalchemy(
     assert in_process.exit_code == 0 and result.returncode == 0
     assert result.stdout == in_process.stdout
     assert len(result.stdout) > 500
+
+
+def test_in_process_only_the_last_trend_is_kept(history: Path) -> None:
+    # The command leaves its objects for the process's end (no teardown); in-process,
+    # the next trend replaces them: one trend held at a time, its output unchanged.
+    env = {"KITPROF_DB": str(history), "COLUMNS": "120"}
+    outputs, held = [], []
+    for args in (["--json"], ["--json"], ["--branch", "main"]):
+        result = CliRunner().invoke(app, ["trends", *args], env=env)
+        assert result.exit_code == 0
+        outputs.append(result.stdout)
+        (kept,) = trends_cli._last_shown
+        read, trend = kept[:2]
+        assert isinstance(read, TrendHistory) and trend.runs == tuple(read.runs)
+        held.append(kept)
+    assert outputs[0] == outputs[1] != outputs[2]
+    assert len({id(kept) for kept in held}) == 3 and len(held[0]) == 3 and len(held[2]) == 2
