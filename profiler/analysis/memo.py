@@ -15,9 +15,10 @@ import functools
 import gc
 import weakref
 from collections.abc import Callable
-from typing import TypeVar, cast
+from typing import TYPE_CHECKING, TypeVar, cast
 
-from profiler.model import Build
+if TYPE_CHECKING:
+    from profiler.model import Build
 
 T = TypeVar("T")
 

@@ -12,8 +12,9 @@ reads the columns themselves (:func:`stage_table`).
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
-from typing import cast
+from dataclasses import dataclass, field
+from operator import attrgetter
+from typing import TYPE_CHECKING, cast
 
 from profiler.analysis.runmetrics import RunMetrics, StageMetrics
 
@@ -23,6 +24,12 @@ FIGURES = ("busy_seconds", "sequential_seconds", "critical_path_seconds", "steps
 Column = list[float | None]
 """One figure of one stage label, a value a run (``None``: the run lacks the stage)."""
 
+if TYPE_CHECKING:  # numpy is imported for long histories only
+    import numpy as np
+    import numpy.typing as npt
+
+    Array = npt.NDArray[np.float64]
+
 
 @dataclass(frozen=True, slots=True, eq=False)
 class StageTable:
@@ -30,6 +37,11 @@ class StageTable:
     """Per run: the labels of its stages, in stage order (each label once)."""
     columns: Mapping[str, tuple[Column, Column, Column, Column, Column]]
     """Per label present in at least one run: its :data:`FIGURES`, a column each."""
+    arrays: Mapping[str, tuple[Array, Array, Array, Array, Array]] = field(default_factory=dict)
+    """Per label that every run has, in a long history as the store decodes it: its
+    columns as float64 arrays (the same values), which the trend's statistics read
+    without turning 10,000 Python floats back into an array. Any other label, and any
+    other table, has none."""
 
     def __len__(self) -> int:
         return len(self.labels)
@@ -55,6 +67,35 @@ class StageTable:
                 if label in present
             },
         )
+
+
+class ArrayColumns(Mapping[str, tuple[Column, Column, Column, Column, Column]]):
+    """A table's columns kept as arrays (:attr:`StageTable.arrays`), each label's lists
+    of Python floats made when the label is first read: a trend reads the arrays, and
+    10,000 runs' 600,000 figures are made objects only for what else is read (a run's
+    stages, a subset of the runs)."""
+
+    __slots__ = ("arrays", "lists")
+
+    def __init__(self, arrays: Mapping[str, tuple[Array, Array, Array, Array, Array]]) -> None:
+        self.arrays = arrays
+        self.lists: dict[str, tuple[Column, Column, Column, Column, Column]] = {}
+
+    def __getitem__(self, label: str) -> tuple[Column, Column, Column, Column, Column]:
+        columns = self.lists.get(label)
+        if columns is None:
+            columns = cast(
+                tuple[Column, Column, Column, Column, Column],
+                tuple(array.tolist() for array in self.arrays[label]),
+            )
+            self.lists[label] = columns
+        return columns
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.arrays)
+
+    def __len__(self) -> int:
+        return len(self.arrays)
 
 
 class RunStages(Mapping[str, StageMetrics]):
@@ -90,12 +131,12 @@ class RunStages(Mapping[str, StageMetrics]):
 def stage_table(runs: Sequence[RunMetrics]) -> StageTable:
     """The stage figures of ``runs`` as a table: the store's own table when the runs
     are a history as read (or some of its runs), else one made from their stages."""
-    views = [run.stages for run in runs]
+    views = list(map(attrgetter("stages"), runs))
     first = views[0] if views else None
     if isinstance(first, RunStages):
         table = first.table
-        if all(type(view) is RunStages and view.table is table for view in views):
-            indexes = [cast(RunStages, view).index for view in views]
+        if set(map(type, views)) == {RunStages} and set(map(attrgetter("table"), views)) == {table}:
+            indexes: list[int] = list(map(attrgetter("index"), views))
             if indexes == list(range(len(table))):  # the history as read
                 return table
             return table.rows(indexes)

@@ -16,16 +16,20 @@ from __future__ import annotations
 import operator
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
-from profiler.analysis import BuildAnalysis, stage_label
+from profiler.analysis import stage_label
 from profiler.analysis.robust import MAD_TO_SIGMA as MAD_TO_SIGMA
 from profiler.analysis.robust import mad as mad
 from profiler.analysis.robust import median, regression_limit, slope_per_index, sorted_median
 from profiler.analysis.runmetrics import RunMetrics as RunMetrics
 from profiler.analysis.runmetrics import StageMetrics as StageMetrics
 from profiler.analysis.stagetable import Column, StageTable, stage_table
-from profiler.model import Build
+
+if TYPE_CHECKING:  # a trend of the history reads neither
+    from profiler.analysis.overview import BuildAnalysis
+    from profiler.analysis.stagetable import Array
+    from profiler.model import Build
 
 DEFAULT_MAX_REGRESSION = 0.20
 DEFAULT_BASELINE_RUNS = 10
@@ -287,11 +291,19 @@ class Trend:
 
 
 def summarize(values: Sequence[float | None], window: int) -> Summary:
+    if None not in values:
+        return _summarize(values, cast(Sequence[float], values), window)
     return _summarize(values, [value for value in values if value is not None], window)
 
 
-def _summarize(values: Sequence[float | None], present: Sequence[float], window: int) -> Summary:
-    """:func:`summarize`, given the values without their ``None`` ones."""
+def _summarize(
+    values: Sequence[float | None],
+    present: Sequence[float],
+    window: int,
+    ys: Array | None = None,
+) -> Summary:
+    """:func:`summarize`, given the values without their ``None`` ones (and, for a long
+    series read as an array, that array)."""
     if not present:
         return Summary(0, None, None, None, None, None, None, None, None)
     span = max(1, min(window, len(present) // 2 or 1))
@@ -299,7 +311,7 @@ def _summarize(values: Sequence[float | None], present: Sequence[float], window:
         # The same arithmetic on arrays (a whole history: ~50 series of 10,000 runs).
         from profiler.analysis import trendstats
 
-        minimum, maximum, center, spread, slope = trendstats.summary(values, present)
+        minimum, maximum, center, spread, slope = trendstats.summary(values, present, ys)
     else:
         ordered = sorted(present)
         minimum, maximum, center = ordered[0], ordered[-1], sorted_median(ordered)
@@ -338,13 +350,7 @@ def trends(
     }
     table = stage_table(ordered)
     labels = set(table.columns) if stage is None else set(table.columns) & {stage}
-    every_stage = {
-        label: {
-            name: _series(name, values, window, gap_free=None not in table.columns[label][0])
-            for name, values in zip(STAGE_METRICS, _stage_series(table.columns[label]), strict=True)
-        }
-        for label in labels
-    }
+    every_stage = {label: _stage_series_of(table, label, window) for label in labels}
     # Busiest first: the median busy time is the busy series' summary median.
     stage_series = {
         label: every_stage[label]
@@ -360,7 +366,10 @@ def trends(
         judged = tuple(value or 0.0 for value in busy)
     jumps = list(_jumps(cast(Sequence[float], judged), window, max_regression, noise_sigmas))
     if stage is None:
-        limits = _stage_limits(table, jumps, window, max_regression, noise_sigmas)
+        busy_series = {
+            label: series["busy_seconds"].values for label, series in every_stage.items()
+        }
+        limits = _stage_limits(table, busy_series, jumps, window, max_regression, noise_sigmas)
         checks = (
             _rolling_check(ordered, index, limits[index], window, max_regression, noise_sigmas)
             for index in jumps
@@ -380,6 +389,32 @@ def trends(
     )
 
 
+def _stage_series_of(table: StageTable, label: str, window: int) -> dict[str, Series]:
+    """One stage's series (:data:`STAGE_METRICS`), by metric."""
+    arrays = table.arrays.get(label) if len(table) >= LONG_SERIES else None
+    if arrays is None:
+        columns = table.columns[label]
+        gap_free = None not in columns[0]
+        return {
+            name: _series(name, values, window, gap_free=gap_free)
+            for name, values in zip(STAGE_METRICS, _stage_series(columns), strict=True)
+        }
+    # A long history's stage that every run has: its statistics read its arrays.
+    from profiler.analysis import trendstats
+
+    busy, sequential, critical, steps, cached = arrays
+    ratios = trendstats.cache_hit_ratios(cached, steps)
+    return {
+        name: _series(name, values, window, gap_free=True, ys=ys)
+        for name, values, ys in zip(
+            STAGE_METRICS,
+            (busy.tolist(), sequential.tolist(), critical.tolist(), ratios.tolist()),
+            (busy, sequential, critical, ratios),
+            strict=True,
+        )
+    }
+
+
 def _stage_series(columns: Sequence[Column]) -> list[Column]:
     """One stage's series (:data:`STAGE_METRICS`) from its columns in a
     :class:`StageTable` (busy, sequential, critical path, steps, cached)."""
@@ -396,11 +431,16 @@ def _stage_series(columns: Sequence[Column]) -> list[Column]:
 
 
 def _series(
-    name: str, values: Sequence[float | None], window: int, gap_free: bool = False
+    name: str,
+    values: Sequence[float | None],
+    window: int,
+    gap_free: bool = False,
+    ys: Array | None = None,
 ) -> Series:
-    """``gap_free``: the values hold no ``None`` (a stage every run has)."""
+    """``gap_free``: the values hold no ``None`` (a stage every run has); ``ys``: the
+    values as an array, if they are one already."""
     summary = (
-        _summarize(values, cast(Sequence[float], values), window)
+        _summarize(values, cast(Sequence[float], values), window, ys)
         if gap_free
         else summarize(values, window)
     )
@@ -427,26 +467,32 @@ def _jumps(
 
 
 def _stage_limits(
-    table: StageTable, indexes: Sequence[int], window: int, max_regression: float,
-    noise_sigmas: float,
+    table: StageTable, busy_series: Mapping[str, Sequence[float | None]], indexes: Sequence[int],
+    window: int, max_regression: float, noise_sigmas: float,
 ) -> dict[int, list[StageLimit]]:  # fmt: skip
     """For each of ``indexes``: the stages of its run, each with its busy time and the
-    limit of its busy time over the ``window`` runs before (:data:`StageLimit`). A long
+    limit of its busy time over the ``window`` runs before (:data:`StageLimit`).
+    ``busy_series``: each label's busy time, a value a run (its busy series). A long
     history's ~200 jumps take their ~2,500 medians in numpy, a stage at a time."""
     vectorised: dict[tuple[int, str], tuple[float, float]] = {}
     if len(table) >= LONG_SERIES:
         from profiler.analysis import trendstats
 
         full = [index for index in indexes if index >= window > 0]
-        for label, columns in table.columns.items():
-            busy = columns[0]
-            at = [index for index in full if busy[index] is not None]
+        for label, busy in busy_series.items():
+            arrays = table.arrays.get(label)
+            at = full if arrays is not None else [i for i in full if busy[i] is not None]
             if not at:
                 continue
-            windows = [
-                [past if past is not None else 0.0 for past in busy[index - window : index]]
-                for index in at
-            ]
+            if arrays is not None:  # every run has the stage
+                windows: Sequence[Sequence[float]] | Array = trendstats.windows_before(
+                    arrays[0], at, window
+                )
+            else:
+                windows = [
+                    [past if past is not None else 0.0 for past in busy[index - window : index]]
+                    for index in at
+                ]
             centers, limits = trendstats.row_limits(
                 windows, max_regression, noise_sigmas, MAD_TO_SIGMA
             )
@@ -459,7 +505,7 @@ def _stage_limits(
         lower = max(0, index - window)
         stages = []
         for label in table.labels[index] if index > lower else ():
-            busy = table.columns[label][0]
+            busy = busy_series[label]
             value = cast(float, busy[index])
             known = vectorised.get((index, label))
             if known is None:

@@ -16,6 +16,7 @@ from profiler.render.format import (
     signed_seconds,
     sparkline,
 )
+from profiler.render.rounding import rounded_values
 
 if TYPE_CHECKING:  # rich is imported to print, so that --json does without it
     from rich.console import Console
@@ -92,7 +93,7 @@ def summary_dict(summary: Summary, digits: int = 6) -> dict[str, Any]:
 def series_dict(series: Series) -> dict[str, Any]:
     digits = 4 if series.metric == "cache_hit_ratio" else 6
     return {
-        "values": [rounded(value, digits) for value in series.values],
+        "values": rounded_values(series.values, digits),
         "summary": summary_dict(series.summary, digits),
     }
 

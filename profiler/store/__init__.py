@@ -9,6 +9,9 @@ The store knows the model and the analysis, never the CLI::
         latest = store.runs(branch="main", limit=10)
 
 :func:`store_runs` is the one-call form ``kitprof run`` uses after a capture.
+
+SQLAlchemy is imported with the first name that needs it (:class:`Store`, the records):
+``kitprof trends`` reads a SQLite history without it (:mod:`profiler.store.direct`).
 """
 
 from __future__ import annotations
@@ -16,18 +19,34 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from profiler import __version__
-from profiler.ci import detect_ci
-from profiler.runfile import run_info_beside
-from profiler.store.context import RunContext, run_context
-from profiler.store.derive import DERIVED_VERSION, run_status
-from profiler.store.engine import ENV_VAR, database_url, default_sqlite_path
+from profiler.lazy import lazy_attributes
 from profiler.store.errors import RunNotFound, StoreError
-from profiler.store.migrations import LATEST as SCHEMA_VERSION
-from profiler.store.records import BuildSummary, IngestResult, ReanalyzeResult, RunRecord
-from profiler.store.store import Store
+from profiler.store.location import ENV_VAR, default_sqlite_path
+from profiler.store.queries import SCHEMA as SCHEMA_VERSION
+
+if TYPE_CHECKING:
+    from profiler.store.context import RunContext, run_context
+    from profiler.store.derive import DERIVED_VERSION, run_status
+    from profiler.store.engine import database_url
+    from profiler.store.records import BuildSummary, IngestResult, ReanalyzeResult, RunRecord
+    from profiler.store.store import Store
+
+_HOMES = {
+    "RunContext": "profiler.store.context",
+    "run_context": "profiler.store.context",
+    "DERIVED_VERSION": "profiler.store.derive",
+    "run_status": "profiler.store.derive",
+    "Store": "profiler.store.store",
+    "database_url": "profiler.store.engine",
+    "BuildSummary": "profiler.store.records",
+    "IngestResult": "profiler.store.records",
+    "ReanalyzeResult": "profiler.store.records",
+    "RunRecord": "profiler.store.records",
+}
+__getattr__, __dir__ = lazy_attributes(__name__, _HOMES, globals())
 
 
 def store_run(
@@ -84,6 +103,11 @@ def _store(
     files: Mapping[str, bytes] | None,
     several: bool,
 ) -> list[IngestResult]:
+    from profiler.ci import detect_ci
+    from profiler.runfile import run_info_beside
+    from profiler.store.context import run_context
+    from profiler.store.store import Store
+
     path = Path(stream_path)
     if run_info is None:
         run_info = run_info_beside(path)

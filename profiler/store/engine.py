@@ -15,7 +15,6 @@ SQLAlchemy engine whose transactions behave the same for the store:
 
 from __future__ import annotations
 
-import os
 import random
 import re
 import time
@@ -30,24 +29,13 @@ from sqlalchemy.pool import NullPool
 
 from profiler.redaction import redact_urls
 from profiler.store.errors import StoreError
+from profiler.store.location import chosen_db, default_sqlite_path
 
-ENV_VAR = "KITPROF_DB"
 SQLITE_BUSY_TIMEOUT_SECONDS = 60.0
 POSTGRES_CONNECT_TIMEOUT_SECONDS = 10
 WRITE_ATTEMPTS = 8
 
 T = TypeVar("T")
-
-
-def default_sqlite_path() -> Path:
-    """Where the history lives unless ``--db`` or ``KITPROF_DB`` says otherwise.
-
-    In kitprof's data directory, next to the streams ``kitprof run`` saves
-    (``KITPROF_DATA_DIR`` moves both).
-    """
-    from profiler.capture.paths import data_dir
-
-    return data_dir() / "history.db"
 
 
 def database_url(db: str | None = None) -> URL:
@@ -56,8 +44,7 @@ def database_url(db: str | None = None) -> URL:
     ``postgresql://`` and ``postgres://`` select psycopg 3 (SQLAlchemy's own default
     driver, psycopg2, is not a dependency); a value without ``://`` is a file path.
     """
-    if db is None or not db.strip():
-        db = os.environ.get(ENV_VAR, "").strip() or None
+    db = chosen_db(db)
     if db is None:
         from profiler.capture.paths import make_private_dir
 

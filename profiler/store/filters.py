@@ -1,12 +1,16 @@
-"""Which runs a history query looks at: one build, branch, status, labels."""
+"""Which runs the Store's listing queries look at: one build, branch, status, labels.
+
+The condition is :func:`profiler.store.queries.run_conditions`'s SQL text, the one the
+history queries use, bound to its values: one definition of which runs a filter picks.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from sqlalchemy import ColumnElement, exists
+from sqlalchemy import TextClause, text
 
-from profiler.store.schema import run_labels, runs
+from profiler.store.queries import run_conditions
 
 
 def run_filters(
@@ -14,21 +18,13 @@ def run_filters(
     labels: Mapping[str, str] | None,
     status: str | None,
     build: str | None = None,
-) -> list[ColumnElement[bool]]:
-    """The WHERE conditions that pick the runs of one build, branch, status and labels."""
-    conditions: list[ColumnElement[bool]] = []
-    if build is not None:
-        conditions.append(runs.c.build_name == build)
-    if branch is not None:
-        conditions.append(runs.c.git_branch == branch)
-    if status is not None:
-        conditions.append(runs.c.status == status)
-    for key, value in (labels or {}).items():
-        conditions.append(
-            exists().where(
-                run_labels.c.run_id == runs.c.id,
-                run_labels.c.key == key,
-                run_labels.c.value == value,
-            )
-        )
-    return conditions
+) -> list[TextClause]:
+    """The WHERE conditions that pick the runs of one build, branch, status and labels
+    (none: every run)."""
+    condition, parameters = run_conditions(
+        build=build,
+        branch=branch,
+        labels=labels,
+        statuses=None if status is None else (status,),
+    )
+    return [text(condition).bindparams(**parameters)] if condition else []

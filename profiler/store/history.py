@@ -1,93 +1,48 @@
-"""What a trend reads of the history: the metrics of many runs, fast.
+"""What a trend reads of the history, through the Store's engine (SQLite or PostgreSQL).
 
-A trend over a whole history (10,000 runs) must come back in a fraction of a second,
-so the query reads one row a run: its headline figures and its stages' figures,
-packed in the row at ingest (``runs.stage_labels`` and ``runs.stage_figures``,
-schema 7, :mod:`profiler.store.stagefigures`) and decoded here into one
-:class:`~profiler.analysis.stagetable.StageTable` for all the runs. Each run's
-``stages`` reads its row of that table. A run whose row lacks them (none should:
-migrations 6 and 7 filled every run) has them read from its ``stages`` rows.
+The query and the decoding of its rows are :mod:`profiler.store.queries`' (shared with
+the direct SQLite reader, :mod:`profiler.store.direct`). A run whose row lacks its
+packed stage figures (none should: migrations 6 and 7 filled every run) has them read
+from its ``stages`` rows here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import UTC
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import DateTime, LargeBinary, bindparam, select, text
 from sqlalchemy.engine import Connection
 
-from profiler.store.schema import runs, stages
-from profiler.store.stagefigures import pack_stage_figures, unpack_stage_figures
+from profiler.store.queries import FIGURES, LABELS, history_query, run_metrics
+from profiler.store.schema import stages
+from profiler.store.stagefigures import pack_stage_figures
 
 if TYPE_CHECKING:
     from profiler.analysis.trends import RunMetrics, StageMetrics
 
-_COLUMNS = (
-    runs.c.id,
-    runs.c.started_at,
-    runs.c.status,
-    runs.c.wall_seconds,
-    runs.c.critical_path_seconds,
-    runs.c.sequential_seconds,
-    runs.c.lower_bound_seconds,
-    runs.c.cache_hit_ratio,
-    runs.c.git_branch,
-    runs.c.git_commit,
-    runs.c.stage_labels,
-    runs.c.stage_figures,
-)
-_LABELS = len(_COLUMNS) - 2
-_FIGURES = len(_COLUMNS) - 1
-
 
 def history_metrics(
     connection: Connection,
-    conditions: Sequence[ColumnElement[bool]],
+    condition: str,
+    parameters: Mapping[str, Any],
     limit: int | None,
     stage: str | None,
 ) -> list[RunMetrics]:
-    """The runs matching ``conditions``, oldest first: the newest ``limit`` of them
-    (all if ``None``); with ``stage``, only that stage's figures."""
-    from profiler.analysis.trends import RunMetrics
-
-    if limit is None:
-        query = select(*_COLUMNS).where(*conditions)
-    else:
-        chosen = (
-            select(runs.c.id)
-            .where(*conditions)
-            .order_by(runs.c.started_at.desc(), runs.c.id.desc())
-            .limit(limit)
-        )
-        query = select(*_COLUMNS).where(runs.c.id.in_(chosen))
-    rows: Sequence[Any] = connection.execute(query.order_by(runs.c.started_at, runs.c.id)).all()
-    unpacked = [row[0] for row in rows if row[_FIGURES] is None]
+    """The runs ``condition`` picks (:func:`profiler.store.queries.run_conditions`), oldest
+    first: the newest ``limit`` of them (all if ``None``); with ``stage``, only that
+    stage's figures."""
+    query = text(history_query(condition, limit)).columns(stage_figures=LargeBinary)
+    if "before_at" in parameters:
+        # bound as the column's type: SQLite compares the text SQLAlchemy wrote
+        query = query.bindparams(bindparam("before_at", type_=DateTime))
+    values = dict(parameters) if limit is None else {**parameters, "limit": limit}
+    rows: Sequence[Any] = connection.execute(query, values).all()
+    unpacked = [row[0] for row in rows if row[FIGURES] is None]
     repacked = _packed_from_rows(connection, unpacked) if unpacked else {}
     if repacked:
-        rows = [(*row[:_LABELS], *repacked[row[0]]) if row[0] in repacked else row for row in rows]
-    table = unpack_stage_figures(
-        [row[_LABELS] for row in rows], [row[_FIGURES] for row in rows], stage
-    )
-    # Positional: RunMetrics' fields in the order of _COLUMNS (10,000 runs: 20 % faster
-    # than by keyword).
-    return [
-        RunMetrics(
-            row[0],
-            row[1].replace(tzinfo=UTC),
-            row[2],
-            row[3],
-            row[4],
-            row[5],
-            row[6],
-            row[7],
-            row[8],
-            row[9],
-            stages,
-        )
-        for row, stages in zip(rows, table.views(), strict=True)
-    ]
+        rows = [(*row[:LABELS], *repacked[row[0]]) if row[0] in repacked else row for row in rows]
+    return run_metrics(rows, stage)
 
 
 def _packed_from_rows(

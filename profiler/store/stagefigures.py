@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, cast
 
 if TYPE_CHECKING:
     # Imported where used: `kitprof runs` imports the store but reads no trend.
-    from profiler.analysis.stagetable import Column, StageTable
+    from profiler.analysis.stagetable import Array, Column, StageTable
 
 _WIDTH = 5
 """Figures a stage: :data:`profiler.analysis.stagetable.FIGURES`."""
@@ -44,14 +44,18 @@ def unpack_stage_figures(
     columns); with ``stage``, only that stage's figures are kept."""
     import orjson
 
-    from profiler.analysis.stagetable import StageTable
+    from profiler.analysis import trends
+    from profiler.analysis.stagetable import ArrayColumns, StageTable
 
     count = len(labels)
     groups: dict[str, list[int]] = {}
-    for index, text in enumerate(labels):
+    if count and labels.count(labels[0]) == count:  # one label list (most histories)
+        groups[labels[0]] = list(range(count))
+    for index, text in enumerate(() if groups else labels):
         groups.setdefault(text, []).append(index)
     run_labels: list[tuple[str, ...]] = [()] * count
     columns: dict[str, tuple[Column, ...]] = {}
+    arrays: dict[str, tuple[Array, Array, Array, Array, Array]] = {}
     for text, indexes in groups.items():
         every = tuple(orjson.loads(text))
         kept = [(at, label) for at, label in enumerate(every) if stage in (None, label)]
@@ -63,6 +67,10 @@ def unpack_stage_figures(
                 run_labels[index] = shared
         if not kept:
             continue
+        if len(groups) == 1 and count >= trends.LONG_SERIES:
+            # A long history of one label list: numpy reads the figures where they are.
+            arrays = _arrays(text, every, kept, b"".join(figures), count)
+            break
         data = array("d")
         data.frombytes(b"".join([figures[index] for index in indexes]))
         if sys.byteorder == "big":
@@ -84,7 +92,29 @@ def unpack_stage_figures(
             for target, source in zip(column, values, strict=True):
                 for index, value in zip(indexes, source, strict=True):
                     target[index] = value
+    if arrays:
+        return StageTable(labels=run_labels, columns=ArrayColumns(arrays), arrays=arrays)
     return StageTable(
         labels=run_labels,
         columns=cast("Mapping[str, tuple[Column, Column, Column, Column, Column]]", columns),
     )
+
+
+def _arrays(
+    text: str, every: Sequence[str], kept: Sequence[tuple[int, str]], joined: bytes, count: int
+) -> dict[str, tuple[Array, Array, Array, Array, Array]]:
+    """The figures of ``count`` runs that all have the stages ``every``, ``joined``, as
+    arrays by label (of ``kept``): each a strided view of them."""
+    import numpy as np
+
+    data = np.frombuffer(joined, dtype="<f8")
+    if len(data) != _WIDTH * len(every) * count:
+        raise ValueError(f"packed stage figures do not match their labels: {text}")
+    stride = _WIDTH * len(every)
+    return {
+        label: cast(
+            "tuple[Array, Array, Array, Array, Array]",
+            tuple(data[_WIDTH * at + figure :: stride] for figure in range(_WIDTH)),
+        )
+        for at, label in kept
+    }

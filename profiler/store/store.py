@@ -16,14 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
-from sqlalchemy import (
-    and_,
-    delete,
-    func,
-    or_,
-    select,
-    update,
-)
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -51,6 +44,7 @@ from profiler.store.errors import RunNotFound, StoreError
 from profiler.store.files import RECORD, file_names, read_file, write_files
 from profiler.store.filters import run_filters
 from profiler.store.history import history_metrics, stage_rows_metrics
+from profiler.store.queries import newest_build_query, run_conditions
 from profiler.store.records import (
     RECORD_COLUMNS,
     BuildSummary,
@@ -460,19 +454,26 @@ class Store:
         With ``stage``, only that stage's figures are kept (the others are left out of
         each run's ``stages``).
         """
-        conditions = run_filters(branch, labels, None, build)
-        if statuses is not None:
-            conditions.append(runs.c.status.in_(list(statuses)))
-        if before is not None:
-            moment = naive_utc(before.started_at)
-            conditions.append(
-                or_(
-                    runs.c.started_at < moment,
-                    and_(runs.c.started_at == moment, runs.c.id < before.id),
-                )
-            )
+        condition, parameters = run_conditions(
+            build=build,
+            branch=branch,
+            labels=labels,
+            statuses=statuses,
+            before=None if before is None else (naive_utc(before.started_at), before.id),
+        )
         with self._engine.connect() as connection:
-            return history_metrics(connection, conditions, limit, stage)
+            return history_metrics(connection, condition, parameters, limit, stage)
+
+    @_translated
+    def newest_build(
+        self, *, branch: str | None = None, labels: Mapping[str, str] | None = None
+    ) -> str | None:
+        """The build of the newest run of ``branch`` with ``labels`` (whatever its
+        status; ``None`` if there is none): the one ``kitprof trends`` shows by default."""
+        condition, parameters = run_conditions(branch=branch, labels=labels)
+        with self._engine.connect() as connection:
+            row = connection.execute(text(newest_build_query(condition)), parameters).first()
+        return None if row is None else row[0]
 
     @_translated
     def metrics(self, run_id: int) -> RunMetrics:

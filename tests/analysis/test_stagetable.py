@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from profiler.analysis import trends as trends_module
-from profiler.analysis.stagetable import RunStages, StageTable, stage_table
+from profiler.analysis.stagetable import ArrayColumns, RunStages, StageTable, stage_table
 from profiler.analysis.trends import RunMetrics, StageMetrics, median, trends
 from profiler.store.stagefigures import pack_stage_figures, unpack_stage_figures
 from tests.analysis.test_trends import run
@@ -85,6 +85,23 @@ def test_decoded_runs_and_their_trends_are_the_runs_given(
         assert trends(read, stage=stage, window=window) == trends(runs, stage=stage, window=window)
 
 
+def assert_same_trends(
+    monkeypatch: pytest.MonkeyPatch,
+    read: list[RunMetrics],
+    runs: list[RunMetrics],
+    stage: str,
+    window: int,
+) -> None:
+    """The trends of the decoded runs (whole, one stage, pure Python) are the runs'."""
+    expected = trends(runs, window=window)
+    assert expected.regressions
+    assert trends(read, window=window) == expected
+    assert trends(read, stage=stage, window=window) == trends(runs, stage=stage, window=window)
+    with monkeypatch.context() as patch:
+        patch.setattr(trends_module, "LONG_SERIES", 10**9)  # pure Python, no arrays
+        assert trends(read, window=window) == expected
+
+
 def test_a_long_decoded_history_gives_the_same_trend_with_numpy(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -107,14 +124,50 @@ def test_a_long_decoded_history_gives_the_same_trend_with_numpy(
     assert len({tuple(run.stages) for run in read}) == 4  # label lists: 4 groups
     assert len(read) > trends_module.LONG_SERIES
     for window in (10, 3):
-        expected = trends(runs, window=window)
-        assert expected.regressions
-        assert trends(read, window=window) == expected
-        one_stage = trends(runs, stage="test", window=window)
-        assert trends(read, stage="test", window=window) == one_stage
-        monkeypatch.setattr(trends_module, "LONG_SERIES", 10**9)  # pure Python too
-        assert trends(read, window=window) == expected
-        monkeypatch.undo()
+        assert_same_trends(monkeypatch, read, runs, "test", window)
+
+
+def test_a_long_history_of_one_label_list_is_read_as_arrays(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # 600 runs, every one with the same three stages: the table keeps each label's
+    # figures as arrays too (the same values as its columns), and the trend that reads
+    # them (cache ratios of stages without steps included) is the trend of the dicts.
+    rng = random.Random(5)
+    history = []
+    for index in range(600):
+        stages = {
+            label: StageMetrics(
+                rng.uniform(1, 9) * (3 if index % 97 == 0 else 1),
+                rng.uniform(5, 20),
+                rng.uniform(0, 1),
+                0 if label == "base" and index % 5 == 0 else 20,
+                index % 21 % 20,
+            )
+            for label in ("base", "build", "final")
+        }
+        history.append((sum(stage.busy_seconds for stage in stages.values()), stages))
+    runs = as_runs(history)
+    packed = [pack_stage_figures(dict(run.stages)) for run in runs]
+    table = unpack_stage_figures([labels for labels, _ in packed], [blob for _, blob in packed])
+    assert set(table.arrays) == {"base", "build", "final"}
+    assert isinstance(table.columns, ArrayColumns)
+    views = table.views()
+    read = [dataclasses.replace(run, stages=view) for run, view in zip(runs, views, strict=True)]
+    trend = trends(read)
+    assert table.columns.lists == {}  # the trend read the arrays, made no column's lists
+    assert trend == trends(runs)
+    for label, arrays in table.arrays.items():
+        assert [array.tolist() for array in arrays] == [list(c) for c in table.columns[label]]
+    assert table.rows([0, 2]).arrays == {}
+    assert read == runs
+    for window in (10, 4):
+        assert_same_trends(monkeypatch, read, runs, "build", window)
+    labels, blobs = [labels for labels, _ in packed], [blob for _, blob in packed]
+    only_build = unpack_stage_figures(labels, blobs, "build")
+    assert set(only_build.arrays) == {"build"} and set(only_build.columns) == {"build"}
+    with pytest.raises(ValueError):
+        unpack_stage_figures(labels, [blob[:-8] for blob in blobs])
 
 
 def test_a_run_s_stages_read_as_the_dict_they_were() -> None:

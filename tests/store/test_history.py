@@ -5,6 +5,7 @@ migrations 6 and 7 pack the figures of runs stored before them."""
 
 from __future__ import annotations
 
+from datetime import UTC
 from typing import Any
 
 import pytest
@@ -51,6 +52,9 @@ def test_the_packed_figures_give_the_runs_and_trends_the_stage_rows_give(store: 
         new, old = store.history(**case), old_history(store, **case)
         assert new == old, case
         assert len(new) > 0 and all(type(run.wall_seconds) is float for run in new)
+        # the moments as the typed column gives them (SQLite: parsed from its text)
+        assert [run.started_at for run in new] == [run.started_at for run in old]
+        assert all(run.started_at.tzinfo is UTC for run in new), case
         stage = case.get("stage")
         assert trends(new, stage=stage) == trends(old, stage=stage), case
         assert trends(new, stage=stage, window=4) == trends(old, stage=stage, window=4), case
